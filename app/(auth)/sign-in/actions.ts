@@ -1,0 +1,26 @@
+"use server";
+
+import { AuthError } from "next-auth";
+import { z } from "zod";
+import { signIn } from "@/lib/auth/config";
+
+export type SignInState = { error: string } | null;
+
+const input = z.object({ email: z.string().trim().min(1, "Enter your email"), password: z.string().min(1, "Enter your password"), callbackUrl: z.string().optional() });
+
+/** Only same-site paths may be a destination after sign-in. */
+function safeDestination(url: string | undefined): string {
+  return url && url.startsWith("/") && !url.startsWith("//") ? url : "/projects";
+}
+
+export async function signInAction(_prev: SignInState, form: FormData): Promise<SignInState> {
+  const parsed = input.safeParse(Object.fromEntries(form));
+  if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "Enter your email and password" };
+  try {
+    await signIn("credentials", { email: parsed.data.email, password: parsed.data.password, redirectTo: safeDestination(parsed.data.callbackUrl) });
+    return null;
+  } catch (error) {
+    if (error instanceof AuthError) return { error: "That email and password do not match an account." };
+    throw error; // the redirect after a successful sign-in
+  }
+}

@@ -1,0 +1,94 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { formatTimestamp } from "@/app/(dashboard)/_components/format";
+import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
+import { getProjectAccess } from "@/lib/dal/access";
+import { getJobTypesOverview, listProjectRuns } from "@/lib/dal/runs";
+import { getJobDefinition } from "@/lib/jobs/catalog";
+import { describePayload } from "@/lib/jobs/form";
+import { RunJobForm } from "./_components/run-job-form";
+import { RunsTable } from "./_components/runs-table";
+
+export const metadata: Metadata = { title: "Jobs" };
+
+export default async function JobsPage({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<{ cursor?: string }> }) {
+  const { slug } = await params;
+  const { cursor } = await searchParams;
+  const access = await getProjectAccess(slug);
+  if (!access) notFound();
+  if (!access.permissions.has("jobs:read")) {
+    return (
+      <div>
+        <h1 className="mb-2 text-2xl font-semibold">{access.project.name}</h1>
+        <p className="text-zinc-600 dark:text-zinc-400">You do not have access to jobs in this project. A team admin can grant you jobs:read.</p>
+      </div>
+    );
+  }
+  const canWrite = access.permissions.has("jobs:write");
+  const [jobTypes, runs] = await Promise.all([getJobTypesOverview(slug), listProjectRuns(slug, cursor)]);
+
+  return (
+    <div className="space-y-8">
+      <div>
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">{access.project.teamName}</p>
+        <h1 className="text-2xl font-semibold">{access.project.name}</h1>
+        {!canWrite && <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">You can view runs here; running jobs needs the jobs:write permission.</p>}
+      </div>
+
+      <section aria-labelledby="job-types">
+        <h2 id="job-types" className="mb-3 text-lg font-medium">
+          Job types
+        </h2>
+        <ul className="grid gap-4 md:grid-cols-2 lg:grid-cols-3">
+          {jobTypes.map((jt) => {
+            const def = getJobDefinition(jt.name);
+            return (
+              <li key={jt.name} data-testid={`job-type-${jt.name}`} className="flex flex-col rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+                <div className="flex items-start justify-between gap-2">
+                  <h3 className="font-medium">{jt.label}</h3>
+                  {jt.activeRunId && (
+                    <Link href={`/projects/${slug}/runs/${jt.activeRunId}`} className="rounded-full bg-sky-100 px-2 py-0.5 text-xs font-medium text-sky-800 dark:bg-sky-900/50 dark:text-sky-300">
+                      Running now
+                    </Link>
+                  )}
+                </div>
+                <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{jt.description}</p>
+                <p className="mt-2 text-xs text-zinc-500">
+                  {jt.lastRun ? (
+                    <>
+                      Last run <StatusBadge status={jt.lastRun.status} /> {formatTimestamp(jt.lastRun.queuedAt)}
+                      {jt.lastRun.triggeredBy ? ` by ${jt.lastRun.triggeredBy}` : ""}
+                    </>
+                  ) : (
+                    "Never run"
+                  )}
+                </p>
+                {canWrite && def && <RunJobForm projectSlug={slug} jobType={jt.name} label={jt.label} fields={describePayload(def)} />}
+              </li>
+            );
+          })}
+        </ul>
+      </section>
+
+      <section aria-labelledby="history">
+        <h2 id="history" className="mb-3 text-lg font-medium">
+          History
+        </h2>
+        <RunsTable rows={runs.rows} projectSlug={slug} />
+        <div className="mt-3 flex gap-3 text-sm">
+          {cursor && (
+            <Link href={`/projects/${slug}/jobs`} className="text-indigo-700 hover:underline dark:text-indigo-400">
+              Newest runs
+            </Link>
+          )}
+          {runs.nextCursor && (
+            <Link href={`/projects/${slug}/jobs?cursor=${runs.nextCursor}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
+              Older runs →
+            </Link>
+          )}
+        </div>
+      </section>
+    </div>
+  );
+}

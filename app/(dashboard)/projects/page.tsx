@@ -1,0 +1,28 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { listMyProjects } from "@/lib/dal/projects";
+
+export const metadata: Metadata = { title: "Projects" };
+
+export default async function ProjectsPage() {
+  const projects = await listMyProjects();
+  return (
+    <div>
+      <h1 className="mb-4 text-2xl font-semibold">Projects</h1>
+      {projects.length === 0 ? (
+        <p className="text-zinc-600 dark:text-zinc-400">You are not in a team with projects yet. Ask a team admin to invite you.</p>
+      ) : (
+        <ul className="grid gap-3 sm:grid-cols-2">
+          {projects.map((p) => (
+            <li key={p.slug}>
+              <Link href={`/projects/${p.slug}/jobs`} className="block rounded-lg border border-zinc-200 bg-white p-4 hover:border-indigo-400 dark:border-zinc-800 dark:bg-zinc-900">
+                <span className="block font-medium">{p.name}</span>
+                <span className="text-sm text-zinc-600 dark:text-zinc-400">{p.teamName}</span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

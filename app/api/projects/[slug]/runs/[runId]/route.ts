@@ -1,0 +1,21 @@
+import { getRunVersion, getRunView } from "@/lib/dal/runs";
+import { accessErrorResponse } from "@/lib/dal/http";
+
+/**
+ * The run page polls this about once a second. A cheap version check answers 304 when nothing
+ * changed, so an idle poll costs one indexed lookup and no JSON.
+ */
+export async function GET(request: Request, { params }: { params: Promise<{ slug: string; runId: string }> }): Promise<Response> {
+  const { slug, runId } = await params;
+  try {
+    const etag = await getRunVersion(slug, runId);
+    if (!etag) return Response.json({ error: { code: "not_found", message: "Not found." } }, { status: 404 });
+    const headers = { ETag: etag, "Cache-Control": "private, no-cache" };
+    if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
+    const run = await getRunView(slug, runId);
+    if (!run) return Response.json({ error: { code: "not_found", message: "Not found." } }, { status: 404 });
+    return Response.json(run, { headers });
+  } catch (error) {
+    return accessErrorResponse(error);
+  }
+}

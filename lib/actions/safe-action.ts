@@ -1,0 +1,62 @@
+import "server-only";
+import { unstable_rethrow } from "next/navigation";
+import { z } from "zod";
+import type { Permission } from "@/lib/auth/permissions";
+import { AccessError, requireProjectPermission, type ProjectAccess } from "@/lib/dal/access";
+
+export type ActionResult<T = undefined> =
+  | { ok: true; data: T; message?: string }
+  | { ok: false; error: string; code?: string; fieldErrors?: Record<string, string[]>; existingRunId?: string };
+
+export type ActionState<T = undefined> = ActionResult<T> | null;
+
+const projectRef = z.object({ projectSlug: z.string().min(1).max(100) });
+
+/** What an action's body may return to refuse with a specific, user-facing reason. */
+export class ActionRefusal extends Error {
+  constructor(
+    message: string,
+    readonly details: { code?: string; fieldErrors?: Record<string, string[]>; existingRunId?: string } = {},
+  ) {
+    super(message);
+  }
+}
+
+function formObject(form: FormData): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of form.entries()) if (!(key in out)) out[key] = value;
+  return out;
+}
+
+/**
+ * The one wrapper every server action goes through (saas-starter's validatedActionWithUser,
+ * dub's authActionClient): session → permission for the project named in the input → zod parse
+ * of the input → call → a safe error. A page's own check never stands in for this one.
+ */
+export function projectAction<S extends z.ZodType, T>(
+  permission: Permission,
+  schema: S,
+  body: (input: z.output<S>, ctx: { access: ProjectAccess; form: FormData }) => Promise<T>,
+): (prev: ActionState<T>, form: FormData) => Promise<ActionResult<T>> {
+  return async (_prev, form) => {
+    try {
+      const raw = formObject(form);
+      const ref = projectRef.safeParse(raw);
+      if (!ref.success) return { ok: false, code: "bad_request", error: "The request did not name a project." };
+      const access = await requireProjectPermission(ref.data.projectSlug, permission);
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) {
+        const { fieldErrors } = z.flattenError(parsed.error) as { fieldErrors: Record<string, string[]> };
+        return { ok: false, code: "invalid", error: "Please correct the highlighted fields.", fieldErrors };
+      }
+      return { ok: true, data: await body(parsed.data, { access, form }) };
+    } catch (error) {
+      unstable_rethrow(error); // redirect() and notFound() are control flow, not failures
+      if (error instanceof AccessError) return { ok: false, code: error.code, error: error.message };
+      if (error instanceof ActionRefusal) return { ok: false, error: error.message, ...error.details };
+      const reference = crypto.randomUUID().slice(0, 8);
+      console.error(`[action] failed (ref ${reference})`, error);
+      return { ok: false, code: "internal", error: `Something went wrong on our side (ref ${reference}). Try again, or quote the ref to support.` };
+    }
+  };
+}

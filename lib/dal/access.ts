@@ -1,0 +1,62 @@
+import "server-only";
+import { and, eq, isNull } from "drizzle-orm";
+import { cache } from "react";
+import { permissionsFor, type Permission } from "@/lib/auth/permissions";
+import { getDatabase } from "@/lib/db/client";
+import { projects, teamMembers, teams } from "@/lib/db/schema";
+import { getCurrentUser, type CurrentUser } from "./users";
+
+export type ProjectAccess = {
+  user: CurrentUser;
+  project: { id: string; slug: string; name: string; teamId: string; teamName: string };
+  permissions: ReadonlySet<Permission>;
+  /** Support sees error stacks and payload secrets unredacted. */
+  unredacted: boolean;
+};
+
+export class AccessError extends Error {
+  constructor(readonly code: "unauthenticated" | "not_found" | "forbidden") {
+    super(code === "unauthenticated" ? "Sign in to continue." : code === "not_found" ? "Not found." : "You do not have permission to do that.");
+    this.name = "AccessError";
+  }
+}
+
+/** The user's access to a project, read fresh from the database (once per request). */
+export const getProjectAccess = cache(async (slug: string): Promise<ProjectAccess | null> => {
+  const user = await getCurrentUser();
+  if (!user) return null;
+  const { db } = getDatabase();
+  const [row] = await db
+    .select({
+      id: projects.id,
+      slug: projects.slug,
+      name: projects.name,
+      teamId: projects.teamId,
+      teamName: teams.name,
+      role: teamMembers.role,
+      grants: teamMembers.grants,
+    })
+    .from(projects)
+    .innerJoin(teams, eq(teams.id, projects.teamId))
+    .leftJoin(teamMembers, and(eq(teamMembers.teamId, projects.teamId), eq(teamMembers.userId, user.id)))
+    .where(and(eq(projects.slug, slug), isNull(projects.deletedAt)));
+  if (!row) return null;
+  const { role, grants, ...project } = row;
+  const membership = role ? { role, grants: grants ?? [] } : null;
+  // Someone outside the team (and not support) must not learn the project exists.
+  if (!membership && user.instanceRole !== "support") return null;
+  return { user, project, permissions: permissionsFor(membership, user.instanceRole), unredacted: user.instanceRole === "support" };
+});
+
+/**
+ * Every DAL function starts here: signed in, the project visible to them, and the permission
+ * held. A project of another team is "not found", never "forbidden".
+ */
+export async function requireProjectPermission(slug: string, permission: Permission): Promise<ProjectAccess> {
+  const user = await getCurrentUser();
+  if (!user) throw new AccessError("unauthenticated");
+  const access = await getProjectAccess(slug);
+  if (!access) throw new AccessError("not_found");
+  if (!access.permissions.has(permission)) throw new AccessError("forbidden");
+  return access;
+}

@@ -1,0 +1,30 @@
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+export type Db = PostgresJsDatabase<typeof schema>;
+/** A transaction handle; accepted wherever a write must join the caller's transaction. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export type Database = { db: Db; sql: postgres.Sql; close: () => Promise<void> };
+
+export function databaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set. Start Runboard with `npm start`, which provides one.");
+  return url;
+}
+
+export function createDatabase(url: string = databaseUrl(), options: { max?: number } = {}): Database {
+  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => undefined });
+  const db = drizzle(sql, { schema });
+  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+const globalForDb = globalThis as unknown as { runboardDatabase?: Database };
+
+/** The process-wide pool (one per web or worker process; survives Next's dev reloads). */
+export function getDatabase(): Database {
+  globalForDb.runboardDatabase ??= createDatabase();
+  return globalForDb.runboardDatabase;
+}

@@ -1,0 +1,97 @@
+import { sql } from "drizzle-orm";
+import { boolean, check, index, integer, jsonb, pgTable, smallint, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { createdAt, tstz } from "./columns";
+import { projects } from "./projects";
+import { teams } from "./teams";
+import { users } from "./users";
+
+export const RUN_STATUSES = ["pending", "running", "completed", "failed", "cancelled", "dead_letter"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Structured error stored on a run and on its steps (seed 001's taxonomy). */
+export type RunError = {
+  message: string;
+  type: string;
+  source: string;
+  subType: string;
+  severity: number;
+  retryable: boolean;
+  stack?: string;
+};
+
+/**
+ * The application-visible record of one job run (seed 000), beside pg-boss's own tables.
+ * Written only by lib/jobs (enqueue + lifecycle); the web reads it through lib/dal.
+ */
+export const jobRuns = pgTable(
+  "job_runs",
+  {
+    id: uuid("id").primaryKey(),
+    teamId: uuid("team_id").references(() => teams.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    jobType: text("job_type").notNull(),
+    resourceType: text("resource_type"),
+    resourceId: uuid("resource_id"),
+    status: text("status", { enum: RUN_STATUSES }).notNull().default("pending"),
+    attemptCount: integer("attempt_count").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    result: jsonb("result").$type<Record<string, unknown>>(),
+    errorMessage: text("error_message"),
+    error: jsonb("error").$type<RunError>(),
+    triggeredBy: uuid("triggered_by").references(() => users.id, { onDelete: "set null" }),
+    notify: boolean("notify").notNull().default(false),
+    progressProcessed: integer("progress_processed"),
+    progressTotal: integer("progress_total"),
+    progressMessage: text("progress_message"),
+    progressPercent: smallint("progress_percent"),
+    currentStage: text("current_stage"),
+    lastHeartbeat: tstz("last_heartbeat"),
+    workerId: text("worker_id"),
+    bossJobId: uuid("boss_job_id"),
+    /** Set for job types that prevent overlap: `<project id or "system">:<job type>`. */
+    exclusiveKey: text("exclusive_key"),
+    cancelRequestedAt: tstz("cancel_requested_at"),
+    queuedAt: tstz("queued_at").notNull().defaultNow(),
+    runAt: tstz("run_at").notNull().defaultNow(),
+    startedAt: tstz("started_at"),
+    completedAt: tstz("completed_at"),
+    createdAt: createdAt(),
+    updatedAt: tstz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("job_runs_type_status_queued_idx").on(t.jobType, t.status, t.queuedAt.desc()),
+    // Keyset pagination of a project's history: (queued_at, id) descending.
+    index("job_runs_project_history_idx").on(t.projectId, t.queuedAt.desc(), t.id.desc()),
+    index("job_runs_resource_idx").on(t.resourceType, t.resourceId, t.queuedAt.desc()),
+    index("job_runs_active_idx").on(t.status, t.lastHeartbeat).where(sql`${t.status} in ('pending', 'running')`),
+    // Overlap prevention (seed 002) in the database, not by check-then-insert: one
+    // pending-or-running run per exclusive key (job type per project, or per instance).
+    uniqueIndex("job_runs_one_active_key").on(t.exclusiveKey).where(sql`${t.status} in ('pending', 'running')`),
+    check("job_runs_percent_range", sql`${t.progressPercent} between 0 and 100`),
+  ],
+);
+
+/** Step history (seed 001's job_step_history): one row per attempt start/end and per step. */
+export const jobRunSteps = pgTable(
+  "job_run_steps",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    runId: uuid("run_id").notNull().references(() => jobRuns.id, { onDelete: "cascade" }),
+    stepType: text("step_type").notNull(),
+    status: text("status", { enum: ["started", "completed", "failed", "retrying", "cancelled", "skipped"] }).notNull(),
+    attemptNumber: integer("attempt_number").notNull(),
+    errorMessage: text("error_message"),
+    errorType: text("error_type"),
+    errorSource: text("error_source"),
+    errorSubType: text("error_sub_type"),
+    errorSeverity: smallint("error_severity"),
+    workerId: text("worker_id"),
+    durationMs: integer("duration_ms"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("job_run_steps_run_idx").on(t.runId, t.createdAt),
+    check("job_run_steps_severity_range", sql`${t.errorSeverity} between 1 and 5`),
+  ],
+);

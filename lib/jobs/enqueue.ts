@@ -1,0 +1,102 @@
+import { randomUUID } from "node:crypto";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { fromDrizzle, type PgBoss } from "pg-boss";
+import type { Db, Tx } from "@/lib/db/client";
+import { jobRuns } from "@/lib/db/schema";
+import { maxAttempts } from "./catalog";
+import { ACTIVE_STATUSES } from "./lifecycle";
+import type { JobDefinition } from "./types";
+
+export type TriggerInput = {
+  def: JobDefinition;
+  /** Already validated against def.payload. */
+  payload: Record<string, unknown>;
+  teamId: string | null;
+  projectId: string | null;
+  triggeredBy: string | null;
+  notify: boolean;
+  /** Writes that belong to the trigger (e.g. storing an upload); returns payload fields to add. */
+  prepare?: (tx: Tx) => Promise<Record<string, unknown>>;
+};
+
+export type TriggerResult = { ok: true; runId: string } | { ok: false; code: "already_active"; existingRunId: string };
+
+/** The payload a queue job carries: only the run id; everything else lives on the run row. */
+export type QueueJobData = { runId: string };
+
+/** Send one attempt's queue job inside the caller's transaction; each attempt is its own job. */
+export async function sendAttempt(boss: PgBoss, tx: Tx, jobType: string, runId: string, bossJobId: string, startAfter?: Date): Promise<void> {
+  const data: QueueJobData = { runId };
+  const sent = await boss.send(jobType, data, { id: bossJobId, startAfter, db: fromDrizzle(tx, sql) });
+  if (!sent) throw new Error(`pg-boss refused the job for run ${runId}`);
+}
+
+export function exclusiveKeyFor(def: JobDefinition, projectId: string | null): string | null {
+  return def.preventOverlap ? `${projectId ?? "system"}:${def.name}` : null;
+}
+
+async function findActiveRun(tx: Tx, exclusiveKey: string): Promise<string | undefined> {
+  const rows = await tx
+    .select({ id: jobRuns.id })
+    .from(jobRuns)
+    .where(and(eq(jobRuns.exclusiveKey, exclusiveKey), inArray(jobRuns.status, ACTIVE_STATUSES)))
+    .limit(1);
+  return rows[0]?.id;
+}
+
+/**
+ * Create a run and its first queue job in one transaction: both exist or neither does. Overlap is
+ * enforced by the database (job_runs_one_active_key), so concurrent triggers cannot both win.
+ */
+class AlreadyActive extends Error {
+  constructor(readonly runId: string) {
+    super("already active");
+  }
+}
+class RetryTrigger extends Error {}
+
+export async function triggerRun(db: Db, boss: PgBoss, input: TriggerInput): Promise<TriggerResult> {
+  const { def } = input;
+  const exclusiveKey = exclusiveKeyFor(def, input.projectId);
+  for (let tries = 0; tries < 3; tries++) {
+    try {
+      return await db.transaction(async (tx): Promise<TriggerResult> => {
+        const payload = { ...input.payload, ...(await input.prepare?.(tx)) };
+        const resource = def.resource(payload, input.projectId);
+        const runId = randomUUID();
+        const bossJobId = randomUUID();
+        const inserted = await tx
+          .insert(jobRuns)
+          .values({
+            id: runId,
+            teamId: input.teamId,
+            projectId: input.projectId,
+            jobType: def.name,
+            resourceType: resource?.type,
+            resourceId: resource?.id,
+            status: "pending",
+            maxAttempts: maxAttempts(def),
+            payload,
+            triggeredBy: input.triggeredBy,
+            notify: input.notify,
+            bossJobId,
+            exclusiveKey,
+          })
+          .onConflictDoNothing()
+          .returning({ id: jobRuns.id });
+        if (inserted.length === 0) {
+          const existingRunId = exclusiveKey ? await findActiveRun(tx, exclusiveKey) : undefined;
+          // Throwing rolls back whatever prepare() wrote: a refused trigger changes nothing.
+          throw existingRunId ? new AlreadyActive(existingRunId) : new RetryTrigger();
+        }
+        await sendAttempt(boss, tx, def.name, runId, bossJobId);
+        return { ok: true, runId };
+      });
+    } catch (error) {
+      if (error instanceof AlreadyActive) return { ok: false, code: "already_active", existingRunId: error.runId };
+      // The active run ended between our insert and our read of it: try again.
+      if (!(error instanceof RetryTrigger)) throw error;
+    }
+  }
+  throw new Error("Could not create the run: the active run kept changing. Try again.");
+}

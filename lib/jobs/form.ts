@@ -1,0 +1,66 @@
+import { z } from "zod";
+import type { JobDefinition } from "./types";
+
+export type PayloadField =
+  | { name: string; title: string; required: boolean; kind: "file"; accept: string }
+  | { name: string; title: string; required: boolean; kind: "integer" | "number"; min?: number; max?: number; defaultValue?: number }
+  | { name: string; title: string; required: boolean; kind: "boolean"; defaultValue: boolean }
+  | { name: string; title: string; required: boolean; kind: "enum"; options: string[]; defaultValue?: string }
+  | { name: string; title: string; required: boolean; kind: "text"; defaultValue?: string };
+
+type JsonProperty = {
+  type?: string;
+  title?: string;
+  input?: string;
+  accept?: string;
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  default?: unknown;
+};
+
+const SAFE_MAX = Number.MAX_SAFE_INTEGER;
+
+/** The form a job type's payload needs, derived from its zod schema (one source of truth). */
+export function describePayload(def: JobDefinition): PayloadField[] {
+  const schema = z.toJSONSchema(def.payload, { io: "input" }) as { properties?: Record<string, JsonProperty>; required?: string[] };
+  const required = new Set(schema.required ?? []);
+  return Object.entries(schema.properties ?? {}).map(([name, p]): PayloadField => {
+    const base = { name, title: p.title ?? name, required: required.has(name) };
+    if (p.input === "file") return { ...base, kind: "file", accept: p.accept ?? "" };
+    if (p.type === "integer" || p.type === "number") {
+      return {
+        ...base,
+        kind: p.type,
+        min: p.minimum,
+        max: p.maximum !== undefined && p.maximum < SAFE_MAX ? p.maximum : undefined,
+        defaultValue: typeof p.default === "number" ? p.default : undefined,
+      };
+    }
+    if (p.type === "boolean") return { ...base, kind: "boolean", defaultValue: p.default === true };
+    if (p.enum) return { ...base, kind: "enum", options: p.enum.map(String), defaultValue: typeof p.default === "string" ? p.default : undefined };
+    return { ...base, kind: "text", defaultValue: typeof p.default === "string" ? p.default : undefined };
+  });
+}
+
+export type FormPayload = { values: Record<string, unknown>; files: Record<string, File> };
+
+/** Read the payload fields (named `payload.<field>`) out of a submitted form, typed per field. */
+export function readPayloadForm(def: JobDefinition, form: FormData): FormPayload {
+  const values: Record<string, unknown> = {};
+  const files: Record<string, File> = {};
+  for (const field of describePayload(def)) {
+    const raw = form.get(`payload.${field.name}`);
+    if (field.kind === "file") {
+      if (raw instanceof File && raw.size > 0) files[field.name] = raw;
+      continue;
+    }
+    if (field.kind === "boolean") {
+      values[field.name] = raw === "on" || raw === "true";
+      continue;
+    }
+    if (typeof raw !== "string" || raw.trim() === "") continue;
+    values[field.name] = field.kind === "integer" || field.kind === "number" ? Number(raw) : raw;
+  }
+  return { values, files };
+}

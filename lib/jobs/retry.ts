@@ -1,0 +1,16 @@
+import type { RetryPolicy } from "./types";
+
+/** Longest wait between attempts, whatever the backoff says. */
+export const MAX_RETRY_DELAY_SECONDS = 3600;
+
+/**
+ * Seconds to wait before the attempt after `attempt` (1-based) failed: exponential when the
+ * policy backs off, with "equal jitter" (half fixed, half random) so retries of many runs spread.
+ */
+export function retryDelaySeconds(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const base = Math.max(0, policy.delaySeconds);
+  if (base === 0) return 0;
+  const raw = policy.backoff ? base * 2 ** Math.min(16, attempt - 1) : base;
+  const capped = Math.min(MAX_RETRY_DELAY_SECONDS, raw);
+  return policy.backoff ? capped / 2 + (capped / 2) * random() : capped;
+}

@@ -1,0 +1,18 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { JobHandler } from "../context";
+
+/** Demo only (labelled so in the catalog): paces through items so people can watch a run move. */
+export const demoPaced: JobHandler<"demo_paced"> = async (ctx) => {
+  const { items, msPerItem } = ctx.payload;
+  let done = 0;
+  await ctx.step("warm_up", async () => {
+    ctx.progress({ processed: 0, total: items, message: "Starting" });
+  });
+  ctx.stage("stepping");
+  for (; done < items; done++) {
+    if (ctx.isCancelled()) return { processed: done, cancelled: true };
+    await sleep(msPerItem, undefined, { signal: ctx.signal }).catch(() => undefined);
+    ctx.progress({ processed: done + 1, total: items, message: `Item ${done + 1} of ${items}` });
+  }
+  return { processed: done };
+};

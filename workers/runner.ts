@@ -1,0 +1,199 @@
+import { randomUUID } from "node:crypto";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { fromDrizzle, type Job, type JobResult, type PgBoss } from "pg-boss";
+import type { Db } from "@/lib/db/client";
+import { jobRuns, type RunError } from "@/lib/db/schema";
+import { getJobDefinition, type JobName } from "@/lib/jobs/catalog";
+import { DEAD_LETTER_QUEUE } from "@/lib/jobs/boss";
+import { sendAttempt, type QueueJobData } from "@/lib/jobs/enqueue";
+import { classifyError } from "@/lib/jobs/errors";
+import { finishAttempt, recordStep, startAttempt, writeProgress, type Outcome, type Progress } from "@/lib/jobs/lifecycle";
+import { retryDelaySeconds } from "@/lib/jobs/retry";
+import type { JobContext, JobHandler, ProgressUpdate } from "./context";
+import { HANDLERS } from "./handlers";
+
+export type RunnerOptions = {
+  db: Db;
+  boss: PgBoss;
+  workerId: string;
+  /** How often running runs refresh last_heartbeat (seed 003: 30 s). */
+  heartbeatSeconds: number;
+  /** Minimum gap between two progress writes of one run. */
+  progressIntervalMs: number;
+  /** How often the worker looks for cancel requests of the runs it holds. */
+  cancelPollMs: number;
+};
+
+type ActiveRun = { attempt: number; controller: AbortController };
+
+class CancelledError extends Error {
+  constructor() {
+    super("Cancelled");
+    this.name = "CancelledError";
+  }
+}
+
+/** Executes delivered queue jobs as tracked run attempts; one instance per worker process. */
+export class Runner {
+  private readonly active = new Map<string, ActiveRun>();
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly options: RunnerOptions) {}
+
+  start(): void {
+    const { heartbeatSeconds, cancelPollMs } = this.options;
+    this.timers.push(setInterval(() => void this.heartbeat().catch((e) => console.error("[worker] heartbeat failed", e)), heartbeatSeconds * 1000));
+    this.timers.push(setInterval(() => void this.pollCancels().catch((e) => console.error("[worker] cancel poll failed", e)), cancelPollMs));
+    for (const t of this.timers) t.unref();
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  activeRunIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /** One write for every run this worker holds, however many. */
+  private async heartbeat(): Promise<void> {
+    const ids = this.activeRunIds();
+    if (ids.length === 0) return;
+    await this.options.db
+      .update(jobRuns)
+      .set({ lastHeartbeat: sql`now()` })
+      .where(and(inArray(jobRuns.id, ids), eq(jobRuns.status, "running")));
+  }
+
+  private async pollCancels(): Promise<void> {
+    const ids = this.activeRunIds();
+    if (ids.length === 0) return;
+    const rows = await this.options.db
+      .select({ id: jobRuns.id })
+      .from(jobRuns)
+      .where(and(inArray(jobRuns.id, ids), isNotNull(jobRuns.cancelRequestedAt)));
+    for (const row of rows) this.active.get(row.id)?.controller.abort(new CancelledError());
+  }
+
+  /** pg-boss batch handler: each job settles on its own. */
+  async handleBatch(jobs: Job<QueueJobData>[]): Promise<JobResult[]> {
+    return Promise.all(jobs.map((job) => this.handle(job)));
+  }
+
+  private async handle(job: Job<QueueJobData>): Promise<JobResult> {
+    try {
+      const status = await this.execute(job);
+      return { id: job.id, status };
+    } catch (error) {
+      // Bookkeeping itself failed (database down): let pg-boss record the failure.
+      console.error(`[worker] run ${job.data.runId} could not be tracked`, error);
+      return { id: job.id, status: "failed", output: { message: String(error) } };
+    }
+  }
+
+  private async execute(job: Job<QueueJobData>): Promise<"completed" | "failed"> {
+    const { db, workerId } = this.options;
+    const def = getJobDefinition(job.name);
+    const started = await startAttempt(db, job.data.runId, job.id, workerId);
+    // The run moved on without this delivery (cancelled while queued, superseded): nothing to do.
+    if (!started || !def) return "completed";
+    const { runId, attempt } = started;
+    const startedAt = performance.now();
+    const controller = new AbortController();
+    const onStop = () => controller.abort(job.signal.reason);
+    job.signal.addEventListener("abort", onStop, { once: true });
+    this.active.set(runId, { attempt, controller });
+
+    const progress: Progress = { processed: 0, total: null, message: null, stage: null };
+    let progressDirty = false;
+    let lastWrite = 0;
+    let flushTimer: NodeJS.Timeout | null = null;
+    const flush = async () => {
+      flushTimer = null;
+      if (!progressDirty) return;
+      progressDirty = false;
+      lastWrite = Date.now();
+      const state = await writeProgress(db, runId, attempt, { ...progress });
+      if (state?.cancelRequested) controller.abort(new CancelledError());
+    };
+    const scheduleFlush = () => {
+      progressDirty = true;
+      if (flushTimer) return;
+      const wait = Math.max(0, lastWrite + this.options.progressIntervalMs - Date.now());
+      flushTimer = setTimeout(() => void flush().catch((e) => console.error("[worker] progress write failed", e)), wait);
+    };
+
+    const ctx: JobContext<JobName> = {
+      runId,
+      attempt,
+      payload: {} as never,
+      projectId: started.projectId,
+      teamId: started.teamId,
+      resource: started.resourceType && started.resourceId ? { type: started.resourceType, id: started.resourceId } : null,
+      db,
+      signal: controller.signal,
+      isCancelled: () => controller.signal.aborted && controller.signal.reason instanceof CancelledError,
+      progress: (update: ProgressUpdate) => {
+        progress.processed = update.processed;
+        if (update.total !== undefined) progress.total = update.total;
+        if (update.message !== undefined) progress.message = update.message;
+        scheduleFlush();
+      },
+      stage: (name: string) => {
+        progress.stage = name;
+        scheduleFlush();
+      },
+      step: async (name, fn) => {
+        ctx.stage(name);
+        const t0 = performance.now();
+        try {
+          const value = await fn();
+          await recordStep(db, { runId, attempt, stepType: name, status: "completed", durationMs: Math.round(performance.now() - t0), workerId });
+          return value;
+        } catch (error) {
+          await recordStep(db, { runId, attempt, stepType: name, status: "failed", durationMs: Math.round(performance.now() - t0), workerId, error: classifyError(error) });
+          throw error;
+        }
+      },
+    };
+
+    let outcome: Outcome;
+    try {
+      if (started.cancelRequested) controller.abort(new CancelledError());
+      if (ctx.isCancelled()) outcome = { status: "cancelled" };
+      else {
+        ctx.payload = def.payload.parse(started.payload) as never;
+        const handler = HANDLERS[def.name as JobName] as JobHandler<JobName>;
+        const result = await handler(ctx);
+        outcome = ctx.isCancelled() ? { status: "cancelled" } : { status: "completed", result };
+      }
+    } catch (error) {
+      outcome = ctx.isCancelled() ? { status: "cancelled" } : await this.failureOutcome(def.name, started.maxAttempts, attempt, classifyError(error));
+    } finally {
+      if (flushTimer) clearTimeout(flushTimer);
+      job.signal.removeEventListener("abort", onStop);
+      this.active.delete(runId);
+    }
+
+    const durationMs = Math.round(performance.now() - startedAt);
+    await db.transaction(async (tx) => {
+      const written = await finishAttempt(tx, runId, attempt, outcome, { progress, workerId, durationMs });
+      if (!written) return;
+      if (outcome.status === "pending") await sendAttempt(this.options.boss, tx, def.name, runId, outcome.bossJobId, outcome.runAt);
+      if (outcome.status === "dead_letter") {
+        await this.options.boss.send(DEAD_LETTER_QUEUE, { runId, jobType: def.name, error: outcome.error.message }, { db: fromDrizzle(tx, sql) });
+      }
+    });
+    return outcome.status === "completed" || outcome.status === "cancelled" ? "completed" : "failed";
+  }
+
+  private async failureOutcome(jobType: string, maxAttempts: number, attempt: number, error: RunError): Promise<Outcome> {
+    const def = getJobDefinition(jobType);
+    if (!error.retryable) return { status: "failed", error };
+    // Retries exhausted: dead letter for types that retry, plain failure for one-shot types.
+    if (!def || attempt >= maxAttempts) return { status: maxAttempts > 1 ? "dead_letter" : "failed", error };
+    const delay = retryDelaySeconds(def.retry, attempt);
+    return { status: "pending", error, runAt: new Date(Date.now() + delay * 1000), bossJobId: randomUUID() };
+  }
+}
