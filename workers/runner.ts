@@ -22,7 +22,11 @@ export type RunnerOptions = {
   progressIntervalMs: number;
   /** How often the worker looks for cancel requests of the runs it holds. */
   cancelPollMs: number;
+  /** Defaults to the catalog's handlers; tests substitute misbehaving ones. */
+  handlers?: HandlerMap;
 };
+
+export type HandlerMap = { [N in JobName]: JobHandler<N> };
 
 type ActiveRun = { attempt: number; controller: AbortController };
 
@@ -164,7 +168,7 @@ export class Runner {
       if (ctx.isCancelled()) outcome = { status: "cancelled" };
       else {
         ctx.payload = def.payload.parse(started.payload) as never;
-        const handler = HANDLERS[def.name as JobName] as JobHandler<JobName>;
+        const handler = (this.options.handlers ?? HANDLERS)[def.name as JobName] as JobHandler<JobName>;
         const result = await handler(ctx);
         outcome = ctx.isCancelled() ? { status: "cancelled" } : { status: "completed", result };
       }

@@ -1,0 +1,16 @@
+import path from "node:path";
+
+export type Role = "admin" | "member" | "support" | "outsider";
+
+export const ACCOUNTS: Record<Role, { email: string; password: string }> = {
+  admin: { email: "admin@runboard.local", password: "runboard-admin" },
+  member: { email: "member@runboard.local", password: "runboard-member" },
+  support: { email: "support@runboard.local", password: "runboard-support" },
+  // Seeded by auth.setup.ts: an admin of another team.
+  outsider: { email: "outsider@globex.test", password: "globex-admin-pw" },
+};
+
+export const PROJECT = "acme-app";
+export const OUTSIDER_PROJECT = "globex-site";
+
+export const storageState = (role: Role) => path.join(import.meta.dirname, "..", "..", ".data", "e2e-auth", `${role}.json`);

@@ -1,0 +1,165 @@
+/**
+ * `npm test`: lint, typecheck, unit + integration tests (vitest) against a real embedded Postgres,
+ * and Playwright e2e in Chromium against a real web + worker. Ends with one line CI reads:
+ * `N passed, N failed`. `npm test -- unit` or `npm test -- e2e` runs one part.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { createDatabase } from "@/lib/db/client";
+import { sourceDigest } from "./lib/build-state";
+import { freePort, type EmbeddedCluster } from "./lib/embedded-pg";
+import { startProcess, stopProcess, type Managed } from "./lib/processes";
+import { seedDemo } from "./lib/seed";
+import { createDatabaseFromTemplate, startTestCluster } from "./lib/test-cluster";
+
+const root = path.resolve(import.meta.dirname, "..");
+const dataDir = path.join(root, ".data");
+const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
+mkdirSync(dataDir, { recursive: true });
+
+const only = process.argv[2];
+const want = (part: "static" | "unit" | "e2e") => !only || only === part;
+const tally = { passed: 0, failed: 0, skipped: 0 };
+const children: Managed[] = [];
+let cluster: EmbeddedCluster | null = null;
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: "inherit" });
+    child.once("exit", (code) => resolve(code ?? 1));
+  });
+}
+
+function section(title: string): void {
+  console.log(`\n━━ ${title} ━━`);
+}
+
+/** Lint and typecheck count as one test each: they pass or fail as a whole. */
+async function staticChecks(): Promise<void> {
+  for (const [name, script] of [
+    ["lint", "lint"],
+    ["typecheck", "typecheck"],
+  ] as const) {
+    section(name);
+    const code = await run("npm", ["run", "--silent", script]);
+    if (code === 0) tally.passed++;
+    else {
+      tally.failed++;
+      console.log(`✗ ${name} failed`);
+    }
+  }
+}
+
+type VitestReport = { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; success: boolean };
+
+async function vitest(adminUrl: string): Promise<void> {
+  section("unit + integration (vitest, real Postgres and pg-boss)");
+  const report = path.join(dataDir, "vitest.json");
+  rmSync(report, { force: true });
+  const code = await run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], { ...process.env, RUNBOARD_TEST_PG_URL: adminUrl });
+  if (!existsSync(report)) {
+    tally.failed++;
+    console.log(`✗ vitest produced no report (exit ${code})`);
+    return;
+  }
+  const r = JSON.parse(readFileSync(report, "utf8")) as VitestReport;
+  tally.passed += r.numPassedTests;
+  tally.failed += r.numFailedTests;
+  tally.skipped += r.numPendingTests + r.numTodoTests;
+  // A suite that failed to load has no failed tests but is still a failure.
+  if (code !== 0 && r.numFailedTests === 0) tally.failed++;
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const response = await fetch(url, { redirect: "manual" });
+      if (response.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not come up within ${timeoutMs / 1000}s`);
+}
+
+type PlaywrightReport = { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
+
+async function e2e(adminUrl: string): Promise<void> {
+  section("build");
+  const digestFile = path.join(dataDir, "build-digest");
+  const digest = sourceDigest(root);
+  if (!(existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(digestFile) && readFileSync(digestFile, "utf8") === digest)) {
+    execFileSync(bin("next"), ["build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    writeFileSync(digestFile, digest);
+  } else console.log("Sources unchanged since the last build.");
+
+  section("e2e (Playwright, Chromium)");
+  const databaseUrl = await createDatabaseFromTemplate(adminUrl, `rb_e2e_${Date.now()}`);
+  const database = createDatabase(databaseUrl, { max: 1 });
+  await seedDemo(database.db);
+  await database.close();
+
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    AUTH_SECRET: "e2e-secret-not-for-production-0123456789",
+    AUTH_TRUST_HOST: "true",
+    NEXT_TELEMETRY_DISABLED: "1",
+    RUNBOARD_URL: baseUrl,
+    // Faster bookkeeping so tests see heartbeats and cancels in seconds.
+    HEARTBEAT_SECONDS: "2",
+    PROGRESS_INTERVAL_MS: "250",
+    CANCEL_POLL_MS: "250",
+  };
+  children.push(startProcess("web", bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], env));
+  children.push(startProcess("worker", process.execPath, ["--import", "tsx", path.join(root, "workers", "index.ts")], env));
+  await waitForHttp(`${baseUrl}/sign-in`, 60_000);
+
+  const report = path.join(dataDir, "playwright.json");
+  rmSync(report, { force: true });
+  const code = await run(bin("playwright"), ["test"], { ...env, E2E_BASE_URL: baseUrl, E2E_DATABASE_URL: databaseUrl });
+  await Promise.all(children.splice(0).map((c) => stopProcess(c, 10_000)));
+  if (!existsSync(report)) {
+    tally.failed++;
+    console.log(`✗ Playwright produced no report (exit ${code})`);
+    return;
+  }
+  const { stats } = JSON.parse(readFileSync(report, "utf8")) as PlaywrightReport;
+  tally.passed += stats.expected + stats.flaky;
+  tally.failed += stats.unexpected;
+  tally.skipped += stats.skipped;
+  if (code !== 0 && stats.unexpected === 0) tally.failed++;
+}
+
+async function main(): Promise<void> {
+  if (want("static")) await staticChecks();
+  if (want("unit") || want("e2e")) {
+    section("embedded Postgres for tests");
+    cluster = await startTestCluster(root);
+    const adminUrl = cluster.url("postgres");
+    if (want("unit")) await vitest(adminUrl);
+    if (want("e2e")) await e2e(adminUrl);
+  }
+}
+
+async function finish(code: number): Promise<never> {
+  await Promise.all(children.splice(0).map((c) => stopProcess(c, 5_000)));
+  if (cluster) await cluster.stop();
+  console.log(`\n${tally.passed} passed, ${tally.failed} failed${tally.skipped ? `, ${tally.skipped} skipped` : ""}`);
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void finish(130));
+process.on("SIGTERM", () => void finish(143));
+main()
+  .then(() => finish(tally.failed > 0 || tally.passed === 0 ? 1 : 0))
+  .catch(async (error: unknown) => {
+    console.error(error);
+    tally.failed++;
+    await finish(1);
+  });

@@ -1,0 +1,62 @@
+import { describe, expect, test } from "vitest";
+import { parseCsv, toCsvRow } from "@/lib/csv";
+
+describe("parseCsv", () => {
+  test("reads quoted fields holding commas, newlines and doubled quotes", () => {
+    const text = 'name,note\r\n"Smith, Jo","line one\nline two"\r\n"say ""hi""",plain\r\n';
+    expect(parseCsv(text)).toEqual([
+      ["name", "note"],
+      ["Smith, Jo", "line one\nline two"],
+      ['say "hi"', "plain"],
+    ]);
+  });
+
+  test("accepts LF, CRLF and a mix, with or without a final newline", () => {
+    const expected = [["a", "b"], ["1", "2"]];
+    expect(parseCsv("a,b\n1,2\n")).toEqual(expected);
+    expect(parseCsv("a,b\r\n1,2")).toEqual(expected);
+    expect(parseCsv("a,b\r\n1,2\n")).toEqual(expected);
+  });
+
+  test("skips a UTF-8 BOM so the first header is clean", () => {
+    expect(parseCsv("\uFEFFemail,name\nx@y.z,X")[0]).toEqual(["email", "name"]);
+  });
+
+  test("drops blank lines but keeps empty fields inside a record", () => {
+    expect(parseCsv("a,b\n\n\r\n1,\n,2\n\n")).toEqual([["a", "b"], ["1", ""], ["", "2"]]);
+  });
+
+  test("returns no rows for empty input", () => {
+    expect(parseCsv("")).toEqual([]);
+  });
+
+  test("throws on an unterminated quoted field", () => {
+    expect(() => parseCsv('a,b\n"open,2\n')).toThrow(/Unterminated quoted field/);
+  });
+});
+
+describe("toCsvRow", () => {
+  test("quotes only fields that need it and ends with CRLF", () => {
+    expect(toCsvRow(["plain", "a,b", 'he said "x"', "two\nlines", 42, true])).toBe(
+      'plain,"a,b","he said ""x""","two\nlines",42,true\r\n',
+    );
+  });
+
+  test("writes null and undefined as empty and dates as ISO 8601", () => {
+    expect(toCsvRow([null, "x", undefined, new Date(Date.UTC(2024, 0, 2, 3, 4, 5))])).toBe(",x,,2024-01-02T03:04:05.000Z\r\n");
+  });
+
+  test.each(["=SUM(A1:A9)", "+1", "-2+3", "@cmd"])("neutralises formula-looking value %s with a leading quote", (value) => {
+    expect(toCsvRow([value])).toBe(`'${value}\r\n`);
+  });
+
+  test("neutralises and still quotes a formula that contains a comma", () => {
+    expect(toCsvRow(['=HYPERLINK("http://x",1)'])).toBe(`"'=HYPERLINK(""http://x"",1)"\r\n`);
+  });
+
+  test("round-trips tricky strings through toCsvRow and parseCsv", () => {
+    const values = ['a "quoted" word', "comma, inside", "multi\r\nline", "trailing quote\"", "", "ünïcødé ✓", "  spaced  "];
+    const text = toCsvRow(values) + toCsvRow(["second", ...values.slice(1)]);
+    expect(parseCsv(text)).toEqual([values, ["second", ...values.slice(1)]]);
+  });
+});
