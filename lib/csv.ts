@@ -4,6 +4,7 @@ export function parseCsv(text: string): string[][] {
   let row: string[] = [];
   let field = "";
   let quoted = false;
+  let rowHadQuotes = false;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // skip a UTF-8 BOM
   for (; i < text.length; i++) {
     const ch = text[i];
@@ -16,29 +17,33 @@ export function parseCsv(text: string): string[][] {
       } else field += ch;
       continue;
     }
-    if (ch === '"' && field === "") quoted = true;
+    if (ch === '"' && field === "") {
+      quoted = true;
+      rowHadQuotes = true;
+    }
     else if (ch === ",") {
       row.push(field);
       field = "";
     } else if (ch === "\n" || ch === "\r") {
       if (ch === "\r" && text[i + 1] === "\n") i++;
       row.push(field);
-      rows.push(row);
+      // A blank line carries no record; a line holding just "" is a record with one empty field.
+      if (rowHadQuotes || row.length > 1 || row[0] !== "") rows.push(row);
       row = [];
       field = "";
+      rowHadQuotes = false;
     } else field += ch;
   }
   if (quoted) throw new Error("Unterminated quoted field at end of file");
-  if (field !== "" || row.length > 0) {
+  if (field !== "" || row.length > 0 || rowHadQuotes) {
     row.push(field);
     rows.push(row);
   }
-  // Blank lines carry no record.
-  return rows.filter((r) => !(r.length === 1 && r[0] === ""));
+  return rows;
 }
 
 function escapeField(value: string): string {
-  // A leading =, +, - or @ would run as a formula in spreadsheet apps: neutralise it.
+  // Text with a leading =, +, - or @ would run as a formula in spreadsheet apps: neutralise it.
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
@@ -46,7 +51,7 @@ function escapeField(value: string): string {
 export function toCsvRow(values: ReadonlyArray<string | number | boolean | null | undefined | Date>): string {
   return (
     values
-      .map((v) => (v === null || v === undefined ? "" : v instanceof Date ? v.toISOString() : escapeField(String(v))))
+      .map((v) => (v === null || v === undefined ? "" : v instanceof Date ? v.toISOString() : typeof v === "string" ? escapeField(v) : String(v)))
       .join(",") + "\r\n"
   );
 }

@@ -8,7 +8,7 @@ import { getJobDefinition, MAX_IMPORT_BYTES, projectJobDefinitions } from "@/lib
 import { triggerRun } from "@/lib/jobs/enqueue";
 import { describePayload, type FormPayload } from "@/lib/jobs/form";
 import { ACTIVE_STATUSES, isTerminal } from "@/lib/jobs/lifecycle";
-import { errorView, redactText, type ErrorView } from "@/lib/jobs/redact";
+import { errorView, redactJson, redactText, type ErrorView } from "@/lib/jobs/redact";
 import { requireProjectPermission } from "./access";
 
 export const HISTORY_PAGE_SIZE = 25;
@@ -250,11 +250,6 @@ function estimateEta(processed: number | null, total: number | null, startedAt: 
   return Math.max(0, Math.round((elapsed / processed) * (total - processed)));
 }
 
-function redactJson(value: unknown, unredacted: boolean): unknown {
-  if (unredacted || value === null || value === undefined) return value;
-  return JSON.parse(redactText(JSON.stringify(value)));
-}
-
 export async function getRunView(slug: string, runId: string): Promise<RunView | null> {
   const access = await requireProjectPermission(slug, "jobs:read");
   if (!z.uuid().safeParse(runId).success) return null;
@@ -296,8 +291,8 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
     notify: r.notify,
     cancelRequested: r.cancelRequestedAt !== null,
     resource: r.resourceType && r.resourceId ? { type: r.resourceType, id: r.resourceId } : null,
-    payload: redactJson(r.payload, access.unredacted),
-    result: redactJson(r.result, access.unredacted),
+    payload: access.unredacted ? r.payload : redactJson(r.payload),
+    result: access.unredacted ? r.result : redactJson(r.result),
     resultFile: fileId ? { id: fileId, name: fileName } : null,
     error: r.error ? errorView(r.error, r.id, access.unredacted) : null,
     steps: steps.map((s) => ({

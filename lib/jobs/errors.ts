@@ -49,7 +49,9 @@ export function classifyError(error: unknown): RunError {
     return { message: error.message || "Timed out", type: "timeout", source: "handler", subType: "aborted", severity: 3, retryable: true, stack };
   }
   const code = typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : "";
-  if (PG_CODE.test(code)) {
+  // postgres.js errors carry the server's `routine`; Node's EPIPE/EPERM do not.
+  const fromPostgres = error instanceof Error && (error.name === "PostgresError" || "routine" in error);
+  if (fromPostgres && PG_CODE.test(code)) {
     // Integrity violations (class 23) are data problems; the rest (connections, deadlocks) are transient.
     const integrity = code.startsWith("23") || code.startsWith("22");
     return {

@@ -1,20 +1,32 @@
 import type { RunError } from "@/lib/db/schema";
 
+const SECRET_KEYS = "password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret";
+
 const PATTERNS: [RegExp, string][] = [
-  // Credentials inside connection strings and URLs: scheme://user:secret@host
-  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(:[^\s/@]*)?@/gi, "$1***@"],
+  // Credentials in connection strings and URLs: everything between scheme:// and the last @ of
+  // the token (passwords may hold '@', '/' or ':'; a user may be empty as in redis://:pw@host).
+  [/\b([a-z][a-z0-9+.-]*:\/\/)\S*@/gi, "$1***@"],
   // Authorization headers and bearer tokens
   [/\b(bearer|basic|token)\s+[a-z0-9._~+/=-]{8,}/gi, "$1 ***"],
-  // key=value and key: value secrets
-  [/\b(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi, "$1$2***"],
-  // Long opaque tokens (API keys, JWTs, hex secrets)
-  [/\b(sk|pk|rk|ghp|gho|xox[abp])_[a-z0-9_-]{8,}/gi, "***"],
+  // key = "quoted value", then key=value / key: value
+  [new RegExp(`\\b(${SECRET_KEYS})(["']?\\s*[:=]\\s*)(["'])(?:(?!\\3).)*\\3`, "gi"), "$1$2$3***$3"],
+  [new RegExp(`\\b(${SECRET_KEYS})(["']?\\s*[:=]\\s*)(?!["'])[^\\s"',;&]+`, "gi"), "$1$2***"],
+  // Well-known key formats (Stripe, GitHub, Slack, OpenAI-style) and JWTs
+  [/\b(sk|pk|rk|ghp|gho|ghs|ghu|xox[abprs])[-_][a-z0-9_-]{8,}/gi, "***"],
   [/\beyJ[a-z0-9_-]+\.[a-z0-9_-]+\.[a-z0-9_-]+/gi, "***"],
 ];
 
 /** Mask secrets in text a tenant may read. */
 export function redactText(text: string): string {
   return PATTERNS.reduce((acc, [pattern, replacement]) => acc.replace(pattern, replacement), text);
+}
+
+/** Redact every string inside a JSON value, keeping its shape (keys are left as they are). */
+export function redactJson(value: unknown): unknown {
+  if (typeof value === "string") return redactText(value);
+  if (Array.isArray(value)) return value.map(redactJson);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactJson(v)]));
+  return value;
 }
 
 export type ErrorView = {

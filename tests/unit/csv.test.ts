@@ -59,4 +59,12 @@ describe("toCsvRow", () => {
     const text = toCsvRow(values) + toCsvRow(["second", ...values.slice(1)]);
     expect(parseCsv(text)).toEqual([values, ["second", ...values.slice(1)]]);
   });
+
+  test("numbers, negative ones included, are written as numbers, not neutralised text", () => {
+    expect(toCsvRow([-5, 3.5, "-5"])).toBe("-5,3.5,'-5\r\n");
+  });
+
+  test("a line holding only a quoted empty field is a record, unlike a blank line", () => {
+    expect(parseCsv('x\n""\n\ny\n')).toEqual([["x"], [""], ["y"]]);
+  });
 });

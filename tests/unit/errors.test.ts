@@ -40,13 +40,18 @@ describe("classifyError", () => {
   });
 
   test("a Postgres unique violation (23505) is a non-retryable validation error", () => {
-    const e = Object.assign(new Error("duplicate key value"), { code: "23505" });
+    const e = Object.assign(new Error("duplicate key value"), { name: "PostgresError", code: "23505", routine: "_bt_check_unique" });
     expect(classifyError(e)).toMatchObject({ message: "duplicate key value", type: "validation_error", source: "database", subType: "pg_23505", severity: 3, retryable: false });
   });
 
   test("a Postgres deadlock (40P01) is a retryable internal error", () => {
-    const e = Object.assign(new Error("deadlock detected"), { code: "40P01" });
+    const e = Object.assign(new Error("deadlock detected"), { name: "PostgresError", code: "40P01", routine: "DeadLockReport" });
     expect(classifyError(e)).toMatchObject({ type: "internal", source: "database", subType: "pg_40P01", severity: 4, retryable: true });
+  });
+
+  test("a Node system error with a five-letter code (EPIPE) is not mistaken for a Postgres one", () => {
+    const e = Object.assign(new Error("write EPIPE"), { code: "EPIPE" });
+    expect(classifyError(e)).toMatchObject({ source: "handler", subType: "unhandled_exception", retryable: true });
   });
 
   test("a plain Error is an unhandled internal exception, retryable, severity 4", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { RunError } from "@/lib/db/schema";
-import { errorView, redactText } from "@/lib/jobs/redact";
+import { errorView, redactJson, redactText } from "@/lib/jobs/redact";
 
 describe("redactText", () => {
   test.each([
@@ -62,5 +62,22 @@ describe("errorView", () => {
   test("support gets stack null rather than undefined when none was recorded", () => {
     const { stack: _stack, ...noStack } = error;
     expect(errorView(noStack, runId, true).stack).toBeNull();
+  });
+});
+
+describe("redaction of harder secrets", () => {
+  test.each([
+    ["redis://:secret@host:6379", "redis://***@host:6379"],
+    ["postgres://user:pa/ss@host/db", "postgres://***@host/db"],
+    ["postgres://user:p@ss@host x", "postgres://***@host x"],
+    ['password = "my secret" ok', 'password = "***" ok'],
+    ["xoxb-1234567890-abcdefghij", "***"],
+    ["sk-proj-abcdefghijklmnop", "***"],
+  ])("%s", (input, expected) => {
+    expect(redactText(input)).toBe(expected);
+  });
+
+  test("redactJson masks strings inside a JSON value and keeps it a valid value", () => {
+    expect(redactJson({ msg: 'password="abc"', n: [1, 'token: "x1"'], ok: true })).toEqual({ msg: 'password="***"', n: [1, 'token: "***"'], ok: true });
   });
 });
