@@ -5,7 +5,7 @@ import { files, jobRuns } from "@/lib/db/schema";
 import { getJobDefinition } from "@/lib/jobs/catalog";
 import { triggerRun } from "@/lib/jobs/enqueue";
 import { createTestDatabase, type TestDatabase } from "../support/db";
-import { createTenant, startSendOnlyBoss, trigger, type Tenant } from "../support/fixtures";
+import { createTenant, startSendOnlyBoss, trigger } from "../support/fixtures";
 
 let t: TestDatabase;
 let boss: PgBoss;
