@@ -1,6 +1,6 @@
 import { expect, test as setup } from "@playwright/test";
 import bcrypt from "bcryptjs";
-import { ACCOUNTS, OUTSIDER_PROJECT, storageState, type Role } from "./support/accounts";
+import { ACCOUNTS, OUTSIDER_PROJECT, SECOND_PROJECT, storageState, type Role } from "./support/accounts";
 import { e2eSql } from "./support/db";
 
 // Seed first, then sign in: the outsider must exist before signing in.
@@ -10,6 +10,8 @@ setup("seed a second team with its own admin", async () => {
   const sql = e2eSql();
   try {
     await sql.begin(async (tx) => {
+      // A second Acme project, so specs that hold a job type's overlap slot do not collide.
+      await tx`insert into projects (team_id, slug, name) select id, ${SECOND_PROJECT}, 'Acme Ops' from teams where slug = 'acme' on conflict (slug) do nothing`;
       const [team] = await tx`insert into teams (slug, name) values ('globex', 'Globex') on conflict (slug) do update set name = excluded.name returning id`;
       await tx`insert into projects (team_id, slug, name) values (${team!.id}, ${OUTSIDER_PROJECT}, 'Globex Site') on conflict (slug) do nothing`;
       const hash = await bcrypt.hash(ACCOUNTS.outsider.password, 10);

@@ -15,6 +15,7 @@ test("importing a CSV reports imported and skipped rows", async ({ page }) => {
     buffer: Buffer.from("email,name\nada@example.com,Ada\nbroken,Nope\ngrace@example.com,Grace\n"),
   });
   await card.getByRole("button", { name: "Run" }).click();
+  await expect(page).toHaveURL(/\/runs\//);
   await expect(page.locator("[data-status=completed]")).toBeVisible({ timeout: 20_000 });
   await expect(page.getByTestId("progress-counts")).toContainText("3 / 3 processed · Imported 2, 1 skipped");
   await expect(page.getByRole("region", { name: "Payload and result" })).toContainText('"skipped": 1');
@@ -25,6 +26,7 @@ test("a failing job shows its error, classified, without internals for a tenant"
   const card = page.getByTestId("job-type-contacts_import");
   await card.getByLabel("File (CSV or JSON)").setInputFiles({ name: "people.csv", mimeType: "text/csv", buffer: Buffer.from("name,phone\nAda,123\n") });
   await card.getByRole("button", { name: "Run" }).click();
+  await expect(page).toHaveURL(/\/runs\//);
   await expect(page.locator("[data-status=failed]")).toBeVisible({ timeout: 20_000 });
   const error = page.getByRole("alert").filter({ hasText: "Error" });
   await expect(page.getByTestId("run-error")).toContainText('The CSV header has no "email" column (found: name, phone)');

@@ -4,10 +4,9 @@ import { databaseUrl } from "@/lib/db/client";
 import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
 import { startWorker } from "./start-worker";
 
-const workerId = process.env.WORKER_ID ?? `${hostname()}:${process.pid}`;
 const worker = await startWorker({
   url: databaseUrl(),
-  workerId,
+  workerName: process.env.WORKER_NAME ?? hostname(),
   batchSize: envNumber("WORKER_BATCH_SIZE", 8),
   concurrency: envNumber("WORKER_CONCURRENCY", 2),
   dbPool: envNumber("WORKER_DB_POOL", 10),
@@ -16,8 +15,11 @@ const worker = await startWorker({
   cancelPollMs: envNumber("CANCEL_POLL_MS", 1000),
   pollSeconds: envNumber("WORKER_POLL_SECONDS", 2),
   shutdownGraceMs: envNumber("SHUTDOWN_GRACE_MS", 20_000),
+  staleAfterSeconds: envNumber("STALE_AFTER_SECONDS", 120),
+  sweepIntervalSeconds: envNumber("SWEEP_INTERVAL_SECONDS", 30),
 });
-console.log(`[worker] ${workerId} ready: ${JOB_DEFINITIONS.map((d) => d.name).join(", ")}`);
+if (worker.recoveredAtStart > 0) console.log(`[worker] recovered ${worker.recoveredAtStart} run(s) interrupted by a restart`);
+console.log(`[worker] ${worker.workerId} ready: ${JOB_DEFINITIONS.map((d) => d.name).join(", ")}`);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

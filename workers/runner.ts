@@ -1,14 +1,12 @@
-import { randomUUID } from "node:crypto";
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
-import { fromDrizzle, type Job, type JobResult, type PgBoss } from "pg-boss";
+import type { Job, JobResult, PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobRuns, type RunError } from "@/lib/db/schema";
 import { getJobDefinition, type JobName } from "@/lib/jobs/catalog";
-import { DEAD_LETTER_QUEUE } from "@/lib/jobs/boss";
-import { sendAttempt, type QueueJobData } from "@/lib/jobs/enqueue";
+import type { QueueJobData } from "@/lib/jobs/enqueue";
 import { classifyError } from "@/lib/jobs/errors";
-import { finishAttempt, recordStep, startAttempt, writeProgress, type Outcome, type Progress } from "@/lib/jobs/lifecycle";
-import { retryDelaySeconds } from "@/lib/jobs/retry";
+import { recordStep, startAttempt, writeProgress, type Outcome, type Progress } from "@/lib/jobs/lifecycle";
+import { failureOutcome, settleAttempt } from "@/lib/jobs/settle";
 import type { JobContext, JobHandler, ProgressUpdate } from "./context";
 import { HANDLERS } from "./handlers";
 
@@ -37,9 +35,22 @@ class CancelledError extends Error {
   }
 }
 
+/** The worker is stopping and the grace period ran out: the attempt ends and is retried per policy. */
+class ShutdownError extends Error {
+  constructor() {
+    super("The worker shut down before the run finished");
+    this.name = "ShutdownError";
+  }
+}
+
+function shutdownError(): RunError {
+  return { message: "The worker shut down before the run finished", type: "internal", source: "worker", subType: "worker_shutdown", severity: 3, retryable: true };
+}
+
 /** Executes delivered queue jobs as tracked run attempts; one instance per worker process. */
 export class Runner {
   private readonly active = new Map<string, ActiveRun>();
+  private readonly inFlight = new Set<Promise<unknown>>();
   private timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly options: RunnerOptions) {}
@@ -54,6 +65,18 @@ export class Runner {
   stop(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+  }
+
+  /**
+   * Let running handlers finish for up to `graceMs`; then abort the rest and wait for them to record
+   * their outcome (failed or requeued), so nothing is left `running`.
+   */
+  async drain(graceMs: number): Promise<void> {
+    const settled = () => Promise.allSettled([...this.inFlight]);
+    const timedOut = await Promise.race([settled().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+    if (!timedOut) return;
+    for (const run of this.active.values()) run.controller.abort(new ShutdownError());
+    await settled();
   }
 
   activeRunIds(): string[] {
@@ -82,7 +105,14 @@ export class Runner {
 
   /** pg-boss batch handler: each job settles on its own. */
   async handleBatch(jobs: Job<QueueJobData>[]): Promise<JobResult[]> {
-    return Promise.all(jobs.map((job) => this.handle(job)));
+    return Promise.all(
+      jobs.map((job) => {
+        const handling = this.handle(job);
+        this.inFlight.add(handling);
+        void handling.finally(() => this.inFlight.delete(handling));
+        return handling;
+      }),
+    );
   }
 
   private async handle(job: Job<QueueJobData>): Promise<JobResult> {
@@ -105,7 +135,8 @@ export class Runner {
     const { runId, attempt } = started;
     const startedAt = performance.now();
     const controller = new AbortController();
-    const onStop = () => controller.abort(job.signal.reason);
+    // pg-boss aborts a job's signal when it gives up on it (stop timeout, expiry).
+    const onStop = () => controller.abort(new ShutdownError());
     job.signal.addEventListener("abort", onStop, { once: true });
     this.active.set(runId, { attempt, controller });
 
@@ -170,10 +201,16 @@ export class Runner {
         ctx.payload = def.payload.parse(started.payload) as never;
         const handler = (this.options.handlers ?? HANDLERS)[def.name as JobName] as JobHandler<JobName>;
         const result = await handler(ctx);
-        outcome = ctx.isCancelled() ? { status: "cancelled" } : { status: "completed", result };
+        if (ctx.isCancelled()) outcome = { status: "cancelled" };
+        // A handler that returned early because of a shutdown did not finish its work.
+        else if (controller.signal.reason instanceof ShutdownError) throw controller.signal.reason;
+        else outcome = { status: "completed", result };
       }
     } catch (error) {
-      outcome = ctx.isCancelled() ? { status: "cancelled" } : await this.failureOutcome(def.name, started.maxAttempts, attempt, classifyError(error));
+      const reason = controller.signal.reason instanceof ShutdownError ? controller.signal.reason : error;
+      outcome = ctx.isCancelled()
+        ? { status: "cancelled" }
+        : failureOutcome(def.name, started.maxAttempts, attempt, reason instanceof ShutdownError ? shutdownError() : classifyError(reason));
     } finally {
       if (flushTimer) clearTimeout(flushTimer);
       job.signal.removeEventListener("abort", onStop);
@@ -181,23 +218,8 @@ export class Runner {
     }
 
     const durationMs = Math.round(performance.now() - startedAt);
-    await db.transaction(async (tx) => {
-      const written = await finishAttempt(tx, runId, attempt, outcome, { progress, workerId, durationMs });
-      if (!written) return;
-      if (outcome.status === "pending") await sendAttempt(this.options.boss, tx, def.name, runId, outcome.bossJobId, outcome.runAt);
-      if (outcome.status === "dead_letter") {
-        await this.options.boss.send(DEAD_LETTER_QUEUE, { runId, jobType: def.name, error: outcome.error.message }, { db: fromDrizzle(tx, sql) });
-      }
-    });
+    await settleAttempt(db, this.options.boss, { runId, jobType: def.name, attempt, outcome, progress, workerId, durationMs });
     return outcome.status === "completed" || outcome.status === "cancelled" ? "completed" : "failed";
   }
 
-  private async failureOutcome(jobType: string, maxAttempts: number, attempt: number, error: RunError): Promise<Outcome> {
-    const def = getJobDefinition(jobType);
-    if (!error.retryable) return { status: "failed", error };
-    // Retries exhausted: dead letter for types that retry, plain failure for one-shot types.
-    if (!def || attempt >= maxAttempts) return { status: maxAttempts > 1 ? "dead_letter" : "failed", error };
-    const delay = retryDelaySeconds(def.retry, attempt);
-    return { status: "pending", error, runAt: new Date(Date.now() + delay * 1000), bossJobId: randomUUID() };
-  }
 }

@@ -3,11 +3,15 @@ import { createDatabase } from "@/lib/db/client";
 import { BOSS_SCHEMA, ensureQueues } from "@/lib/jobs/boss";
 import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
+import { recoverRestartedRuns, sweepStaleRuns } from "@/lib/jobs/recovery";
 import { Runner, type HandlerMap } from "./runner";
 
 export type WorkerSettings = {
   url: string;
-  workerId: string;
+  /** Stable per machine or deployment slot; a restart finds the runs its predecessor left. */
+  workerName: string;
+  /** Unique per process: `<workerName>:<pid>` by default. */
+  workerId?: string;
   batchSize: number;
   concurrency: number;
   dbPool: number;
@@ -17,26 +21,33 @@ export type WorkerSettings = {
   /** Backstop poll for work that sends no NOTIFY (retries whose time has come). */
   pollSeconds: number;
   shutdownGraceMs: number;
+  /** A running run without a heartbeat for this long lost its worker. */
+  staleAfterSeconds: number;
+  sweepIntervalSeconds: number;
   handlers?: HandlerMap;
 };
 
-export type RunningWorker = { runner: Runner; boss: PgBoss; stop: () => Promise<void> };
+export type RunningWorker = { runner: Runner; boss: PgBoss; workerId: string; recoveredAtStart: number; stop: () => Promise<void> };
 
 /** Boot pg-boss, make sure every catalog queue exists, and start consuming them. */
 export async function startWorker(settings: WorkerSettings): Promise<RunningWorker> {
+  if (settings.staleAfterSeconds < settings.heartbeatSeconds * 2) {
+    throw new Error(`STALE_AFTER_SECONDS (${settings.staleAfterSeconds}) must be at least twice HEARTBEAT_SECONDS (${settings.heartbeatSeconds}), or live runs would be swept.`);
+  }
+  const workerId = settings.workerId ?? `${settings.workerName}:${process.pid}`;
   const database = createDatabase(settings.url, { max: settings.dbPool });
   const boss = new PgBoss({
     connectionString: settings.url,
     schema: BOSS_SCHEMA,
     useListenNotify: true,
     application_name: "runboard-worker",
-    instanceName: settings.workerId,
+    instanceName: workerId,
   });
   boss.on("error", (error) => console.error("[pg-boss]", error));
   const runner = new Runner({
     db: database.db,
     boss,
-    workerId: settings.workerId,
+    workerId,
     heartbeatSeconds: settings.heartbeatSeconds,
     progressIntervalMs: settings.progressIntervalMs,
     cancelPollMs: settings.cancelPollMs,
@@ -45,7 +56,11 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
 
   await boss.start();
   await ensureQueues(boss);
+  const recoveredAtStart = await recoverRestartedRuns(database.db, boss, settings.workerName, workerId);
   runner.start();
+  const sweep = () => void sweepStaleRuns(database.db, boss, settings.staleAfterSeconds, workerId).catch((e) => console.error("[worker] stale-run sweep failed", e));
+  const sweeper = setInterval(sweep, settings.sweepIntervalSeconds * 1000);
+  sweeper.unref();
   for (const def of JOB_DEFINITIONS) {
     await boss.work<QueueJobData>(
       def.name,
@@ -66,11 +81,15 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   let stopped: Promise<void> | null = null;
   const stop = () => {
     stopped ??= (async () => {
+      clearInterval(sweeper);
+      // Stop fetching, let running handlers finish (heartbeats go on meanwhile), then end the rest.
+      await Promise.all(JOB_DEFINITIONS.map((def) => boss.offWork(def.name, { wait: false })));
+      await runner.drain(settings.shutdownGraceMs);
       runner.stop();
-      await boss.stop({ graceful: true, timeout: settings.shutdownGraceMs, close: true });
+      await boss.stop({ graceful: true, timeout: 5_000, close: true });
       await database.close();
     })();
     return stopped;
   };
-  return { runner, boss, stop };
+  return { runner, boss, workerId, recoveredAtStart, stop };
 }

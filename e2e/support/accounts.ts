@@ -12,5 +12,7 @@ export const ACCOUNTS: Record<Role, { email: string; password: string }> = {
 
 export const PROJECT = "acme-app";
 export const OUTSIDER_PROJECT = "globex-site";
+/** Another Acme project (seeded by auth.setup.ts) for specs that hold a job type's slot. */
+export const SECOND_PROJECT = "acme-ops";
 
 export const storageState = (role: Role) => path.join(import.meta.dirname, "..", "..", ".data", "e2e-auth", `${role}.json`);

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { getDatabase } from "@/lib/db/client";
 import { files, jobRuns, jobRunSteps, users, type RunStatus } from "@/lib/db/schema";
 import { getSendOnlyBoss } from "@/lib/jobs/boss";
+import { cancelRun, type CancelOutcome } from "@/lib/jobs/cancel";
 import { getJobDefinition, MAX_IMPORT_BYTES, projectJobDefinitions } from "@/lib/jobs/catalog";
 import { triggerRun } from "@/lib/jobs/enqueue";
 import { describePayload, type FormPayload } from "@/lib/jobs/form";
@@ -336,3 +337,17 @@ export async function getRunVersion(slug: string, runId: string): Promise<string
   return row ? `"${row.updatedAt.getTime()}-${row.heartbeat?.getTime() ?? 0}-${row.status}-${access.unredacted ? "s" : "t"}"` : null;
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Cancel
+
+/** Cancel a run of the project (jobs:write): at once when pending, cooperatively when running. */
+export async function cancelProjectRun(slug: string, runId: string): Promise<CancelOutcome> {
+  const access = await requireProjectPermission(slug, "jobs:write");
+  const { db } = getDatabase();
+  // The run must belong to this project: otherwise it is "not found", whoever owns it.
+  const [run] = await db.select({ id: jobRuns.id }).from(jobRuns).where(and(eq(jobRuns.id, runId), eq(jobRuns.projectId, access.project.id)));
+  if (!run) return { outcome: "not_found" };
+  const boss = await getSendOnlyBoss(process.env.DATABASE_URL ?? "");
+  return cancelRun(db, boss, runId, access.user.id);
+}

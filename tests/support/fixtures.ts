@@ -41,7 +41,7 @@ export async function uploadFile(db: Db, tenant: Tenant, name: string, contentTy
 export function runWorker(url: string, overrides: Partial<WorkerSettings> = {}): Promise<RunningWorker> {
   return startWorker({
     url,
-    workerId: `test-${randomBytes(3).toString("hex")}`,
+    workerName: `test-${randomBytes(3).toString("hex")}`,
     batchSize: 4,
     concurrency: 2,
     dbPool: 10,
@@ -50,6 +50,8 @@ export function runWorker(url: string, overrides: Partial<WorkerSettings> = {}):
     cancelPollMs: 200,
     pollSeconds: 0.5,
     shutdownGraceMs: 2000,
+    staleAfterSeconds: 3,
+    sweepIntervalSeconds: 0.5,
     ...overrides,
   });
 }

@@ -71,7 +71,7 @@ export const contactsImport: JobHandler<"contacts_import"> = async (ctx) => {
   let skipped = 0;
   const rowErrors: { row: number; reason: string }[] = [];
   for (let start = 0; start < total; start += BATCH) {
-    if (ctx.isCancelled()) return { total, imported, skipped, processed: start, rowErrors, cancelled: true };
+    if (ctx.signal.aborted) return { total, imported, skipped, processed: start, rowErrors, stopped: true };
     const valid = new Map<string, ContactRow>();
     records.slice(start, start + BATCH).forEach((raw, i) => {
       const parsed = contactRow.safeParse(raw);

@@ -10,7 +10,7 @@ export const demoPaced: JobHandler<"demo_paced"> = async (ctx) => {
   });
   ctx.stage("stepping");
   for (; done < items; done++) {
-    if (ctx.isCancelled()) return { processed: done, cancelled: true };
+    if (ctx.signal.aborted) return { processed: done, stopped: true };
     await sleep(msPerItem, undefined, { signal: ctx.signal }).catch(() => undefined);
     ctx.progress({ processed: done + 1, total: items, message: `Item ${done + 1} of ${items}` });
   }

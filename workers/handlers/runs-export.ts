@@ -27,7 +27,7 @@ export const runsExport: JobHandler<"runs_export"> = async (ctx) => {
   let processed = 0;
   let cursor: { queuedAt: Date; id: string } | null = null;
   for (;;) {
-    if (ctx.isCancelled()) return { processed, cancelled: true };
+    if (ctx.signal.aborted) return { processed, stopped: true };
     const page: { id: string; jobType: string; status: string; attempts: number; queuedAt: Date; startedAt: Date | null; completedAt: Date | null; triggeredBy: string | null; processed: number | null; total: number | null; error: string | null }[] = await ctx.db
       .select({
         id: jobRuns.id,

@@ -52,6 +52,7 @@ export const jobRuns = pgTable(
     /** Set for job types that prevent overlap: `<project id or "system">:<job type>`. */
     exclusiveKey: text("exclusive_key"),
     cancelRequestedAt: tstz("cancel_requested_at"),
+    cancelledBy: uuid("cancelled_by").references(() => users.id, { onDelete: "set null" }),
     queuedAt: tstz("queued_at").notNull().defaultNow(),
     runAt: tstz("run_at").notNull().defaultNow(),
     startedAt: tstz("started_at"),

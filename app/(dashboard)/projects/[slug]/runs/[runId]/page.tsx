@@ -21,7 +21,7 @@ export default async function RunPage({ params }: { params: Promise<{ slug: stri
         </Link>{" "}
         / Run <span className="font-mono">{run.id.slice(0, 8)}</span>
       </nav>
-      <RunLive initial={run} />
+      <RunLive initial={run} canWrite={access.permissions.has("jobs:write")} />
     </div>
   );
 }

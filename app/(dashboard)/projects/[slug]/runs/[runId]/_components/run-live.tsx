@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import type { RunView } from "@/lib/dal/runs";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
 import { formatDuration, formatTimestamp } from "@/app/(dashboard)/_components/format";
+import { CancelButton } from "./cancel-button";
 import { ProgressBar } from "./progress-bar";
 import { StepList } from "./step-list";
 
@@ -53,7 +54,7 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
   );
 }
 
-export function RunLive({ initial }: { initial: RunView }) {
+export function RunLive({ initial, canWrite }: { initial: RunView; canWrite: boolean }) {
   const run = useLiveRun(initial);
   return (
     <div className="space-y-6">
@@ -61,6 +62,12 @@ export function RunLive({ initial }: { initial: RunView }) {
         <h1 className="text-2xl font-semibold">{run.jobLabel}</h1>
         <StatusBadge status={run.status} />
         {run.status === "pending" && run.attempts > 0 && <span className="text-sm text-zinc-600 dark:text-zinc-400">retry {run.attempts + 1} due {formatTimestamp(run.runAt)}</span>}
+        {run.status === "running" && run.cancelRequested && <span className="text-sm text-amber-700 dark:text-amber-400">cancelling…</span>}
+        {canWrite && !run.terminal && (
+          <div className="ml-auto">
+            <CancelButton projectSlug={run.projectSlug} runId={run.id} cancelling={run.cancelRequested} />
+          </div>
+        )}
       </div>
 
       <section aria-label="Progress" className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">

@@ -1,0 +1,2 @@
+ALTER TABLE "job_runs" ADD COLUMN "cancelled_by" uuid;--> statement-breakpoint
+ALTER TABLE "job_runs" ADD CONSTRAINT "job_runs_cancelled_by_users_id_fk" FOREIGN KEY ("cancelled_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;

@@ -1,0 +1,40 @@
+import { eq, sql } from "drizzle-orm";
+import { fromDrizzle, type PgBoss } from "pg-boss";
+import type { Db } from "@/lib/db/client";
+import { jobRuns, jobRunSteps, type RunStatus } from "@/lib/db/schema";
+import { canTransition } from "./lifecycle";
+
+export type CancelOutcome = { outcome: "cancelled" | "cancelling" | "already_finished" | "not_found"; status?: RunStatus };
+
+/**
+ * Cooperative cancel. A pending run (queued or waiting for a retry) is cancelled at once and its
+ * queue job removed, in one transaction. A running run gets a cancel request that its handler sees
+ * through isCancelled() and its AbortSignal; the worker ends it as cancelled when it returns.
+ */
+export async function cancelRun(db: Db, boss: PgBoss, runId: string, userId: string | null): Promise<CancelOutcome> {
+  return db.transaction(async (tx) => {
+    const [run] = await tx
+      .select({ status: jobRuns.status, jobType: jobRuns.jobType, bossJobId: jobRuns.bossJobId, attempt: jobRuns.attemptCount })
+      .from(jobRuns)
+      .where(eq(jobRuns.id, runId))
+      .for("update");
+    if (!run) return { outcome: "not_found" };
+    if (run.status === "pending" && canTransition("pending", "cancelled")) {
+      await tx
+        .update(jobRuns)
+        .set({ status: "cancelled", cancelRequestedAt: sql`now()`, cancelledBy: userId, completedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(eq(jobRuns.id, runId));
+      await tx.insert(jobRunSteps).values({ runId, stepType: "cancel", status: "cancelled", attemptNumber: run.attempt });
+      if (run.bossJobId) await boss.cancel(run.jobType, run.bossJobId, { db: fromDrizzle(tx, sql) });
+      return { outcome: "cancelled", status: "cancelled" };
+    }
+    if (run.status === "running") {
+      await tx
+        .update(jobRuns)
+        .set({ cancelRequestedAt: sql`coalesce(${jobRuns.cancelRequestedAt}, now())`, cancelledBy: sql`coalesce(${jobRuns.cancelledBy}, ${userId})`, updatedAt: sql`now()` })
+        .where(eq(jobRuns.id, runId));
+      return { outcome: "cancelling", status: "running" };
+    }
+    return { outcome: "already_finished", status: run.status };
+  });
+}

@@ -1,0 +1,53 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { fromDrizzle, type PgBoss } from "pg-boss";
+import type { Db } from "@/lib/db/client";
+import type { RunError } from "@/lib/db/schema";
+import { DEAD_LETTER_QUEUE } from "./boss";
+import { getJobDefinition } from "./catalog";
+import { sendAttempt } from "./enqueue";
+import { finishAttempt, type Outcome, type Progress } from "./lifecycle";
+import { retryDelaySeconds } from "./retry";
+
+/** What a failed attempt leads to: another attempt after a backoff, dead letter, or failure. */
+export function failureOutcome(jobType: string, maxAttempts: number, attempt: number, error: RunError): Outcome {
+  const def = getJobDefinition(jobType);
+  if (!error.retryable) return { status: "failed", error };
+  // Retries exhausted: dead letter for types that retry, plain failure for one-shot types.
+  if (!def || attempt >= maxAttempts) return { status: maxAttempts > 1 ? "dead_letter" : "failed", error };
+  const delay = retryDelaySeconds(def.retry, attempt);
+  return { status: "pending", error, runAt: new Date(Date.now() + delay * 1000), bossJobId: randomUUID() };
+}
+
+export type SettleInput = {
+  runId: string;
+  jobType: string;
+  attempt: number;
+  outcome: Outcome;
+  workerId: string;
+  durationMs: number;
+  progress?: Progress;
+  /** The attempt's own queue job, when someone other than its worker ends it (recovery). */
+  staleBossJobId?: string | null;
+};
+
+/**
+ * End an attempt and do what its outcome implies, in one transaction: schedule the next attempt's
+ * queue job, or copy a dead letter to pg-boss's dead-letter queue. Fenced: false when the attempt
+ * had already been ended elsewhere, and then nothing was written.
+ */
+export async function settleAttempt(db: Db, boss: PgBoss, input: SettleInput): Promise<boolean> {
+  const { outcome } = input;
+  return db.transaction(async (tx) => {
+    const written = await finishAttempt(tx, input.runId, input.attempt, outcome, { progress: input.progress, workerId: input.workerId, durationMs: input.durationMs });
+    if (!written) return false;
+    const adapter = fromDrizzle(tx, sql);
+    // Keep pg-boss's record in step with ours when the attempt's worker is gone.
+    if (input.staleBossJobId) await boss.fail(input.jobType, input.staleBossJobId, null, { db: adapter });
+    if (outcome.status === "pending") await sendAttempt(boss, tx, input.jobType, input.runId, outcome.bossJobId, outcome.runAt);
+    if (outcome.status === "dead_letter") {
+      await boss.send(DEAD_LETTER_QUEUE, { runId: input.runId, jobType: input.jobType, error: outcome.error.message }, { db: adapter });
+    }
+    return true;
+  });
+}

@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import type { PgBoss } from "pg-boss";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { jobRuns } from "@/lib/db/schema";
+import { cancelRun } from "@/lib/jobs/cancel";
+import { writeProgress } from "@/lib/jobs/lifecycle";
+import { WORKER_RESTARTED } from "@/lib/jobs/recovery";
+import { createTestDatabase, type TestDatabase } from "../support/db";
+import { createTenant, runWorker, startSendOnlyBoss, trigger, waitForRun, type Tenant } from "../support/fixtures";
+
+let t: TestDatabase;
+let boss: PgBoss;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  boss = await startSendOnlyBoss(t.url);
+});
+afterAll(async () => {
+  await boss.stop({ graceful: false, close: true });
+  await t.drop();
+});
+
+async function triggerDemo(tenant: Tenant, items: number, msPerItem: number): Promise<string> {
+  const result = await trigger(t.db, boss, tenant, "demo_paced", { items, msPerItem });
+  if (!result.ok) throw new Error("trigger refused");
+  return result.runId;
+}
+
+const bossJobState = async (id: string) => (await t.sql<{ state: string }[]>`select state from pgboss.job where id = ${id}`)[0]?.state;
+
+/** The real worker entry point as its own process, as `npm start` runs it. */
+function spawnWorkerProcess(workerName: string): ChildProcess {
+  const root = path.resolve(import.meta.dirname, "../..");
+  return spawn(process.execPath, ["--import", "tsx", path.join(root, "workers/index.ts")], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: t.url, WORKER_NAME: workerName, HEARTBEAT_SECONDS: "1", STALE_AFTER_SECONDS: "60", SWEEP_INTERVAL_SECONDS: "60", PROGRESS_INTERVAL_MS: "100", WORKER_POLL_SECONDS: "0.5" },
+    stdio: "ignore",
+  });
+}
+
+describe("cancel", () => {
+  test("a pending run is cancelled at once and its queue job removed", async () => {
+    const tenant = await createTenant(t.db);
+    const runId = await triggerDemo(tenant, 1, 10);
+    const result = await cancelRun(t.db, boss, runId, tenant.userId);
+    expect(result).toEqual({ outcome: "cancelled", status: "cancelled" });
+    const [run] = await t.db.select().from(jobRuns).where(eq(jobRuns.id, runId));
+    expect(run).toMatchObject({ status: "cancelled", cancelledBy: tenant.userId });
+    expect(await bossJobState(run!.bossJobId!)).toBe("cancelled");
+    // The slot is free again.
+    expect((await trigger(t.db, boss, tenant, "demo_paced", { items: 1 })).ok).toBe(true);
+  });
+
+  test("a running run gets a request, the handler stops early and the run ends cancelled", async () => {
+    const worker = await runWorker(t.url);
+    try {
+      const tenant = await createTenant(t.db);
+      const runId = await triggerDemo(tenant, 200, 50);
+      await waitForRun(t.db, runId, (r) => r.status === "running" && (r.progressProcessed ?? 0) > 2);
+      expect(await cancelRun(t.db, boss, runId, tenant.userId)).toEqual({ outcome: "cancelling", status: "running" });
+      const done = await waitForRun(t.db, runId, (r) => r.status === "cancelled", 5_000);
+      expect(done.progressProcessed).toBeLessThan(200);
+      expect(done.completedAt).not.toBeNull();
+      expect(await cancelRun(t.db, boss, runId, tenant.userId)).toEqual({ outcome: "already_finished", status: "cancelled" });
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe("stale runs", () => {
+  test("after kill -9 of a worker mid-run, the sweeper ends the run and the lost worker's late write is ignored", async () => {
+    const tenant = await createTenant(t.db);
+    const child = spawnWorkerProcess("doomed");
+    try {
+      const runId = await triggerDemo(tenant, 400, 50);
+      const running = await waitForRun(t.db, runId, (r) => r.status === "running" && (r.progressProcessed ?? 0) > 0, 20_000);
+      expect(running.workerId).toMatch(/^doomed:/);
+      child.kill("SIGKILL");
+      const killedAt = Date.now();
+      // Another worker, whose sweeper calls a run lost after 3 s without a heartbeat.
+      const rescuer = await runWorker(t.url, { staleAfterSeconds: 3, sweepIntervalSeconds: 0.5 });
+      try {
+        const rescued = await waitForRun(t.db, runId, (r) => r.status !== "running", 15_000);
+        expect(Date.now() - killedAt).toBeLessThan(10_000);
+        // demo_paced is one-shot: a lost attempt fails the run.
+        expect(rescued).toMatchObject({ status: "failed", attemptCount: 1 });
+        expect(rescued.error).toMatchObject({ type: "internal", source: "worker", subType: "heartbeat_timeout", retryable: true });
+        expect(await bossJobState(running.bossJobId!)).toBe("failed");
+        expect(await writeProgress(t.db, runId, running.attemptCount, { processed: 399, total: 400, message: "late", stage: null })).toBeNull();
+        const [after] = await t.db.select().from(jobRuns).where(eq(jobRuns.id, runId));
+        expect(after?.progressMessage).not.toBe("late");
+      } finally {
+        await rescuer.stop();
+      }
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 45_000);
+
+  test("a worker restarted under the same name fails what its predecessor left running", async () => {
+    const tenant = await createTenant(t.db);
+    const child = spawnWorkerProcess("restarting");
+    let runId = "";
+    try {
+      runId = await triggerDemo(tenant, 400, 50);
+      await waitForRun(t.db, runId, (r) => r.status === "running", 20_000);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    const restarted = await runWorker(t.url, { workerName: "restarting", staleAfterSeconds: 600, sweepIntervalSeconds: 600 });
+    try {
+      expect(restarted.recoveredAtStart).toBe(1);
+      const [run] = await t.db.select().from(jobRuns).where(eq(jobRuns.id, runId));
+      expect(run).toMatchObject({ status: "failed", errorMessage: WORKER_RESTARTED });
+    } finally {
+      await restarted.stop();
+    }
+  }, 45_000);
+});
+
+describe("graceful shutdown", () => {
+  test("runs that finish within the grace period complete; the rest end and nothing is left running", async () => {
+    const worker = await runWorker(t.url, { shutdownGraceMs: 1_000 });
+    const a = await createTenant(t.db);
+    const b = await createTenant(t.db);
+    const quick = await triggerDemo(a, 5, 100);
+    const slow = await triggerDemo(b, 500, 50);
+    await waitForRun(t.db, quick, (r) => r.status === "running");
+    await waitForRun(t.db, slow, (r) => r.status === "running");
+    await worker.stop();
+    const [q] = await t.db.select().from(jobRuns).where(eq(jobRuns.id, quick));
+    const [s] = await t.db.select().from(jobRuns).where(eq(jobRuns.id, slow));
+    expect(q?.status).toBe("completed");
+    expect(s).toMatchObject({ status: "failed" });
+    expect(s?.error).toMatchObject({ subType: "worker_shutdown", retryable: true });
+  }, 30_000);
+});
