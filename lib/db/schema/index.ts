@@ -5,3 +5,6 @@ export * from "./projects";
 export * from "./files";
 export * from "./contacts";
 export * from "./job-runs";
+export * from "./notifications";
+export * from "./job-run-calls";
+export * from "./job-schedules";

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, index, integer, jsonb, pgTable, smallint, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, index, integer, jsonb, pgTable, primaryKey, smallint, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, tstz } from "./columns";
 import { projects } from "./projects";
 import { teams } from "./teams";
@@ -77,7 +77,8 @@ export const jobRuns = pgTable(
 export const jobRunSteps = pgTable(
   "job_run_steps",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    // Range-partitioned by month on created_at (migration 0003), so the key includes it.
+    id: uuid("id").notNull().defaultRandom(),
     runId: uuid("run_id").notNull().references(() => jobRuns.id, { onDelete: "cascade" }),
     stepType: text("step_type").notNull(),
     status: text("status", { enum: ["started", "completed", "failed", "retrying", "cancelled", "skipped"] }).notNull(),
@@ -92,6 +93,7 @@ export const jobRunSteps = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    primaryKey({ columns: [t.id, t.createdAt] }),
     index("job_run_steps_run_idx").on(t.runId, t.createdAt),
     check("job_run_steps_severity_range", sql`${t.errorSeverity} between 1 and 5`),
   ],

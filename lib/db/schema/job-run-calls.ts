@@ -1,0 +1,27 @@
+import { index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id } from "./columns";
+import { jobRuns } from "./job-runs";
+
+/** Seed 003's webhook/API call log: every outbound HTTP call a handler makes through ctx.fetch. */
+export const jobRunCalls = pgTable(
+  "job_run_calls",
+  {
+    id: id(),
+    runId: uuid("run_id").notNull().references(() => jobRuns.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    /** 0 for the first try of this call, 1.. for its retries. */
+    retry: integer("retry").notNull().default(0),
+    method: text("method").notNull(),
+    url: text("url").notNull(),
+    /** Headers with secrets (authorization, cookies, api keys) redacted. */
+    requestHeaders: jsonb("request_headers").$type<Record<string, string>>().notNull(),
+    requestBody: text("request_body"),
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    durationMs: integer("duration_ms").notNull(),
+    /** Network or timeout failure, when there was no response. */
+    error: text("error"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("job_run_calls_run_idx").on(t.runId, t.createdAt)],
+);

@@ -1,0 +1,30 @@
+import { index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id, tstz } from "./columns";
+import { jobRuns } from "./job-runs";
+
+export const NOTIFICATION_STATUSES = ["pending", "sent", "failed", "unsent"] as const;
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+
+/**
+ * The outbox: every email Runboard means to send is written here first (seed 002's per-trigger
+ * and system alerts). A notification_delivery run sends it; without SMTP it stays `unsent`,
+ * visible to operators, never silently dropped.
+ */
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: id(),
+    /** The run the message is about (null for messages about no run, e.g. invites). */
+    runId: uuid("run_id").references(() => jobRuns.id, { onDelete: "set null" }),
+    kind: text("kind", { enum: ["run_finished", "system_alert", "invite"] }).notNull(),
+    toEmail: text("to_email").notNull(),
+    subject: text("subject").notNull(),
+    bodyText: text("body_text").notNull(),
+    status: text("status", { enum: NOTIFICATION_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    sentAt: tstz("sent_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("notifications_status_created_idx").on(t.status, t.createdAt), index("notifications_run_idx").on(t.runId)],
+);
