@@ -1,4 +1,5 @@
 import type { Db } from "@/lib/db/client";
+import type { TrackedFetch } from "@/lib/jobs/call-log";
 import type { JobName, JobPayload } from "@/lib/jobs/catalog";
 
 export type ProgressUpdate = { processed: number; total?: number | null; message?: string | null };
@@ -14,6 +15,11 @@ export type JobContext<N extends JobName> = {
   db: Db;
   /** Aborted when the run is cancelled or the worker shuts down; pass it to fetch and loops. */
   signal: AbortSignal;
+  /**
+   * fetch for outbound HTTP: every try is logged in job_run_calls (secrets redacted, bodies cut to
+   * 4 KiB); options add retries, a per-try timeout and backoff. Aborted with the run.
+   */
+  fetch: TrackedFetch;
   isCancelled: () => boolean;
   /** Report progress as often as you like; writes are coalesced to about one per second. */
   progress: (update: ProgressUpdate) => void;

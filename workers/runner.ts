@@ -2,10 +2,12 @@ import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Job, JobResult, PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobRuns, type RunError } from "@/lib/db/schema";
+import { createTrackedFetch } from "@/lib/jobs/call-log";
 import { getJobDefinition, type JobName } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
 import { classifyError } from "@/lib/jobs/errors";
-import { recordStep, startAttempt, writeProgress, type Outcome, type Progress } from "@/lib/jobs/lifecycle";
+import { recordStep, startAttempts, writeProgress, type Outcome, type Progress, type StartedAttempt } from "@/lib/jobs/lifecycle";
+import { MicroBatcher } from "@/lib/jobs/micro-batch";
 import { failureOutcome, settleAttempt } from "@/lib/jobs/settle";
 import type { JobContext, JobHandler, ProgressUpdate } from "./context";
 import { HANDLERS } from "./handlers";
@@ -51,9 +53,13 @@ function shutdownError(): RunError {
 export class Runner {
   private readonly active = new Map<string, ActiveRun>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Attempt starts of one fetched batch are written together. */
+  private readonly starts: MicroBatcher<{ runId: string; bossJobId: string }, StartedAttempt | null>;
   private timers: NodeJS.Timeout[] = [];
 
-  constructor(private readonly options: RunnerOptions) {}
+  constructor(private readonly options: RunnerOptions) {
+    this.starts = new MicroBatcher((items) => startAttempts(options.db, items, options.workerId), { maxSize: 64, delayMs: 2 });
+  }
 
   start(): void {
     const { heartbeatSeconds, cancelPollMs } = this.options;
@@ -129,7 +135,7 @@ export class Runner {
   private async execute(job: Job<QueueJobData>): Promise<"completed" | "failed"> {
     const { db, workerId } = this.options;
     const def = getJobDefinition(job.name);
-    const started = await startAttempt(db, job.data.runId, job.id, workerId);
+    const started = await this.starts.add({ runId: job.data.runId, bossJobId: job.id });
     // The run moved on without this delivery (cancelled while queued, superseded): nothing to do.
     if (!started || !def) return "completed";
     const { runId, attempt } = started;
@@ -168,6 +174,7 @@ export class Runner {
       resource: started.resourceType && started.resourceId ? { type: started.resourceType, id: started.resourceId } : null,
       db,
       signal: controller.signal,
+      fetch: createTrackedFetch({ db, runId, attempt, signal: controller.signal }),
       isCancelled: () => controller.signal.aborted && controller.signal.reason instanceof CancelledError,
       progress: (update: ProgressUpdate) => {
         progress.processed = update.processed;

@@ -4,6 +4,7 @@ import { BOSS_SCHEMA, ensureQueues } from "@/lib/jobs/boss";
 import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
 import { recoverRestartedRuns, sweepStaleRuns } from "@/lib/jobs/recovery";
+import { CRON_QUEUE, registerSchedules, runScheduleTick, type CronTickData } from "@/lib/jobs/schedules";
 import { Runner, type HandlerMap } from "./runner";
 
 export type WorkerSettings = {
@@ -57,6 +58,14 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   await boss.start();
   await ensureQueues(boss);
   const recoveredAtStart = await recoverRestartedRuns(database.db, boss, settings.workerName, workerId);
+  await registerSchedules(database.db, boss);
+  // Cron ticks (pg-boss's scheduler, at most one instance sends each) become runs or recorded skips.
+  await boss.work<CronTickData>(CRON_QUEUE, { pollingIntervalSeconds: settings.pollSeconds, notifyPollingIntervalSeconds: settings.pollSeconds }, async (jobs) => {
+    for (const job of jobs) {
+      const tick = await runScheduleTick(database.db, boss, job.data.jobType);
+      if (tick.outcome === "skipped") console.log(`[worker] ${job.data.jobType}: tick skipped, run ${tick.existingRunId} is still active`);
+    }
+  });
   runner.start();
   const sweep = () => void sweepStaleRuns(database.db, boss, settings.staleAfterSeconds, workerId).catch((e) => console.error("[worker] stale-run sweep failed", e));
   const sweeper = setInterval(sweep, settings.sweepIntervalSeconds * 1000);
@@ -83,7 +92,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     stopped ??= (async () => {
       clearInterval(sweeper);
       // Stop fetching, let running handlers finish (heartbeats go on meanwhile), then end the rest.
-      await Promise.all(JOB_DEFINITIONS.map((def) => boss.offWork(def.name, { wait: false })));
+      await Promise.all([...JOB_DEFINITIONS.map((def) => def.name), CRON_QUEUE].map((name) => boss.offWork(name, { wait: false })));
       await runner.drain(settings.shutdownGraceMs);
       runner.stop();
       await boss.stop({ graceful: true, timeout: 5_000, close: true });

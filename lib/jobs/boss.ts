@@ -1,5 +1,6 @@
 import { PgBoss } from "pg-boss";
 import { JOB_DEFINITIONS } from "./catalog";
+import { CRON_QUEUE } from "./schedules";
 
 /** pg-boss keeps its tables in their own schema beside ours. */
 export const BOSS_SCHEMA = "pgboss";
@@ -38,10 +39,13 @@ export async function installQueues(connectionString: string): Promise<void> {
 
 export async function ensureQueues(boss: PgBoss): Promise<void> {
   if (!(await boss.getQueue(DEAD_LETTER_QUEUE))) await boss.createQueue(DEAD_LETTER_QUEUE, { retentionSeconds: 30 * 24 * 3600 });
+  if (!(await boss.getQueue(CRON_QUEUE))) await boss.createQueue(CRON_QUEUE, { retryLimit: 2, retryDelay: 5, notify: true });
   for (const def of JOB_DEFINITIONS) {
-    // Runboard schedules its own retries (exact run_at, fenced attempts): pg-boss runs each attempt once.
-    const options = { retryLimit: 0, notify: true, deadLetter: DEAD_LETTER_QUEUE, expireInSeconds: 4 * 3600 };
-    if (await boss.getQueue(def.name)) await boss.updateQueue(def.name, options);
+    // Runboard schedules its own retries (exact run_at, fenced attempts): pg-boss runs each attempt
+    // once. No pg-boss deadLetter on these queues: with retryLimit 0 it would copy every failed
+    // attempt; the runner copies a run to DEAD_LETTER_QUEUE only when its last attempt failed.
+    const options = { retryLimit: 0, notify: true, expireInSeconds: 4 * 3600 };
+    if (await boss.getQueue(def.name)) await boss.updateQueue(def.name, { ...options, deadLetter: null });
     else await boss.createQueue(def.name, options);
   }
 }

@@ -2,14 +2,16 @@ import { eq, sql } from "drizzle-orm";
 import { fromDrizzle, type PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobRuns, jobRunSteps, type RunStatus } from "@/lib/db/schema";
+import { enqueueRunNotifications } from "@/lib/notify/outbox";
 import { canTransition } from "./lifecycle";
 
 export type CancelOutcome = { outcome: "cancelled" | "cancelling" | "already_finished" | "not_found"; status?: RunStatus };
 
 /**
- * Cooperative cancel. A pending run (queued or waiting for a retry) is cancelled at once and its
- * queue job removed, in one transaction. A running run gets a cancel request that its handler sees
- * through isCancelled() and its AbortSignal; the worker ends it as cancelled when it returns.
+ * Cooperative cancel. A pending run (queued or waiting for a retry) is cancelled at once, its queue
+ * job removed and its emails queued, in one transaction. A running run gets a cancel request that
+ * its handler sees through isCancelled() and its AbortSignal; the worker ends it as cancelled when
+ * it returns (settleAttempt queues its emails then).
  */
 export async function cancelRun(db: Db, boss: PgBoss, runId: string, userId: string | null): Promise<CancelOutcome> {
   return db.transaction(async (tx) => {
@@ -26,6 +28,7 @@ export async function cancelRun(db: Db, boss: PgBoss, runId: string, userId: str
         .where(eq(jobRuns.id, runId));
       await tx.insert(jobRunSteps).values({ runId, stepType: "cancel", status: "cancelled", attemptNumber: run.attempt });
       if (run.bossJobId) await boss.cancel(run.jobType, run.bossJobId, { db: fromDrizzle(tx, sql) });
+      await enqueueRunNotifications(tx, boss, runId);
       return { outcome: "cancelled", status: "cancelled" };
     }
     if (run.status === "running") {

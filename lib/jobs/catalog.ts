@@ -54,7 +54,63 @@ const demoPaced = defineJob({
   resource: () => null,
 });
 
-export const JOB_DEFINITIONS = [contactsImport, runsExport, demoPaced] as const;
+// ---------------------------------------------------------------------------------------------
+// System jobs (seed 002): cron-scheduled, not visible to tenants; operators use `npm run system`.
+
+const notificationDelivery = defineJob({
+  name: "notification_delivery",
+  label: "Notification delivery",
+  description: "Sends one queued email from the outbox over SMTP; without SMTP configured it is kept as unsent.",
+  scope: "system",
+  payload: z.object({ notificationId: z.uuid() }),
+  // Seed 000 scenario 3: a delivery that fails three times keeps its last error for support.
+  retry: { limit: 2, delaySeconds: 10, backoff: true },
+  schedule: null,
+  // Every message is its own run.
+  preventOverlap: false,
+  resource: (p) => ({ type: "notification", id: p.notificationId }),
+});
+
+const partitionCreation = defineJob({
+  name: "partition_creation",
+  label: "Partition creation",
+  description: "Creates the monthly partitions of the step history ahead of time.",
+  scope: "system",
+  payload: z.object({ monthsAhead: z.number().int().min(1).max(24).default(3) }),
+  retry: { limit: 2, delaySeconds: 60, backoff: true },
+  schedule: "0 4 * * *",
+  preventOverlap: true,
+  resource: () => null,
+});
+
+const dbPruning = defineJob({
+  name: "db_pruning",
+  label: "Database pruning",
+  description: "Enforces retention: drops step-history months past the retention age and deletes the oldest finished runs while the database is over its size limit.",
+  scope: "system",
+  payload: z.object({
+    retentionDays: z.number().int().min(1).max(3650).default(90),
+    maxDatabaseMb: z.number().int().min(1).optional(),
+  }),
+  retry: { limit: 2, delaySeconds: 60, backoff: true },
+  schedule: "0 * * * *",
+  preventOverlap: true,
+  resource: () => null,
+});
+
+const softDeleteCleanup = defineJob({
+  name: "soft_delete_cleanup",
+  label: "Soft-delete cleanup",
+  description: "Hard-deletes projects (with their runs and files) soft-deleted more than 7 days ago.",
+  scope: "system",
+  payload: z.object({ olderThanDays: z.number().int().min(0).max(365).default(7) }),
+  retry: { limit: 2, delaySeconds: 60, backoff: true },
+  schedule: "0 3 * * *",
+  preventOverlap: true,
+  resource: () => null,
+});
+
+export const JOB_DEFINITIONS = [contactsImport, runsExport, demoPaced, notificationDelivery, partitionCreation, dbPruning, softDeleteCleanup] as const;
 
 export type JobName = (typeof JOB_DEFINITIONS)[number]["name"];
 export type JobPayload<N extends JobName> = z.output<Extract<(typeof JOB_DEFINITIONS)[number], { name: N }>["payload"]>;
@@ -67,6 +123,10 @@ export function getJobDefinition(name: string): JobDefinition | undefined {
 
 export function projectJobDefinitions(): JobDefinition[] {
   return [...byName.values()].filter((d) => d.scope === "project");
+}
+
+export function systemJobDefinitions(): JobDefinition[] {
+  return [...byName.values()].filter((d) => d.scope === "system");
 }
 
 /** A run gets the first attempt plus the retry limit. */

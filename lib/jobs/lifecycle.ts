@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/lib/db/client";
 import { jobRuns, jobRunSteps, type RunError, type RunStatus } from "@/lib/db/schema";
 
@@ -44,37 +44,54 @@ export type StartedAttempt = {
 };
 
 /**
- * Claim the run for the pg-boss job that was delivered. Each attempt is its own pg-boss job, so a
- * delivery whose job id is no longer the run's (cancelled, superseded) starts nothing.
+ * Claim runs for the pg-boss jobs that were delivered, many at once (one UPDATE, one step
+ * insert). Each attempt is its own pg-boss job, so a delivery whose job id is no longer the run's
+ * (cancelled, superseded) starts nothing and gets null.
  */
-export async function startAttempt(db: DbOrTx, runId: string, bossJobId: string, workerId: string): Promise<StartedAttempt | null> {
-  const rows = await db
-    .update(jobRuns)
-    .set({
-      status: "running",
-      attemptCount: sql`${jobRuns.attemptCount} + 1`,
-      startedAt: sql`coalesce(${jobRuns.startedAt}, now())`,
-      lastHeartbeat: sql`now()`,
-      workerId,
-      updatedAt: sql`now()`,
-    })
-    .where(and(eq(jobRuns.id, runId), eq(jobRuns.bossJobId, bossJobId), inArray(jobRuns.status, sourcesOf("running"))))
-    .returning({
-      runId: jobRuns.id,
-      attempt: jobRuns.attemptCount,
-      payload: jobRuns.payload,
-      projectId: jobRuns.projectId,
-      teamId: jobRuns.teamId,
-      resourceType: jobRuns.resourceType,
-      resourceId: jobRuns.resourceId,
-      maxAttempts: jobRuns.maxAttempts,
-      cancelRequestedAt: jobRuns.cancelRequestedAt,
-    });
-  const row = rows[0];
-  if (!row) return null;
-  await db.insert(jobRunSteps).values({ runId, stepType: "attempt", status: "started", attemptNumber: row.attempt, workerId });
-  const { cancelRequestedAt, ...rest } = row;
-  return { ...rest, cancelRequested: cancelRequestedAt !== null };
+export async function startAttempts(db: DbOrTx, deliveries: { runId: string; bossJobId: string }[], workerId: string): Promise<(StartedAttempt | null)[]> {
+  if (deliveries.length === 0) return [];
+  const rows = await db.execute<{
+    run_id: string;
+    attempt: number;
+    payload: Record<string, unknown>;
+    project_id: string | null;
+    team_id: string | null;
+    resource_type: string | null;
+    resource_id: string | null;
+    max_attempts: number;
+    cancel_requested: boolean;
+  }>(sql`
+    update job_runs r set
+      status = 'running',
+      attempt_count = r.attempt_count + 1,
+      started_at = coalesce(r.started_at, now()),
+      last_heartbeat = now(),
+      worker_id = ${workerId},
+      updated_at = now()
+    from jsonb_to_recordset(${JSON.stringify(deliveries.map((d) => ({ run_id: d.runId, boss_job_id: d.bossJobId })))}::jsonb) as v(run_id uuid, boss_job_id uuid)
+    where r.id = v.run_id and r.boss_job_id = v.boss_job_id and r.status in (${sql.join(sourcesOf("running").map((s) => sql`${s}`), sql`, `)})
+    returning r.id as run_id, r.attempt_count as attempt, r.payload, r.project_id, r.team_id, r.resource_type, r.resource_id, r.max_attempts,
+      r.cancel_requested_at is not null as cancel_requested`);
+  if (rows.length > 0) {
+    await db.insert(jobRunSteps).values(rows.map((r) => ({ runId: r.run_id, stepType: "attempt", status: "started" as const, attemptNumber: r.attempt, workerId })));
+  }
+  const byRun = new Map(rows.map((r) => [r.run_id, r]));
+  return deliveries.map((d) => {
+    const r = byRun.get(d.runId);
+    return r
+      ? {
+          runId: r.run_id,
+          attempt: r.attempt,
+          payload: r.payload,
+          projectId: r.project_id,
+          teamId: r.team_id,
+          resourceType: r.resource_type,
+          resourceId: r.resource_id,
+          maxAttempts: r.max_attempts,
+          cancelRequested: r.cancel_requested,
+        }
+      : null;
+  });
 }
 
 export type Progress = { processed: number; total: number | null; message: string | null; stage: string | null };
@@ -109,57 +126,92 @@ export type Outcome =
   | { status: "failed" | "dead_letter"; error: RunError }
   | { status: "pending"; error: RunError; runAt: Date; bossJobId: string };
 
+export type FinishInput = {
+  runId: string;
+  attempt: number;
+  outcome: Outcome;
+  progress?: Progress;
+  workerId: string;
+  durationMs: number;
+};
+
 /**
  * End an attempt. Fenced on (run, attempt, running): returns false when the attempt was already
  * ended elsewhere (cancelled while pending, rescued as stale), and then nothing was written.
  */
-export async function finishAttempt(
-  db: DbOrTx,
-  runId: string,
-  attempt: number,
-  outcome: Outcome,
-  extra: { progress?: Progress; workerId: string; durationMs: number },
-): Promise<boolean> {
-  if (!canTransition("running", outcome.status)) throw new Error(`A running attempt cannot end as ${outcome.status}`);
-  const error = "error" in outcome ? outcome.error : null;
-  const terminal = outcome.status !== "pending";
-  const progress = extra.progress;
-  const rows = await db
-    .update(jobRuns)
-    .set({
+export async function finishAttempt(db: DbOrTx, runId: string, attempt: number, outcome: Outcome, extra: { progress?: Progress; workerId: string; durationMs: number }): Promise<boolean> {
+  const [written] = await finishAttempts(db, [{ runId, attempt, outcome, ...extra }]);
+  return written ?? false;
+}
+
+/** finishAttempt for many attempts: one UPDATE and one step insert, whatever their outcomes. */
+export async function finishAttempts(db: DbOrTx, items: FinishInput[]): Promise<boolean[]> {
+  if (items.length === 0) return [];
+  for (const item of items) {
+    if (!canTransition("running", item.outcome.status)) throw new Error(`A running attempt cannot end as ${item.outcome.status}`);
+  }
+  const values = items.map(({ runId, attempt, outcome, progress }) => {
+    const error = "error" in outcome ? outcome.error : null;
+    return {
+      id: runId,
+      attempt,
       status: outcome.status,
-      result: outcome.status === "completed" ? outcome.result : undefined,
-      error: error ?? undefined,
-      errorMessage: error?.message,
-      completedAt: terminal ? sql`now()` : undefined,
-      runAt: outcome.status === "pending" ? outcome.runAt : undefined,
-      bossJobId: outcome.status === "pending" ? outcome.bossJobId : undefined,
-      ...(progress && {
-        progressProcessed: progress.processed,
-        progressTotal: progress.total,
-        progressMessage: progress.message,
-        progressPercent: outcome.status === "completed" && progress.total ? 100 : percentOf(progress.processed, progress.total),
-        currentStage: progress.stage,
-      }),
-      updatedAt: sql`now()`,
-    })
-    .where(and(eq(jobRuns.id, runId), eq(jobRuns.attemptCount, attempt), eq(jobRuns.status, "running")))
-    .returning({ id: jobRuns.id });
-  if (rows.length === 0) return false;
-  await db.insert(jobRunSteps).values({
-    runId,
-    stepType: "attempt",
-    status: outcome.status === "pending" ? "retrying" : outcome.status === "dead_letter" ? "failed" : outcome.status,
-    attemptNumber: attempt,
-    errorMessage: error?.message,
-    errorType: error?.type,
-    errorSource: error?.source,
-    errorSubType: error?.subType,
-    errorSeverity: error?.severity,
-    workerId: extra.workerId,
-    durationMs: extra.durationMs,
+      terminal: outcome.status !== "pending",
+      result: outcome.status === "completed" ? outcome.result : null,
+      error,
+      error_message: error?.message ?? null,
+      run_at: outcome.status === "pending" ? outcome.runAt.toISOString() : null,
+      boss_job_id: outcome.status === "pending" ? outcome.bossJobId : null,
+      has_progress: progress !== undefined,
+      processed: progress?.processed ?? null,
+      total: progress?.total ?? null,
+      message: progress?.message ?? null,
+      percent: progress ? (outcome.status === "completed" && progress.total ? 100 : percentOf(progress.processed, progress.total)) : null,
+      stage: progress?.stage ?? null,
+    };
   });
-  return true;
+  const rows = await db.execute<{ id: string }>(sql`
+    update job_runs r set
+      status = v.status,
+      result = case when v.status = 'completed' then v.result else r.result end,
+      error = coalesce(v.error, r.error),
+      error_message = coalesce(v.error_message, r.error_message),
+      completed_at = case when v.terminal then now() else r.completed_at end,
+      run_at = coalesce(v.run_at, r.run_at),
+      boss_job_id = coalesce(v.boss_job_id, r.boss_job_id),
+      progress_processed = case when v.has_progress then v.processed else r.progress_processed end,
+      progress_total = case when v.has_progress then v.total else r.progress_total end,
+      progress_message = case when v.has_progress then v.message else r.progress_message end,
+      progress_percent = case when v.has_progress then v.percent else r.progress_percent end,
+      current_stage = case when v.has_progress then v.stage else r.current_stage end,
+      updated_at = now()
+    from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(
+      id uuid, attempt int, status text, terminal boolean, result jsonb, error jsonb, error_message text, run_at timestamptz,
+      boss_job_id uuid, has_progress boolean, processed int, total int, message text, percent smallint, stage text)
+    where r.id = v.id and r.attempt_count = v.attempt and r.status = 'running'
+    returning r.id`);
+  const written = new Set(rows.map((r) => r.id));
+  const steps = items
+    .filter((item) => written.has(item.runId))
+    .map(({ runId, attempt, outcome, workerId, durationMs }) => {
+      const error = "error" in outcome ? outcome.error : null;
+      const status = outcome.status === "pending" ? ("retrying" as const) : outcome.status === "dead_letter" ? ("failed" as const) : outcome.status;
+      return {
+        runId,
+        stepType: "attempt",
+        status,
+        attemptNumber: attempt,
+        errorMessage: error?.message,
+        errorType: error?.type,
+        errorSource: error?.source,
+        errorSubType: error?.subType,
+        errorSeverity: error?.severity,
+        workerId,
+        durationMs,
+      };
+    });
+  if (steps.length > 0) await db.insert(jobRunSteps).values(steps);
+  return items.map((item) => written.has(item.runId));
 }
 
 export type StepRecord = {

@@ -9,8 +9,9 @@ const PATTERNS: [RegExp, string][] = [
   // Authorization headers and bearer tokens
   [/\b(bearer|basic|token)\s+[a-z0-9._~+/=-]{8,}/gi, "$1 ***"],
   // key = "quoted value", then key=value / key: value
-  [new RegExp(`\\b(${SECRET_KEYS})(["']?\\s*[:=]\\s*)(["'])(?:(?!\\3).)*\\3`, "gi"), "$1$2$3***$3"],
-  [new RegExp(`\\b(${SECRET_KEYS})(["']?\\s*[:=]\\s*)(?!["'])[^\\s"',;&]+`, "gi"), "$1$2***"],
+  // (prefixed names too: access_token, db-password, x_api_key)
+  [new RegExp(`\\b((?:[a-z0-9]+[_-])*(?:${SECRET_KEYS}))(["']?\\s*[:=]\\s*)(["'])(?:(?!\\3).)*\\3`, "gi"), "$1$2$3***$3"],
+  [new RegExp(`\\b((?:[a-z0-9]+[_-])*(?:${SECRET_KEYS}))(["']?\\s*[:=]\\s*)(?!["'])[^\\s"',;&]+`, "gi"), "$1$2***"],
   // Well-known key formats (Stripe, GitHub, Slack, OpenAI-style) and JWTs
   [/\b(sk|pk|rk|ghp|gho|ghs|ghu|xox[abprs])[-_][a-z0-9_-]{8,}/gi, "***"],
   [/\beyJ[a-z0-9_-]+\.[a-z0-9_-]+\.[a-z0-9_-]+/gi, "***"],

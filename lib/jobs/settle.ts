@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { fromDrizzle, type PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import type { RunError } from "@/lib/db/schema";
+import { enqueueRunNotifications } from "@/lib/notify/outbox";
 import { DEAD_LETTER_QUEUE } from "./boss";
 import { getJobDefinition } from "./catalog";
 import { sendAttempt } from "./enqueue";
@@ -33,8 +34,9 @@ export type SettleInput = {
 
 /**
  * End an attempt and do what its outcome implies, in one transaction: schedule the next attempt's
- * queue job, or copy a dead letter to pg-boss's dead-letter queue. Fenced: false when the attempt
- * had already been ended elsewhere, and then nothing was written.
+ * queue job, or copy a dead letter to pg-boss's dead-letter queue, and queue the emails an ended
+ * run calls for. Fenced: false when the attempt had already been ended elsewhere, and then nothing
+ * was written (so nothing is sent twice).
  */
 export async function settleAttempt(db: Db, boss: PgBoss, input: SettleInput): Promise<boolean> {
   const { outcome } = input;
@@ -48,6 +50,7 @@ export async function settleAttempt(db: Db, boss: PgBoss, input: SettleInput): P
     if (outcome.status === "dead_letter") {
       await boss.send(DEAD_LETTER_QUEUE, { runId: input.runId, jobType: input.jobType, error: outcome.error.message }, { db: adapter });
     }
+    if (outcome.status !== "pending") await enqueueRunNotifications(tx, boss, input.runId);
     return true;
   });
 }

@@ -1,3 +1,4 @@
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { freePort, startEmbeddedPostgres, type EmbeddedCluster } from "./embedded-pg";
@@ -9,18 +10,42 @@ export const TEMPLATE_DB = "runboard_template";
  * A throwaway Postgres for tests (fsync off: the data is disposable) with a migrated template
  * database; every test file clones it, which takes milliseconds.
  */
-export async function startTestCluster(root: string): Promise<EmbeddedCluster> {
-  const cluster = await startEmbeddedPostgres({
-    dataDir: path.join(root, ".data", "pg-test"),
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Each test or bench process gets its own throwaway cluster (.data/pg-<purpose>-<pid>), so
+ * concurrent runs never share, or stop, each other's Postgres. Leftovers of dead processes go.
+ */
+export async function startTestCluster(root: string, purpose = "test"): Promise<EmbeddedCluster> {
+  const base = path.join(root, ".data");
+  mkdirSync(base, { recursive: true });
+  for (const entry of readdirSync(base, { withFileTypes: true })) {
+    const m = /^pg-[a-z]+-(\d+)$/.exec(entry.name);
+    if (entry.isDirectory() && m && !alive(Number(m[1]))) rmSync(path.join(base, entry.name), { recursive: true, force: true });
+  }
+  const dataDir = path.join(base, `pg-${purpose}-${process.pid}`);
+  const started = await startEmbeddedPostgres({
+    dataDir,
     port: await freePort(),
     settings: { fsync: "off", synchronous_commit: "off", full_page_writes: "off", max_connections: "300" },
     log: () => undefined,
   });
+  const cluster: EmbeddedCluster = {
+    ...started,
+    stop: async () => {
+      await started.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
   const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => undefined });
   try {
-    // Databases from earlier runs of a kept cluster are dropped, the template rebuilt from migrations.
-    const stale = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'rb_%' or datname = ${TEMPLATE_DB}`;
-    for (const { datname } of stale) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
     await admin.unsafe(`create database "${TEMPLATE_DB}"`);
   } finally {
     await admin.end();

@@ -81,3 +81,9 @@ describe("redaction of harder secrets", () => {
     expect(redactJson({ msg: 'password="abc"', n: [1, 'token: "x1"'], ok: true })).toEqual({ msg: 'password="***"', n: [1, 'token: "***"'], ok: true });
   });
 });
+
+test("prefixed secret names are masked too (access_token, db-password)", () => {
+  expect(redactText('{"access_token":"abc123"}')).toBe('{"access_token":"***"}');
+  expect(redactText("db-password=hunter2 ok")).toBe("db-password=*** ok");
+  expect(redactText("the tokenizer works")).toBe("the tokenizer works");
+});

@@ -1,0 +1,190 @@
+/**
+ * `npm run bench`: worker throughput and latency on a real embedded Postgres, each figure reported
+ * against a baseline measured in the same run (these machines are noisy):
+ *   1. throughput of no-op runs through the full tracked lifecycle / raw pg-boss, same settings;
+ *   2. pickup latency, trigger → running (p50, p95);
+ *   3. progress writes per run per second while a handler reports thousands of times.
+ */
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { PgBoss } from "pg-boss";
+import { createDatabase } from "@/lib/db/client";
+import { jobRuns, projects, teams } from "@/lib/db/schema";
+import { BOSS_SCHEMA } from "@/lib/jobs/boss";
+import { getJobDefinition } from "@/lib/jobs/catalog";
+import { triggerRun } from "@/lib/jobs/enqueue";
+import { HANDLERS } from "@/workers/handlers";
+import { startWorker, type WorkerSettings } from "@/workers/start-worker";
+import { createSendOnlyBoss } from "@/lib/jobs/boss";
+import { createDatabaseFromTemplate, startTestCluster } from "@/scripts/lib/test-cluster";
+
+const N = Number(process.env.BENCH_JOBS ?? 2000);
+const BATCH = 8;
+const CONCURRENCY = 2;
+const root = path.resolve(import.meta.dirname, "..");
+
+const settings = (url: string, handlers = HANDLERS): WorkerSettings => ({
+  url,
+  workerName: "bench",
+  batchSize: BATCH,
+  concurrency: CONCURRENCY,
+  dbPool: 10,
+  heartbeatSeconds: 30,
+  progressIntervalMs: 1000,
+  cancelPollMs: 1000,
+  pollSeconds: 2,
+  shutdownGraceMs: 5000,
+  staleAfterSeconds: 120,
+  sweepIntervalSeconds: 30,
+  handlers,
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("timed out");
+}
+
+/** Raw pg-boss: N jobs, a no-op handler, the same batch/concurrency/notify settings. */
+async function rawThroughput(url: string): Promise<number> {
+  const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, useListenNotify: true });
+  await boss.start();
+  await boss.createQueue("bench_raw", { retryLimit: 0, notify: true });
+  await boss.insert("bench_raw", Array.from({ length: N }, () => ({ data: { runId: randomUUID() } })));
+  let done = 0;
+  const t0 = performance.now();
+  await boss.work("bench_raw", { batchSize: BATCH, localConcurrency: CONCURRENCY, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 }, async (jobs) => {
+    done += jobs.length;
+    return jobs.map((j) => ({ id: j.id, status: "completed" as const }));
+  });
+  await until(async () => done >= N);
+  const seconds = (performance.now() - t0) / 1000;
+  await boss.stop({ graceful: true, close: true });
+  return N / seconds;
+}
+
+/** Tracked: N runs (rows and queue jobs), the real runner and its bookkeeping, a no-op handler. */
+async function trackedThroughput(url: string): Promise<number> {
+  const database = createDatabase(url, { max: 4 });
+  const [team] = await database.db.insert(teams).values({ slug: `bench-${randomUUID().slice(0, 8)}`, name: "Bench" }).returning();
+  const [project] = await database.db.insert(projects).values({ teamId: team!.id, slug: `bench-${randomUUID().slice(0, 8)}`, name: "Bench" }).returning();
+  const runs = Array.from({ length: N }, () => ({ id: randomUUID(), bossJobId: randomUUID() }));
+  const boss = createSendOnlyBoss(url);
+  await boss.start();
+  // Enqueue is not what is measured: rows and jobs go in up front, as a backlog.
+  for (let i = 0; i < N; i += 500) {
+    const slice = runs.slice(i, i + 500);
+    await database.db.insert(jobRuns).values(
+      slice.map((r) => ({ id: r.id, teamId: team!.id, projectId: project!.id, jobType: "demo_paced", maxAttempts: 1, payload: { items: 1, msPerItem: 10 }, bossJobId: r.bossJobId })),
+    );
+    await boss.insert("demo_paced", slice.map((r) => ({ id: r.bossJobId, data: { runId: r.id } })));
+  }
+  await boss.stop({ graceful: false, close: true });
+  const t0 = performance.now();
+  const worker = await startWorker(settings(url, { ...HANDLERS, demo_paced: async () => ({}) }));
+  await until(async () => {
+    const [row] = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from job_runs where project_id = ${project!.id} and status = 'completed'`);
+    return (row?.n ?? 0) >= N;
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  await worker.stop();
+  await database.close();
+  return N / seconds;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Trigger → running, from the database's own clock: queued_at and started_at. */
+async function pickupLatency(url: string): Promise<{ p50: number; p95: number; samples: number }> {
+  const database = createDatabase(url, { max: 4 });
+  const boss = createSendOnlyBoss(url);
+  await boss.start();
+  const worker = await startWorker(settings(url, { ...HANDLERS, demo_paced: async () => ({}) }));
+  const [team] = await database.db.insert(teams).values({ slug: `lat-${randomUUID().slice(0, 8)}`, name: "Latency" }).returning();
+  const [project] = await database.db.insert(projects).values({ teamId: team!.id, slug: `lat-${randomUUID().slice(0, 8)}`, name: "Latency" }).returning();
+  const def = getJobDefinition("demo_paced")!;
+  const latencies: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const result = await triggerRun(database.db, boss, { def, payload: { items: 1, msPerItem: 10 }, teamId: team!.id, projectId: project!.id, triggeredBy: null, notify: false });
+    if (!result.ok) throw new Error("overlap in bench");
+    let row: { queued: Date; started: Date | null; status: string } | undefined;
+    await until(async () => {
+      [row] = await database.db.select({ queued: jobRuns.queuedAt, started: jobRuns.startedAt, status: jobRuns.status }).from(jobRuns).where(sql`${jobRuns.id} = ${result.runId}`);
+      return row?.status === "completed";
+    });
+    if (i >= 10) latencies.push(row!.started!.getTime() - row!.queued.getTime()); // warm-up excluded
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await worker.stop();
+  await boss.stop({ graceful: false, close: true });
+  await database.close();
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), samples: latencies.length };
+}
+
+/** A handler that reports progress 20,000 times over ~3 s: how many writes reach the row? */
+async function progressCoalescing(url: string): Promise<{ reports: number; writes: number; seconds: number }> {
+  const database = createDatabase(url, { max: 4 });
+  const boss = createSendOnlyBoss(url);
+  await boss.start();
+  let reports = 0;
+  const worker = await startWorker(
+    settings(url, {
+      ...HANDLERS,
+      demo_paced: async (ctx) => {
+        const total = 20_000;
+        for (let i = 1; i <= total; i++) {
+          ctx.progress({ processed: i, total, message: `item ${i}` });
+          reports++;
+          if (i % 100 === 0) await new Promise((r) => setTimeout(r, 15));
+        }
+        return {};
+      },
+    }),
+  );
+  const [team] = await database.db.insert(teams).values({ slug: `prog-${randomUUID().slice(0, 8)}`, name: "Progress" }).returning();
+  const [project] = await database.db.insert(projects).values({ teamId: team!.id, slug: `prog-${randomUUID().slice(0, 8)}`, name: "Progress" }).returning();
+  const before = await database.db.execute<{ n: string }>(sql`select n_tup_upd::text as n from pg_stat_user_tables where relname = 'job_runs'`);
+  const result = await triggerRun(database.db, boss, { def: getJobDefinition("demo_paced")!, payload: { items: 1, msPerItem: 10 }, teamId: team!.id, projectId: project!.id, triggeredBy: null, notify: false });
+  if (!result.ok) throw new Error("overlap");
+  let seconds = 0;
+  await until(async () => {
+    const [row] = await database.db.select({ status: jobRuns.status, s: jobRuns.startedAt, c: jobRuns.completedAt }).from(jobRuns).where(sql`${jobRuns.id} = ${result.runId}`);
+    if (row?.status === "completed") seconds = (row.c!.getTime() - row.s!.getTime()) / 1000;
+    return row?.status === "completed";
+  });
+  await new Promise((r) => setTimeout(r, 700)); // statistics are reported with a short delay
+  const after = await database.db.execute<{ n: string }>(sql`select n_tup_upd::text as n from pg_stat_user_tables where relname = 'job_runs'`);
+  await worker.stop();
+  await boss.stop({ graceful: false, close: true });
+  await database.close();
+  // Minus the two lifecycle updates (start, finish): what is left are progress and heartbeat writes.
+  const writes = Number(after[0]?.n ?? 0) - Number(before[0]?.n ?? 0) - 2;
+  return { reports, writes, seconds };
+}
+
+const cluster = await startTestCluster(root, "bench");
+try {
+  const fresh = (name: string) => createDatabaseFromTemplate(cluster.url("postgres"), `rb_bench_${name}_${Date.now()}`);
+  console.log(`Throughput: ${N} no-op jobs, batch ${BATCH}, concurrency ${CONCURRENCY}, LISTEN/NOTIFY on`);
+  const raw = await rawThroughput(await fresh("raw"));
+  const tracked = await trackedThroughput(await fresh("tracked"));
+  console.log(`  raw pg-boss        ${raw.toFixed(0)} jobs/s`);
+  console.log(`  tracked lifecycle  ${tracked.toFixed(0)} runs/s`);
+  console.log(`  ratio tracked/raw  ${(tracked / raw).toFixed(2)}x   (target >= 0.5x)`);
+  const latency = await pickupLatency(await fresh("latency"));
+  console.log(`Pickup latency, trigger -> running (${latency.samples} runs): p50 ${latency.p50} ms, p95 ${latency.p95} ms   (target p50 <= 10, p95 <= 25)`);
+  const progress = await progressCoalescing(await fresh("progress"));
+  console.log(
+    `Progress coalescing: ${progress.reports} reports over ${progress.seconds.toFixed(1)} s -> ${progress.writes} row writes (${(progress.writes / progress.seconds).toFixed(2)} per second; target <= ~1)`,
+  );
+} finally {
+  await cluster.stop();
+}
+process.exit(0);

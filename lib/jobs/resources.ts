@@ -1,0 +1,39 @@
+import { and, desc, eq } from "drizzle-orm";
+import type { DbOrTx } from "@/lib/db/client";
+import { jobRuns, type RunStatus } from "@/lib/db/schema";
+
+export type ResourceRun = {
+  id: string;
+  jobType: string;
+  status: RunStatus;
+  attemptCount: number;
+  projectId: string | null;
+  errorMessage: string | null;
+  queuedAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+};
+
+/**
+ * Every run that worked on one business resource (seed 003's resource linkage), newest first and
+ * bounded. The filter and order match job_runs_resource_idx, so this is an index range scan. No
+ * permission check here: the web reaches it only through lib/dal.
+ */
+export async function listRunsForResource(db: DbOrTx, resourceType: string, resourceId: string, limit = 50): Promise<ResourceRun[]> {
+  return db
+    .select({
+      id: jobRuns.id,
+      jobType: jobRuns.jobType,
+      status: jobRuns.status,
+      attemptCount: jobRuns.attemptCount,
+      projectId: jobRuns.projectId,
+      errorMessage: jobRuns.errorMessage,
+      queuedAt: jobRuns.queuedAt,
+      startedAt: jobRuns.startedAt,
+      completedAt: jobRuns.completedAt,
+    })
+    .from(jobRuns)
+    .where(and(eq(jobRuns.resourceType, resourceType), eq(jobRuns.resourceId, resourceId)))
+    .orderBy(desc(jobRuns.queuedAt))
+    .limit(Number.isFinite(limit) ? Math.min(500, Math.max(1, Math.floor(limit))) : 50);
+}

@@ -1,0 +1,59 @@
+import { sql } from "drizzle-orm";
+import type { PgBoss } from "pg-boss";
+import type { Db } from "@/lib/db/client";
+import { jobSchedules } from "@/lib/db/schema";
+import { systemJobDefinitions } from "./catalog";
+import { triggerRun } from "./enqueue";
+import type { JobDefinition } from "./types";
+
+/** pg-boss delivers every cron tick to this queue; the tick decides whether a run starts. */
+export const CRON_QUEUE = "runboard_cron";
+
+export type CronTickData = { jobType: string };
+
+export type TickOutcome = { outcome: "started"; runId: string } | { outcome: "skipped"; existingRunId: string } | { outcome: "unknown_job_type" };
+
+function scheduled(): JobDefinition[] {
+  return systemJobDefinitions().filter((d) => d.schedule);
+}
+
+/** Register each system job's cron with pg-boss (UTC) and drop schedules the catalog no longer has. */
+export async function registerSchedules(db: Db, boss: PgBoss): Promise<void> {
+  const defs = scheduled();
+  for (const def of defs) {
+    const data: CronTickData = { jobType: def.name };
+    await boss.schedule(CRON_QUEUE, def.schedule!, data, { key: def.name, tz: "UTC", missed: "skip" });
+    await db
+      .insert(jobSchedules)
+      .values({ jobType: def.name, cron: def.schedule! })
+      .onConflictDoUpdate({ target: jobSchedules.jobType, set: { cron: def.schedule!, updatedAt: sql`now()` } });
+  }
+  const names = new Set(defs.map((d) => d.name));
+  for (const existing of await boss.getSchedules(CRON_QUEUE)) if (!names.has(existing.key)) await boss.unschedule(CRON_QUEUE, existing.key);
+}
+
+/**
+ * One cron tick: start the system job with its default payload, or, when its previous run is
+ * still pending or running, skip the tick and record the skip for operators (seed 002).
+ */
+export async function runScheduleTick(db: Db, boss: PgBoss, jobType: string): Promise<TickOutcome> {
+  const def = scheduled().find((d) => d.name === jobType);
+  if (!def) return { outcome: "unknown_job_type" };
+  const result = await triggerRun(db, boss, { def, payload: def.payload.parse({}) as Record<string, unknown>, teamId: null, projectId: null, triggeredBy: null, notify: false });
+  const cron = def.schedule!;
+  if (result.ok) {
+    await db
+      .insert(jobSchedules)
+      .values({ jobType, cron, lastTickAt: sql`now()`, lastRunId: result.runId })
+      .onConflictDoUpdate({ target: jobSchedules.jobType, set: { lastTickAt: sql`now()`, lastRunId: result.runId, updatedAt: sql`now()` } });
+    return { outcome: "started", runId: result.runId };
+  }
+  await db
+    .insert(jobSchedules)
+    .values({ jobType, cron, lastTickAt: sql`now()`, skippedCount: 1, lastSkippedAt: sql`now()` })
+    .onConflictDoUpdate({
+      target: jobSchedules.jobType,
+      set: { lastTickAt: sql`now()`, skippedCount: sql`${jobSchedules.skippedCount} + 1`, lastSkippedAt: sql`now()`, updatedAt: sql`now()` },
+    });
+  return { outcome: "skipped", existingRunId: result.existingRunId };
+}

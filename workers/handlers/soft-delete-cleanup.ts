@@ -1,0 +1,29 @@
+import { sql } from "drizzle-orm";
+import type { JobHandler } from "../context";
+
+const BATCH = 100;
+
+/**
+ * Hard-delete projects soft-deleted longer ago than the grace period (seed 002: 7 days); their
+ * runs, files and contacts go with them. A project with an active run waits for the next pass.
+ */
+export const softDeleteCleanup: JobHandler<"soft_delete_cleanup"> = async (ctx) => {
+  const cutoff = new Date(Date.now() - ctx.payload.olderThanDays * 86_400_000);
+  let deleted = 0;
+  for (;;) {
+    if (ctx.signal.aborted) break;
+    const rows = await ctx.db.execute<{ slug: string }>(sql`
+      delete from projects where id in (
+        select p.id from projects p
+        where p.deleted_at is not null and p.deleted_at < ${cutoff.toISOString()}
+          and not exists (select 1 from job_runs r where r.project_id = p.id and r.status in ('pending', 'running'))
+        order by p.deleted_at
+        limit ${BATCH}
+        for update skip locked)
+      returning slug`);
+    deleted += rows.length;
+    ctx.progress({ processed: deleted, total: null, message: `Deleted ${deleted} projects` });
+    if (rows.length < BATCH) break;
+  }
+  return { cutoff: cutoff.toISOString(), deletedProjects: deleted };
+};
