@@ -8,7 +8,7 @@ import type { QueueJobData } from "@/lib/jobs/enqueue";
 import { classifyError } from "@/lib/jobs/errors";
 import { recordStep, startAttempts, writeProgress, type Outcome, type Progress, type StartedAttempt } from "@/lib/jobs/lifecycle";
 import { MicroBatcher } from "@/lib/jobs/micro-batch";
-import { failureOutcome, settleAttempt } from "@/lib/jobs/settle";
+import { failureOutcome, settleAttempts, type SettleInput } from "@/lib/jobs/settle";
 import type { JobContext, JobHandler, ProgressUpdate } from "./context";
 import { HANDLERS } from "./handlers";
 
@@ -57,8 +57,12 @@ export class Runner {
   private readonly starts: MicroBatcher<{ runId: string; bossJobId: string }, StartedAttempt | null>;
   private timers: NodeJS.Timeout[] = [];
 
+  /** Attempt ends that fall close together are written in one transaction. */
+  private readonly settles: MicroBatcher<SettleInput, boolean>;
+
   constructor(private readonly options: RunnerOptions) {
-    this.starts = new MicroBatcher((items) => startAttempts(options.db, items, options.workerId), { maxSize: 64, delayMs: 2 });
+    this.starts = new MicroBatcher((items) => startAttempts(options.db, items, options.workerId), { maxSize: 64, delayMs: 0 });
+    this.settles = new MicroBatcher((items) => settleAttempts(options.db, options.boss, items), { maxSize: 64, delayMs: 0 });
   }
 
   start(): void {
@@ -225,7 +229,7 @@ export class Runner {
     }
 
     const durationMs = Math.round(performance.now() - startedAt);
-    await settleAttempt(db, this.options.boss, { runId, jobType: def.name, attempt, outcome, progress, workerId, durationMs });
+    await this.settles.add({ runId, jobType: def.name, attempt, outcome, progress, workerId, durationMs, notify: started.notify });
     return outcome.status === "completed" || outcome.status === "cancelled" ? "completed" : "failed";
   }
 

@@ -26,6 +26,17 @@ export function canTransition(from: RunStatus, to: RunStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
+/**
+ * An explicit id list beside a jsonb_to_recordset join: the planner cannot estimate the function's
+ * rows and would scan the whole table; with the list it takes the primary key index.
+ */
+function idList(ids: string[]) {
+  return sql.join(
+    ids.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  );
+}
+
 /** Statuses a run may be in to move to `to`. */
 function sourcesOf(to: RunStatus): RunStatus[] {
   return (Object.keys(TRANSITIONS) as RunStatus[]).filter((from) => canTransition(from, to));
@@ -40,6 +51,7 @@ export type StartedAttempt = {
   resourceType: string | null;
   resourceId: string | null;
   maxAttempts: number;
+  notify: boolean;
   cancelRequested: boolean;
 };
 
@@ -59,8 +71,10 @@ export async function startAttempts(db: DbOrTx, deliveries: { runId: string; bos
     resource_type: string | null;
     resource_id: string | null;
     max_attempts: number;
+    notify: boolean;
     cancel_requested: boolean;
   }>(sql`
+    with started as (
     update job_runs r set
       status = 'running',
       attempt_count = r.attempt_count + 1,
@@ -69,12 +83,12 @@ export async function startAttempts(db: DbOrTx, deliveries: { runId: string; bos
       worker_id = ${workerId},
       updated_at = now()
     from jsonb_to_recordset(${JSON.stringify(deliveries.map((d) => ({ run_id: d.runId, boss_job_id: d.bossJobId })))}::jsonb) as v(run_id uuid, boss_job_id uuid)
-    where r.id = v.run_id and r.boss_job_id = v.boss_job_id and r.status in (${sql.join(sourcesOf("running").map((s) => sql`${s}`), sql`, `)})
-    returning r.id as run_id, r.attempt_count as attempt, r.payload, r.project_id, r.team_id, r.resource_type, r.resource_id, r.max_attempts,
-      r.cancel_requested_at is not null as cancel_requested`);
-  if (rows.length > 0) {
-    await db.insert(jobRunSteps).values(rows.map((r) => ({ runId: r.run_id, stepType: "attempt", status: "started" as const, attemptNumber: r.attempt, workerId })));
-  }
+    where r.id in (${idList(deliveries.map((d) => d.runId))}) and r.id = v.run_id and r.boss_job_id = v.boss_job_id and r.status in (${sql.join(sourcesOf("running").map((s) => sql`${s}`), sql`, `)})
+    returning r.id as run_id, r.attempt_count as attempt, r.payload, r.project_id, r.team_id, r.resource_type, r.resource_id, r.max_attempts, r.notify,
+      r.cancel_requested_at is not null as cancel_requested),
+    -- The attempt's "started" step in the same statement: one round trip per batch.
+    steps as (insert into job_run_steps (run_id, step_type, status, attempt_number, worker_id) select run_id, 'attempt', 'started', attempt, ${workerId} from started)
+    select * from started`);
   const byRun = new Map(rows.map((r) => [r.run_id, r]));
   return deliveries.map((d) => {
     const r = byRun.get(d.runId);
@@ -88,6 +102,7 @@ export async function startAttempts(db: DbOrTx, deliveries: { runId: string; bos
           resourceType: r.resource_type,
           resourceId: r.resource_id,
           maxAttempts: r.max_attempts,
+          notify: r.notify,
           cancelRequested: r.cancel_requested,
         }
       : null;
@@ -150,9 +165,12 @@ export async function finishAttempts(db: DbOrTx, items: FinishInput[]): Promise<
   for (const item of items) {
     if (!canTransition("running", item.outcome.status)) throw new Error(`A running attempt cannot end as ${item.outcome.status}`);
   }
-  const values = items.map(({ runId, attempt, outcome, progress }) => {
+  const values = items.map(({ runId, attempt, outcome, progress, workerId, durationMs }) => {
     const error = "error" in outcome ? outcome.error : null;
     return {
+      step_status: outcome.status === "pending" ? "retrying" : outcome.status === "dead_letter" ? "failed" : outcome.status,
+      worker_id: workerId,
+      duration_ms: durationMs,
       id: runId,
       attempt,
       status: outcome.status,
@@ -171,6 +189,12 @@ export async function finishAttempts(db: DbOrTx, items: FinishInput[]): Promise<
     };
   });
   const rows = await db.execute<{ id: string }>(sql`
+    with v as (
+      select * from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(
+        id uuid, attempt int, status text, terminal boolean, result jsonb, error jsonb, error_message text, run_at timestamptz,
+        boss_job_id uuid, has_progress boolean, processed int, total int, message text, percent smallint, stage text,
+        step_status text, worker_id text, duration_ms int)
+    ), ended as (
     update job_runs r set
       status = v.status,
       result = case when v.status = 'completed' then v.result else r.result end,
@@ -185,32 +209,16 @@ export async function finishAttempts(db: DbOrTx, items: FinishInput[]): Promise<
       progress_percent = case when v.has_progress then v.percent else r.progress_percent end,
       current_stage = case when v.has_progress then v.stage else r.current_stage end,
       updated_at = now()
-    from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(
-      id uuid, attempt int, status text, terminal boolean, result jsonb, error jsonb, error_message text, run_at timestamptz,
-      boss_job_id uuid, has_progress boolean, processed int, total int, message text, percent smallint, stage text)
-    where r.id = v.id and r.attempt_count = v.attempt and r.status = 'running'
-    returning r.id`);
+    from v
+    where r.id in (${idList(items.map((i) => i.runId))}) and r.id = v.id and r.attempt_count = v.attempt and r.status = 'running'
+    returning r.id),
+    -- Only attempts that were really ended get their step row, in the same statement.
+    steps as (
+      insert into job_run_steps (run_id, step_type, status, attempt_number, error_message, error_type, error_source, error_sub_type, error_severity, worker_id, duration_ms)
+      select v.id, 'attempt', v.step_status, v.attempt, v.error_message, v.error->>'type', v.error->>'source', v.error->>'subType', (v.error->>'severity')::smallint, v.worker_id, v.duration_ms
+      from v join ended on ended.id = v.id)
+    select id from ended`);
   const written = new Set(rows.map((r) => r.id));
-  const steps = items
-    .filter((item) => written.has(item.runId))
-    .map(({ runId, attempt, outcome, workerId, durationMs }) => {
-      const error = "error" in outcome ? outcome.error : null;
-      const status = outcome.status === "pending" ? ("retrying" as const) : outcome.status === "dead_letter" ? ("failed" as const) : outcome.status;
-      return {
-        runId,
-        stepType: "attempt",
-        status,
-        attemptNumber: attempt,
-        errorMessage: error?.message,
-        errorType: error?.type,
-        errorSource: error?.source,
-        errorSubType: error?.subType,
-        errorSeverity: error?.severity,
-        workerId,
-        durationMs,
-      };
-    });
-  if (steps.length > 0) await db.insert(jobRunSteps).values(steps);
   return items.map((item) => written.has(item.runId));
 }
 

@@ -4,7 +4,7 @@
  */
 export class MicroBatcher<I, O> {
   private pending: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private scheduled = false;
 
   constructor(
     private readonly flushFn: (items: I[]) => Promise<O[]>,
@@ -15,13 +15,17 @@ export class MicroBatcher<I, O> {
     return new Promise<O>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       if (this.pending.length >= this.options.maxSize) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), this.options.delayMs);
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        // delayMs 0: flush once the current burst of callbacks has run (same event-loop turn).
+        if (this.options.delayMs === 0) setImmediate(() => void this.flush());
+        else setTimeout(() => void this.flush(), this.options.delayMs);
+      }
     });
   }
 
   async flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.scheduled = false;
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;

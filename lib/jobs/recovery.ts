@@ -10,7 +10,7 @@ export const WORKER_RESTARTED = "Worker restarted during execution";
 
 const SWEEP_BATCH = 100;
 
-type StaleRun = { id: string; jobType: string; attempt: number; maxAttempts: number; bossJobId: string | null; cancelRequested: boolean };
+type StaleRun = { id: string; jobType: string; attempt: number; maxAttempts: number; bossJobId: string | null; notify: boolean; cancelRequested: boolean };
 
 function lostError(message: string, subType: string): RunError {
   return { message, type: "internal", source: "worker", subType, severity: 4, retryable: true };
@@ -19,7 +19,7 @@ function lostError(message: string, subType: string): RunError {
 async function recover(db: Db, boss: PgBoss, run: StaleRun, error: RunError, recoveredBy: string): Promise<boolean> {
   // A run whose cancel was requested ends cancelled; the rest fail and retry per policy.
   const outcome: Outcome = run.cancelRequested ? { status: "cancelled" } : failureOutcome(run.jobType, run.maxAttempts, run.attempt, error);
-  return settleAttempt(db, boss, { runId: run.id, jobType: run.jobType, attempt: run.attempt, outcome, workerId: recoveredBy, durationMs: 0, staleBossJobId: run.bossJobId });
+  return settleAttempt(db, boss, { runId: run.id, jobType: run.jobType, attempt: run.attempt, outcome, workerId: recoveredBy, durationMs: 0, staleBossJobId: run.bossJobId, notify: run.notify });
 }
 
 const staleColumns = {
@@ -28,6 +28,7 @@ const staleColumns = {
   attempt: jobRuns.attemptCount,
   maxAttempts: jobRuns.maxAttempts,
   bossJobId: jobRuns.bossJobId,
+  notify: jobRuns.notify,
   cancelRequested: sql<boolean>`${jobRuns.cancelRequestedAt} is not null`,
 };
 

@@ -7,7 +7,7 @@ import { enqueueRunNotifications } from "@/lib/notify/outbox";
 import { DEAD_LETTER_QUEUE } from "./boss";
 import { getJobDefinition } from "./catalog";
 import { sendAttempt } from "./enqueue";
-import { finishAttempt, type Outcome, type Progress } from "./lifecycle";
+import { finishAttempts, type Outcome, type Progress } from "./lifecycle";
 import { retryDelaySeconds } from "./retry";
 
 /** What a failed attempt leads to: another attempt after a backoff, dead letter, or failure. */
@@ -30,7 +30,15 @@ export type SettleInput = {
   progress?: Progress;
   /** The attempt's own queue job, when someone other than its worker ends it (recovery). */
   staleBossJobId?: string | null;
+  /** The run's "Notify me when done". */
+  notify: boolean;
 };
+
+/** Whether an ended run calls for email: its trigger asked, or it is a system job and alerts are on. */
+export function wantsNotification(jobType: string, notify: boolean): boolean {
+  if (notify) return true;
+  return getJobDefinition(jobType)?.scope === "system" && jobType !== "notification_delivery" && !!process.env.SYSTEM_JOBS_ALERT_EMAIL;
+}
 
 /**
  * End an attempt and do what its outcome implies, in one transaction: schedule the next attempt's
@@ -39,18 +47,30 @@ export type SettleInput = {
  * was written (so nothing is sent twice).
  */
 export async function settleAttempt(db: Db, boss: PgBoss, input: SettleInput): Promise<boolean> {
-  const { outcome } = input;
+  const [written] = await settleAttempts(db, boss, [input]);
+  return written ?? false;
+}
+
+/** settleAttempt for many attempts in one transaction: one UPDATE and one step insert for all. */
+export async function settleAttempts(db: Db, boss: PgBoss, inputs: SettleInput[]): Promise<boolean[]> {
+  if (inputs.length === 0) return [];
+  // The common case (runs that simply ended, nobody to email) is one statement, no transaction.
+  const plain = inputs.every((i) => !i.staleBossJobId && (i.outcome.status === "completed" || i.outcome.status === "cancelled" || i.outcome.status === "failed") && !wantsNotification(i.jobType, i.notify));
+  if (plain) return finishAttempts(db, inputs);
   return db.transaction(async (tx) => {
-    const written = await finishAttempt(tx, input.runId, input.attempt, outcome, { progress: input.progress, workerId: input.workerId, durationMs: input.durationMs });
-    if (!written) return false;
+    const written = await finishAttempts(tx, inputs);
     const adapter = fromDrizzle(tx, sql);
-    // Keep pg-boss's record in step with ours when the attempt's worker is gone.
-    if (input.staleBossJobId) await boss.fail(input.jobType, input.staleBossJobId, null, { db: adapter });
-    if (outcome.status === "pending") await sendAttempt(boss, tx, input.jobType, input.runId, outcome.bossJobId, outcome.runAt);
-    if (outcome.status === "dead_letter") {
-      await boss.send(DEAD_LETTER_QUEUE, { runId: input.runId, jobType: input.jobType, error: outcome.error.message }, { db: adapter });
+    for (const [i, input] of inputs.entries()) {
+      if (!written[i]) continue;
+      const { outcome } = input;
+      // Keep pg-boss's record in step with ours when the attempt's worker is gone.
+      if (input.staleBossJobId) await boss.fail(input.jobType, input.staleBossJobId, null, { db: adapter });
+      if (outcome.status === "pending") await sendAttempt(boss, tx, input.jobType, input.runId, outcome.bossJobId, outcome.runAt);
+      if (outcome.status === "dead_letter") {
+        await boss.send(DEAD_LETTER_QUEUE, { runId: input.runId, jobType: input.jobType, error: outcome.error.message }, { db: adapter });
+      }
+      if (outcome.status !== "pending" && wantsNotification(input.jobType, input.notify)) await enqueueRunNotifications(tx, boss, input.runId);
     }
-    if (outcome.status !== "pending") await enqueueRunNotifications(tx, boss, input.runId);
-    return true;
+    return written;
   });
 }
