@@ -229,6 +229,7 @@ export class Runner {
     }
 
     const durationMs = Math.round(performance.now() - startedAt);
+    // Our record is written before pg-boss settles its job, so the two never disagree for long.
     await this.settles.add({ runId, jobType: def.name, attempt, outcome, progress, workerId, durationMs, notify: started.notify });
     return outcome.status === "completed" || outcome.status === "cancelled" ? "completed" : "failed";
   }
