@@ -5,12 +5,13 @@ import { getDatabase } from "@/lib/db/client";
 import { files, jobRuns, jobRunSteps, users, type RunStatus } from "@/lib/db/schema";
 import { getSendOnlyBoss } from "@/lib/jobs/boss";
 import { cancelRun, type CancelOutcome } from "@/lib/jobs/cancel";
+import { redriveRun, type RedriveOutcome } from "@/lib/jobs/redrive";
 import { getJobDefinition, MAX_IMPORT_BYTES, projectJobDefinitions } from "@/lib/jobs/catalog";
 import { triggerRun } from "@/lib/jobs/enqueue";
 import { describePayload, type FormPayload } from "@/lib/jobs/form";
 import { ACTIVE_STATUSES, isTerminal } from "@/lib/jobs/lifecycle";
 import { errorView, redactJson, redactText, type ErrorView } from "@/lib/jobs/redact";
-import { requireProjectPermission } from "./access";
+import { AccessError, requireProjectPermission, type ProjectAccess } from "./access";
 
 export const HISTORY_PAGE_SIZE = 25;
 const MAX_STEPS = 200;
@@ -350,4 +351,22 @@ export async function cancelProjectRun(slug: string, runId: string): Promise<Can
   if (!run) return { outcome: "not_found" };
   const boss = await getSendOnlyBoss(process.env.DATABASE_URL ?? "");
   return cancelRun(db, boss, runId, access.user.id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Re-drive
+
+/** Re-drive a dead-lettered or failed run: team members with jobs:write, or instance support. */
+export async function redriveProjectRun(slug: string, runId: string): Promise<RedriveOutcome> {
+  const access = await requireProjectPermission(slug, "jobs:read");
+  if (!canRedrive(access)) throw new AccessError("forbidden");
+  const { db } = getDatabase();
+  const [run] = await db.select({ id: jobRuns.id }).from(jobRuns).where(and(eq(jobRuns.id, runId), eq(jobRuns.projectId, access.project.id)));
+  if (!run) return { ok: false, code: "not_found" };
+  const boss = await getSendOnlyBoss(process.env.DATABASE_URL ?? "");
+  return redriveRun(db, boss, runId, access.user.id);
+}
+
+export function canRedrive(access: ProjectAccess): boolean {
+  return access.permissions.has("jobs:write") || access.user.instanceRole === "support";
 }

@@ -2,14 +2,25 @@
 
 import { z } from "zod";
 import { ActionRefusal, projectAction } from "@/lib/actions/safe-action";
-import { cancelProjectRun } from "@/lib/dal/runs";
+import { cancelProjectRun, redriveProjectRun } from "@/lib/dal/runs";
 
-const cancelInput = z.object({ projectSlug: z.string(), runId: z.uuid("That is not a run id.") });
+const runInput = z.object({ projectSlug: z.string(), runId: z.uuid("That is not a run id.") });
 
 /** Cancel a run: pending runs stop at once, running ones at their next cancel check. */
-export const cancelRunAction = projectAction("jobs:write", cancelInput, async (input) => {
+export const cancelRunAction = projectAction("jobs:write", runInput, async (input): Promise<{ outcome: string }> => {
   const result = await cancelProjectRun(input.projectSlug, input.runId);
   if (result.outcome === "not_found") throw new ActionRefusal("Not found.", { code: "not_found" });
   if (result.outcome === "already_finished") throw new ActionRefusal(`The run already finished (${result.status}).`, { code: "already_finished" });
   return { outcome: result.outcome };
+});
+
+/** Re-drive a dead-lettered or failed run (jobs:write or support; the DAL checks which). */
+export const redriveRunAction = projectAction("jobs:read", runInput, async (input): Promise<{ outcome: string }> => {
+  const result = await redriveProjectRun(input.projectSlug, input.runId);
+  if (result.ok) return { outcome: "redriven" };
+  if (result.code === "already_active") {
+    throw new ActionRefusal("Another run of this job is already active; re-drive it when that one ends.", { code: "already_active", existingRunId: result.existingRunId });
+  }
+  if (result.code === "not_redrivable") throw new ActionRefusal("Only failed or dead-lettered runs can be re-driven.", { code: "not_redrivable" });
+  throw new ActionRefusal("Not found.", { code: "not_found" });
 });

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getProjectAccess } from "@/lib/dal/access";
-import { getRunView } from "@/lib/dal/runs";
+import { canRedrive, getRunView } from "@/lib/dal/runs";
 import { RunLive } from "./_components/run-live";
 
 export const metadata: Metadata = { title: "Run" };
@@ -21,7 +21,7 @@ export default async function RunPage({ params }: { params: Promise<{ slug: stri
         </Link>{" "}
         / Run <span className="font-mono">{run.id.slice(0, 8)}</span>
       </nav>
-      <RunLive initial={run} canWrite={access.permissions.has("jobs:write")} />
+      <RunLive initial={run} canWrite={access.permissions.has("jobs:write")} canRedrive={canRedrive(access)} />
     </div>
   );
 }

@@ -1,18 +1,26 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import type { RunView } from "@/lib/dal/runs";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
 import { formatDuration, formatTimestamp } from "@/app/(dashboard)/_components/format";
-import { CancelButton } from "./cancel-button";
+import { cancelRunAction, redriveRunAction } from "../actions";
+import { RunActionButton } from "./run-action-button";
 import { ProgressBar } from "./progress-bar";
 import { StepList } from "./step-list";
 
 const POLL_MS = 1000;
 
 /** Polls the run about once a second while it is active and the tab is visible. */
-function useLiveRun(initial: RunView): RunView {
+function useLiveRun(initial: RunView): [RunView, () => void] {
   const [run, setRun] = useState(initial);
+  // After an action (cancel, re-drive) fetch at once; a run that became active resumes polling.
+  const refresh = useCallback(() => {
+    void fetch(`/api/projects/${encodeURIComponent(initial.projectSlug)}/runs/${initial.id}`, { cache: "no-store" })
+      .then((r) => (r.ok ? (r.json() as Promise<RunView>) : null))
+      .then((next) => next && setRun(next))
+      .catch(() => undefined);
+  }, [initial.id, initial.projectSlug]);
   useEffect(() => {
     if (run.terminal) return;
     let etag: string | null = null;
@@ -42,7 +50,7 @@ function useLiveRun(initial: RunView): RunView {
       clearTimeout(timer);
     };
   }, [run.id, run.projectSlug, run.terminal]);
-  return run;
+  return [run, refresh];
 }
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
@@ -54,8 +62,8 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
   );
 }
 
-export function RunLive({ initial, canWrite }: { initial: RunView; canWrite: boolean }) {
-  const run = useLiveRun(initial);
+export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; canWrite: boolean; canRedrive: boolean }) {
+  const [run, refresh] = useLiveRun(initial);
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-center gap-3">
@@ -65,7 +73,12 @@ export function RunLive({ initial, canWrite }: { initial: RunView; canWrite: boo
         {run.status === "running" && run.cancelRequested && <span className="text-sm text-amber-700 dark:text-amber-400">cancelling…</span>}
         {canWrite && !run.terminal && (
           <div className="ml-auto">
-            <CancelButton projectSlug={run.projectSlug} runId={run.id} cancelling={run.cancelRequested} />
+            <RunActionButton action={cancelRunAction} projectSlug={run.projectSlug} runId={run.id} label="Cancel run" busyLabel="Cancelling…" busy={run.cancelRequested} tone="danger" onDone={refresh} />
+          </div>
+        )}
+        {canRedrive && (run.status === "dead_letter" || run.status === "failed") && (
+          <div className="ml-auto">
+            <RunActionButton action={redriveRunAction} projectSlug={run.projectSlug} runId={run.id} label="Re-drive" busyLabel="Re-driving…" busy={false} tone="neutral" onDone={refresh} />
           </div>
         )}
       </div>

@@ -1,0 +1,49 @@
+import { randomUUID } from "node:crypto";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { fromDrizzle, type PgBoss } from "pg-boss";
+import type { Db } from "@/lib/db/client";
+import { jobRuns, jobRunSteps } from "@/lib/db/schema";
+import { DEAD_LETTER_QUEUE } from "./boss";
+import { getJobDefinition, maxAttempts } from "./catalog";
+import { sendAttempt } from "./enqueue";
+import { ACTIVE_STATUSES, canTransition } from "./lifecycle";
+
+export type RedriveOutcome = { ok: true } | { ok: false; code: "not_found" | "not_redrivable" | "already_active"; existingRunId?: string };
+
+/**
+ * Re-drive a dead-lettered (or failed) run: back to pending with a fresh set of attempts and a new
+ * queue job, its dead-letter copy consumed, all in one transaction. Refused while another run of
+ * the same type holds the overlap slot.
+ */
+export async function redriveRun(db: Db, boss: PgBoss, runId: string, userId: string | null): Promise<RedriveOutcome> {
+  return db.transaction(async (tx) => {
+    const [run] = await tx
+      .select({ status: jobRuns.status, jobType: jobRuns.jobType, attempts: jobRuns.attemptCount, exclusiveKey: jobRuns.exclusiveKey })
+      .from(jobRuns)
+      .where(eq(jobRuns.id, runId))
+      .for("update");
+    if (!run) return { ok: false, code: "not_found" };
+    const def = getJobDefinition(run.jobType);
+    if (!def || !canTransition(run.status, "pending")) return { ok: false, code: "not_redrivable" };
+    if (run.exclusiveKey) {
+      const [active] = await tx
+        .select({ id: jobRuns.id })
+        .from(jobRuns)
+        .where(and(eq(jobRuns.exclusiveKey, run.exclusiveKey), inArray(jobRuns.status, ACTIVE_STATUSES)))
+        .limit(1);
+      if (active) return { ok: false, code: "already_active", existingRunId: active.id };
+    }
+    const bossJobId = randomUUID();
+    await tx
+      .update(jobRuns)
+      .set({ status: "pending", maxAttempts: run.attempts + maxAttempts(def), runAt: sql`now()`, completedAt: null, bossJobId, cancelRequestedAt: null, updatedAt: sql`now()` })
+      .where(eq(jobRuns.id, runId));
+    await tx.insert(jobRunSteps).values({ runId, stepType: "redrive", status: "completed", attemptNumber: run.attempts, workerId: userId ? `user:${userId}` : null });
+    await sendAttempt(boss, tx, def.name, runId, bossJobId);
+    const adapter = fromDrizzle(tx, sql);
+    const copies = await boss.findJobs(DEAD_LETTER_QUEUE, { data: { runId }, queued: true, db: adapter });
+    // The copy was never fetched (nobody works the dead-letter queue): complete it as it is.
+    for (const copy of copies) await boss.complete(DEAD_LETTER_QUEUE, copy.id, null, { db: adapter, includeQueued: true });
+    return { ok: true };
+  });
+}
