@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PROJECT, storageState } from "./support/accounts";
+import { ACCOUNTS, PROJECT, storageState } from "./support/accounts";
 import { captureServerAction, replayServerAction } from "./support/actions";
 import { e2eSql } from "./support/db";
 
@@ -51,9 +51,19 @@ test("signed out, the trigger action refuses and pages send you to sign in", asy
 
   const anonymous = await browser.newContext();
   const anonPage = await anonymous.newPage();
-  await anonPage.goto(`/projects/${PROJECT}/jobs`);
-  await expect(anonPage).toHaveURL(/\/sign-in/);
+  await anonPage.goto(`/projects/${PROJECT}/jobs?cursor=x`);
+  await expect(anonPage).toHaveURL(/\/sign-in\?callbackUrl=%2Fprojects%2Facme-app%2Fjobs%3Fcursor%3Dx$/);
   const api = await anonPage.request.get(`/api/projects/${PROJECT}/runs/00000000-0000-4000-8000-000000000000`);
   expect(api.status()).toBe(401);
+  // Signing in there leads back to the page that was asked for; a wrong password says so.
+  await anonPage.getByLabel("Email").fill(ACCOUNTS.admin.email);
+  await anonPage.getByLabel("Password").fill("not-the-password");
+  await anonPage.getByRole("button", { name: "Sign in" }).click();
+  await expect(anonPage.getByText("That email and password do not match an account.")).toBeVisible();
+  // The email typed stays in the form after a failed attempt.
+  await expect(anonPage.getByLabel("Email")).toHaveValue(ACCOUNTS.admin.email);
+  await anonPage.getByLabel("Password").fill(ACCOUNTS.admin.password);
+  await anonPage.getByRole("button", { name: "Sign in" }).click();
+  await expect(anonPage).toHaveURL(new RegExp(`/projects/${PROJECT}/jobs\\?cursor=x$`));
   await anonymous.close();
 });

@@ -4,7 +4,7 @@ import { AuthError } from "next-auth";
 import { z } from "zod";
 import { signIn } from "@/lib/auth/config";
 
-export type SignInState = { error: string } | null;
+export type SignInState = { error: string; email: string } | null;
 
 const input = z.object({ email: z.string().trim().min(1, "Enter your email"), password: z.string().min(1, "Enter your password"), callbackUrl: z.string().optional() });
 
@@ -15,12 +15,13 @@ function safeDestination(url: string | undefined): string {
 
 export async function signInAction(_prev: SignInState, form: FormData): Promise<SignInState> {
   const parsed = input.safeParse(Object.fromEntries(form));
-  if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "Enter your email and password" };
+  const email = typeof form.get("email") === "string" ? String(form.get("email")).slice(0, 320) : "";
+  if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "Enter your email and password", email };
   try {
     await signIn("credentials", { email: parsed.data.email, password: parsed.data.password, redirectTo: safeDestination(parsed.data.callbackUrl) });
     return null;
   } catch (error) {
-    if (error instanceof AuthError) return { error: "That email and password do not match an account." };
+    if (error instanceof AuthError) return { error: "That email and password do not match an account.", email };
     throw error; // the redirect after a successful sign-in
   }
 }

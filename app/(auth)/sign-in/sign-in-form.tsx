@@ -10,7 +10,7 @@ export function SignInForm({ callbackUrl }: { callbackUrl?: string }) {
       <input type="hidden" name="callbackUrl" value={callbackUrl ?? ""} />
       <label className="block text-sm font-medium">
         Email
-        <input name="email" type="email" autoComplete="email" required className="mt-1 block w-full rounded-md border border-zinc-300 bg-white px-3 py-2 dark:border-zinc-700 dark:bg-zinc-900" />
+        <input name="email" type="email" autoComplete="email" required defaultValue={state?.email} className="mt-1 block w-full rounded-md border border-zinc-300 bg-white px-3 py-2 dark:border-zinc-700 dark:bg-zinc-900" />
       </label>
       <label className="block text-sm font-medium">
         Password
