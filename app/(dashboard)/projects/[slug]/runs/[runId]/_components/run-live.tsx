@@ -138,7 +138,7 @@ export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; c
         <StepList steps={run.steps} />
       </section>
 
-      <section aria-label="Payload and result" className="grid gap-4 md:grid-cols-2">
+      <section aria-label="Payload and result" className="grid gap-4 md:grid-cols-2 [&>div]:min-w-0">
         <div>
           <h2 className="mb-2 font-medium">Payload</h2>
           <pre className="overflow-auto rounded-lg bg-zinc-100 p-3 text-xs dark:bg-zinc-900">{JSON.stringify(run.payload, null, 2)}</pre>
