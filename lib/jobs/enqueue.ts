@@ -55,6 +55,39 @@ class AlreadyActive extends Error {
 }
 class RetryTrigger extends Error {}
 
+/**
+ * Insert a pending run and send its first queue job inside the caller's transaction. Returns the
+ * run id, or null when the overlap slot (exclusive key) is taken; nothing is sent then.
+ */
+export async function createRunInTx(tx: Tx, boss: PgBoss, input: Omit<TriggerInput, "prepare">, exclusiveKey: string | null): Promise<string | null> {
+  const { def, payload } = input;
+  const resource = def.resource(payload, input.projectId);
+  const runId = randomUUID();
+  const bossJobId = randomUUID();
+  const inserted = await tx
+    .insert(jobRuns)
+    .values({
+      id: runId,
+      teamId: input.teamId,
+      projectId: input.projectId,
+      jobType: def.name,
+      resourceType: resource?.type,
+      resourceId: resource?.id,
+      status: "pending",
+      maxAttempts: maxAttempts(def),
+      payload,
+      triggeredBy: input.triggeredBy,
+      notify: input.notify,
+      bossJobId,
+      exclusiveKey,
+    })
+    .onConflictDoNothing()
+    .returning({ id: jobRuns.id });
+  if (inserted.length === 0) return null;
+  await sendAttempt(boss, tx, def.name, runId, bossJobId);
+  return runId;
+}
+
 export async function triggerRun(db: Db, boss: PgBoss, input: TriggerInput): Promise<TriggerResult> {
   const { def } = input;
   const exclusiveKey = exclusiveKeyFor(def, input.projectId);
@@ -62,34 +95,12 @@ export async function triggerRun(db: Db, boss: PgBoss, input: TriggerInput): Pro
     try {
       return await db.transaction(async (tx): Promise<TriggerResult> => {
         const payload = { ...input.payload, ...(await input.prepare?.(tx)) };
-        const resource = def.resource(payload, input.projectId);
-        const runId = randomUUID();
-        const bossJobId = randomUUID();
-        const inserted = await tx
-          .insert(jobRuns)
-          .values({
-            id: runId,
-            teamId: input.teamId,
-            projectId: input.projectId,
-            jobType: def.name,
-            resourceType: resource?.type,
-            resourceId: resource?.id,
-            status: "pending",
-            maxAttempts: maxAttempts(def),
-            payload,
-            triggeredBy: input.triggeredBy,
-            notify: input.notify,
-            bossJobId,
-            exclusiveKey,
-          })
-          .onConflictDoNothing()
-          .returning({ id: jobRuns.id });
-        if (inserted.length === 0) {
+        const runId = await createRunInTx(tx, boss, { ...input, payload }, exclusiveKey);
+        if (!runId) {
           const existingRunId = exclusiveKey ? await findActiveRun(tx, exclusiveKey) : undefined;
           // Throwing rolls back whatever prepare() wrote: a refused trigger changes nothing.
           throw existingRunId ? new AlreadyActive(existingRunId) : new RetryTrigger();
         }
-        await sendAttempt(boss, tx, def.name, runId, bossJobId);
         return { ok: true, runId };
       });
     } catch (error) {

@@ -1,10 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import type { Tx } from "@/lib/db/client";
 import { jobRuns, notifications, projects, users, type RunStatus } from "@/lib/db/schema";
-import { getJobDefinition, maxAttempts } from "@/lib/jobs/catalog";
-import { sendAttempt } from "@/lib/jobs/enqueue";
+import { getJobDefinition } from "@/lib/jobs/catalog";
+import { createRunInTx } from "@/lib/jobs/enqueue";
 import { isTerminal } from "@/lib/jobs/lifecycle";
 import { DEFAULT_RUNBOARD_URL, runFinishedEmail, systemAlertEmail, type RunFacts } from "./messages";
 
@@ -21,26 +20,9 @@ export async function enqueueDelivery(tx: Tx, boss: PgBoss, notificationId: stri
   const def = getJobDefinition(DELIVERY_JOB);
   if (!def) throw new Error(`${DELIVERY_JOB} is missing from the job catalog`);
   const payload = def.payload.parse({ notificationId }) as Record<string, unknown>;
-  const resource = def.resource(payload, null);
-  const runId = randomUUID();
-  const bossJobId = randomUUID();
-  await tx.insert(jobRuns).values({
-    id: runId,
-    teamId: null,
-    projectId: null,
-    jobType: def.name,
-    resourceType: resource?.type,
-    resourceId: resource?.id,
-    status: "pending",
-    maxAttempts: maxAttempts(def),
-    payload,
-    triggeredBy: null,
-    notify: false,
-    bossJobId,
-    // Never an overlap key: a conflict here would abort the transaction that ends the source run.
-    exclusiveKey: null,
-  });
-  await sendAttempt(boss, tx, def.name, runId, bossJobId);
+  // Never an overlap key: a conflict here would abort the transaction that ends the source run.
+  const runId = await createRunInTx(tx, boss, { def, payload, teamId: null, projectId: null, triggeredBy: null, notify: false }, null);
+  if (!runId) throw new Error("could not create the delivery run");
   return runId;
 }
 

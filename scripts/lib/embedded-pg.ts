@@ -18,7 +18,7 @@ type Options = {
 const USER = "postgres";
 const PASSWORD = "postgres";
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

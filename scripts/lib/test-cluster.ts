@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
-import { freePort, startEmbeddedPostgres, type EmbeddedCluster } from "./embedded-pg";
+import { alive, freePort, startEmbeddedPostgres, type EmbeddedCluster } from "./embedded-pg";
 import { migrateDatabase } from "./migrate";
 
 export const TEMPLATE_DB = "runboard_template";
@@ -9,18 +9,7 @@ export const TEMPLATE_DB = "runboard_template";
 /**
  * A throwaway Postgres for tests (fsync off: the data is disposable) with a migrated template
  * database; every test file clones it, which takes milliseconds.
- */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Each test or bench process gets its own throwaway cluster (.data/pg-<purpose>-<pid>), so
+ * Each test or bench process gets its own cluster (.data/pg-<purpose>-<pid>), so
  * concurrent runs never share, or stop, each other's Postgres. Leftovers of dead processes go.
  */
 export async function startTestCluster(root: string, purpose = "test"): Promise<EmbeddedCluster> {
