@@ -37,7 +37,11 @@ test("a failing job shows its error, classified, without internals for a tenant"
 
 test("submitting without a file is refused with a field message and creates nothing", async ({ page }) => {
   const sql = e2eSql();
-  const count = async () => (await sql<{ n: number }[]>`select (select count(*) from job_runs where job_type = 'contacts_import') + (select count(*) from files) as n`)[0]!.n;
+  // This project's imports and files only: other spec files run alongside in other projects.
+  const count = async () =>
+    (await sql<{ n: number }[]>`
+      select (select count(*) from job_runs r join projects p on p.id = r.project_id where p.slug = ${PROJECT} and r.job_type = 'contacts_import')
+           + (select count(*) from files f join projects p on p.id = f.project_id where p.slug = ${PROJECT}) as n`)[0]!.n;
   const before = await count();
   await page.goto(`/projects/${PROJECT}/jobs`);
   const card = page.getByTestId("job-type-contacts_import");

@@ -8,10 +8,14 @@ test("a user of another team gets not-found for the project, its runs, files and
   const outsider = await browser.newContext({ storageState: storageState("outsider") });
   const page = await outsider.newPage();
   try {
-    const [project] = await sql<{ id: string }[]>`select id from projects where slug = ${PROJECT}`;
-    const [run] = await sql<{ id: string }[]>`select id from job_runs where project_id = ${project!.id} order by queued_at desc limit 1`;
-    const runId = run?.id ?? "00000000-0000-4000-8000-000000000000";
-
+    const [project] = await sql<{ id: string; team_id: string }[]>`select id, team_id from projects where slug = ${PROJECT}`;
+    // An Acme run and file of our own making, so the ids are real whatever ran before.
+    const [run] = await sql<{ id: string }[]>`
+      insert into job_runs (id, team_id, project_id, job_type, status, max_attempts, payload, attempt_count, completed_at)
+      values (gen_random_uuid(), ${project!.team_id}, ${project!.id}, 'demo_paced', 'failed', 1, '{}', 1, now()) returning id`;
+    const [file] = await sql<{ id: string }[]>`
+      insert into files (project_id, name, content_type, size_bytes, content) values (${project!.id}, 'secret.csv', 'text/csv', 3, ${Buffer.from("a,b")}) returning id`;
+    const runId = run!.id;
     await page.goto("/projects");
     await expect(page.getByRole("link", { name: /Globex Site/ })).toBeVisible();
     await expect(page.getByRole("link", { name: /Acme App/ })).toHaveCount(0);
@@ -19,7 +23,11 @@ test("a user of another team gets not-found for the project, its runs, files and
     expect((await page.goto(`/projects/${PROJECT}/jobs`))?.status()).toBe(404);
     expect((await page.goto(`/projects/${PROJECT}/runs/${runId}`))?.status()).toBe(404);
     expect((await page.request.get(`/api/projects/${PROJECT}/runs/${runId}`)).status()).toBe(404);
-    expect((await page.request.get(`/api/projects/${PROJECT}/files/00000000-0000-4000-8000-000000000000`)).status()).toBe(404);
+    expect((await page.request.get(`/api/projects/${PROJECT}/files/${file!.id}`)).status()).toBe(404);
+    // Their own project's slug with Acme's ids: the run and file are scoped to the project too.
+    expect((await page.goto(`/projects/${OUTSIDER_PROJECT}/runs/${runId}`))?.status()).toBe(404);
+    expect((await page.request.get(`/api/projects/${OUTSIDER_PROJECT}/runs/${runId}`)).status()).toBe(404);
+    expect((await page.request.get(`/api/projects/${OUTSIDER_PROJECT}/files/${file!.id}`)).status()).toBe(404);
 
     // The outsider's own trigger request, pointed at the other team's project.
     await page.goto(`/projects/${OUTSIDER_PROJECT}/jobs`);

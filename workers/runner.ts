@@ -5,7 +5,7 @@ import { jobRuns, type RunError } from "@/lib/db/schema";
 import { createTrackedFetch } from "@/lib/jobs/call-log";
 import { getJobDefinition, type JobName } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
-import { classifyError } from "@/lib/jobs/errors";
+import { classifyError, JobError } from "@/lib/jobs/errors";
 import { recordStep, startAttempts, writeProgress, type Outcome, type Progress, type StartedAttempt } from "@/lib/jobs/lifecycle";
 import { MicroBatcher } from "@/lib/jobs/micro-batch";
 import { failureOutcome, settleAttempts, type SettleInput } from "@/lib/jobs/settle";
@@ -37,11 +37,37 @@ class CancelledError extends Error {
   }
 }
 
+/** This attempt was ended elsewhere (stale sweep, restart recovery): its writes are fenced off. */
+class SupersededError extends Error {
+  constructor() {
+    super("The attempt was ended elsewhere");
+    this.name = "SupersededError";
+  }
+}
+
 /** The worker is stopping and the grace period ran out: the attempt ends and is retried per policy. */
 class ShutdownError extends Error {
   constructor() {
     super("The worker shut down before the run finished");
     this.name = "ShutdownError";
+  }
+}
+
+const INT_MAX = 2_147_483_647;
+/** Progress counters are int columns: one absurd report must not fail the run's writes. */
+function clampInt(n: number): number {
+  return Number.isFinite(n) ? Math.max(0, Math.min(INT_MAX, Math.trunc(n))) : 0;
+}
+
+/**
+ * A result goes into a jsonb column in a batch with other runs' results: check it serialises
+ * here, so one bad value fails its own run and not the batch.
+ */
+function jsonSafe(result: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return JSON.parse(JSON.stringify(result)) as Record<string, unknown>;
+  } catch (error) {
+    throw new JobError(`The handler's result cannot be stored as JSON: ${(error as Error).message}`, { type: "internal", source: "handler", subType: "result_not_json", retryable: false });
   }
 }
 
@@ -93,14 +119,21 @@ export class Runner {
     return [...this.active.keys()];
   }
 
-  /** One write for every run this worker holds, however many. */
+  /**
+   * One write for every run this worker holds, however many. A run that no longer answers as this
+   * worker's running attempt was ended or taken over elsewhere (swept, recovered): stop its
+   * handler, so the work never runs twice at once.
+   */
   private async heartbeat(): Promise<void> {
-    const ids = this.activeRunIds();
-    if (ids.length === 0) return;
-    await this.options.db
+    const held = [...this.active.entries()];
+    if (held.length === 0) return;
+    const rows = await this.options.db
       .update(jobRuns)
       .set({ lastHeartbeat: sql`now()` })
-      .where(and(inArray(jobRuns.id, ids), eq(jobRuns.status, "running")));
+      .where(and(inArray(jobRuns.id, held.map(([id]) => id)), eq(jobRuns.status, "running"), eq(jobRuns.workerId, this.options.workerId)))
+      .returning({ id: jobRuns.id, attempt: jobRuns.attemptCount });
+    const alive = new Map(rows.map((r) => [r.id, r.attempt]));
+    for (const [id, run] of held) if (alive.get(id) !== run.attempt) run.controller.abort(new SupersededError());
   }
 
   private async pollCancels(): Promise<void> {
@@ -139,9 +172,10 @@ export class Runner {
   private async execute(job: Job<QueueJobData>): Promise<"completed" | "failed"> {
     const { db, workerId } = this.options;
     const def = getJobDefinition(job.name);
+    if (!def) return "failed";
     const started = await this.starts.add({ runId: job.data.runId, bossJobId: job.id });
     // The run moved on without this delivery (cancelled while queued, superseded): nothing to do.
-    if (!started || !def) return "completed";
+    if (!started) return "completed";
     const { runId, attempt } = started;
     const startedAt = performance.now();
     const controller = new AbortController();
@@ -160,7 +194,8 @@ export class Runner {
       progressDirty = false;
       lastWrite = Date.now();
       const state = await writeProgress(db, runId, attempt, { ...progress });
-      if (state?.cancelRequested) controller.abort(new CancelledError());
+      if (!state) controller.abort(new SupersededError());
+      else if (state.cancelRequested) controller.abort(new CancelledError());
     };
     const scheduleFlush = () => {
       progressDirty = true;
@@ -181,8 +216,8 @@ export class Runner {
       fetch: createTrackedFetch({ db, runId, attempt, signal: controller.signal }),
       isCancelled: () => controller.signal.aborted && controller.signal.reason instanceof CancelledError,
       progress: (update: ProgressUpdate) => {
-        progress.processed = update.processed;
-        if (update.total !== undefined) progress.total = update.total;
+        progress.processed = clampInt(update.processed);
+        if (update.total !== undefined) progress.total = update.total === null ? null : clampInt(update.total);
         if (update.message !== undefined) progress.message = update.message;
         scheduleFlush();
       },
@@ -215,7 +250,7 @@ export class Runner {
         if (ctx.isCancelled()) outcome = { status: "cancelled" };
         // A handler that returned early because of a shutdown did not finish its work.
         else if (controller.signal.reason instanceof ShutdownError) throw controller.signal.reason;
-        else outcome = { status: "completed", result };
+        else outcome = { status: "completed", result: jsonSafe(result) };
       }
     } catch (error) {
       const reason = controller.signal.reason instanceof ShutdownError ? controller.signal.reason : error;

@@ -3,7 +3,7 @@ import { createDatabase } from "@/lib/db/client";
 import { BOSS_SCHEMA, ensureQueues } from "@/lib/jobs/boss";
 import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
-import { recoverRestartedRuns, sweepStaleRuns } from "@/lib/jobs/recovery";
+import { recoverRestartedRuns, requeueOrphanedPending, sweepStaleRuns } from "@/lib/jobs/recovery";
 import { CRON_QUEUE, registerSchedules, runScheduleTick, type CronTickData } from "@/lib/jobs/schedules";
 import { Runner, type HandlerMap } from "./runner";
 
@@ -57,7 +57,14 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
 
   await boss.start();
   await ensureQueues(boss);
-  const recoveredAtStart = await recoverRestartedRuns(database.db, boss, settings.workerName, workerId);
+  // Only the one live process holding this name's lock may treat the name's running runs as its
+  // predecessor's: a second worker started under the same name skips restart recovery (the
+  // heartbeat sweep still covers real losses).
+  const nameLock = await database.sql.reserve();
+  const [lock] = await nameLock<{ held: boolean }[]>`select pg_try_advisory_lock(hashtext(${`runboard-worker:${settings.workerName}`})) as held`;
+  let recoveredAtStart = 0;
+  if (lock?.held) recoveredAtStart = await recoverRestartedRuns(database.db, boss, settings.workerName, workerId);
+  else console.warn(`[worker] another live worker is named "${settings.workerName}"; set WORKER_NAME to tell them apart`);
   await registerSchedules(database.db, boss);
   // Cron ticks (pg-boss's scheduler, at most one instance sends each) become runs or recorded skips.
   await boss.work<CronTickData>(CRON_QUEUE, { pollingIntervalSeconds: settings.pollSeconds, notifyPollingIntervalSeconds: settings.pollSeconds }, async (jobs) => {
@@ -67,7 +74,10 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     }
   });
   runner.start();
-  const sweep = () => void sweepStaleRuns(database.db, boss, settings.staleAfterSeconds, workerId).catch((e) => console.error("[worker] stale-run sweep failed", e));
+  const sweep = () =>
+    void Promise.all([sweepStaleRuns(database.db, boss, settings.staleAfterSeconds, workerId), requeueOrphanedPending(database.db, boss, settings.staleAfterSeconds)]).catch((e) =>
+      console.error("[worker] stale-run sweep failed", e),
+    );
   const sweeper = setInterval(sweep, settings.sweepIntervalSeconds * 1000);
   sweeper.unref();
   for (const def of JOB_DEFINITIONS) {
@@ -96,6 +106,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       await runner.drain(settings.shutdownGraceMs);
       runner.stop();
       await boss.stop({ graceful: true, timeout: 5_000, close: true });
+      nameLock.release();
       await database.close();
     })();
     return stopped;

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, inArray, lt, or } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDatabase } from "@/lib/db/client";
 import { files, jobRuns, jobRunSteps, users, type RunStatus } from "@/lib/db/schema";
@@ -98,13 +98,21 @@ export async function getJobTypesOverview(slug: string): Promise<JobTypeOverview
   const access = await requireProjectPermission(slug, "jobs:read");
   const defs = projectJobDefinitions();
   const { db } = getDatabase();
-  // One query for the newest run of every type (DISTINCT ON), not one per type.
-  const latest = await db
-    .selectDistinctOn([jobRuns.jobType], { id: jobRuns.id, jobType: jobRuns.jobType, status: jobRuns.status, queuedAt: jobRuns.queuedAt, triggeredBy: users.name })
-    .from(jobRuns)
-    .leftJoin(users, eq(users.id, jobRuns.triggeredBy))
-    .where(and(eq(jobRuns.projectId, access.project.id), inArray(jobRuns.jobType, defs.map((d) => d.name))))
-    .orderBy(jobRuns.jobType, desc(jobRuns.queuedAt));
+  // One query for the newest run of every type: a LATERAL probe of one index entry per type,
+  // however long the project's history.
+  const types = sql.join(
+    defs.map((d) => sql`(${d.name})`),
+    sql`, `,
+  );
+  const latestRows = await db.execute<{ id: string; job_type: string; status: RunStatus; queued_at: string | Date; triggered_by: string | null }>(sql`
+    select r.id, t.job_type, r.status, r.queued_at, u.name as triggered_by
+    from (values ${types}) as t(job_type)
+    cross join lateral (
+      select id, status, queued_at, triggered_by from job_runs
+      where project_id = ${access.project.id} and job_type = t.job_type
+      order by queued_at desc limit 1) r
+    left join users u on u.id = r.triggered_by`);
+  const latest = latestRows.map((r) => ({ id: r.id, jobType: r.job_type, status: r.status, queuedAt: new Date(r.queued_at), triggeredBy: r.triggered_by }));
   const active = await db
     .select({ id: jobRuns.id, jobType: jobRuns.jobType })
     .from(jobRuns)
@@ -263,12 +271,10 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
     .where(and(eq(jobRuns.id, runId), eq(jobRuns.projectId, access.project.id)));
   if (!run) return null;
   const r = run.run;
-  const steps = await db
-    .select()
-    .from(jobRunSteps)
-    .where(eq(jobRunSteps.runId, r.id))
-    .orderBy(asc(jobRunSteps.createdAt), asc(jobRunSteps.id))
-    .limit(MAX_STEPS);
+  // The newest steps (a long run's last attempt matters most), shown oldest first.
+  const steps = (
+    await db.select().from(jobRunSteps).where(eq(jobRunSteps.runId, r.id)).orderBy(desc(jobRunSteps.createdAt), desc(jobRunSteps.id)).limit(MAX_STEPS)
+  ).reverse();
   const fileId = typeof r.result?.fileId === "string" ? r.result.fileId : null;
   const fileName = typeof r.result?.fileName === "string" ? r.result.fileName : "export.csv";
   return {
@@ -280,7 +286,7 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
     terminal: isTerminal(r.status),
     attempts: r.attemptCount,
     maxAttempts: r.maxAttempts,
-    progress: { processed: r.progressProcessed, total: r.progressTotal, message: r.progressMessage, percent: r.progressPercent },
+    progress: { processed: r.progressProcessed, total: r.progressTotal, message: r.progressMessage && !access.unredacted ? redactText(r.progressMessage) : r.progressMessage, percent: r.progressPercent },
     stage: r.currentStage,
     etaSeconds: r.status === "running" ? estimateEta(r.progressProcessed, r.progressTotal, r.startedAt) : null,
     queuedAt: r.queuedAt.toISOString(),

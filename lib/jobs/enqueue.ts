@@ -35,7 +35,8 @@ export function exclusiveKeyFor(def: JobDefinition, projectId: string | null): s
   return def.preventOverlap ? `${projectId ?? "system"}:${def.name}` : null;
 }
 
-async function findActiveRun(tx: Tx, exclusiveKey: string): Promise<string | undefined> {
+/** The pending-or-running run holding an overlap slot, if any. */
+export async function findActiveRun(tx: Tx, exclusiveKey: string): Promise<string | undefined> {
   const rows = await tx
     .select({ id: jobRuns.id })
     .from(jobRuns)

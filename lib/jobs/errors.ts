@@ -35,6 +35,18 @@ export class JobError extends Error {
 
 const PG_CODE = /^[0-9A-Z]{5}$/;
 
+/**
+ * The Postgres error behind `error`, if any: drizzle wraps driver errors (DrizzleQueryError) with
+ * the postgres.js PostgresError as `cause`. Node's own EPIPE/EPERM carry no `routine`.
+ */
+export function postgresError(error: unknown): { code: string; message: string } | null {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = "code" in e ? String((e as { code: unknown }).code) : "";
+    if ((e.name === "PostgresError" || "routine" in e) && PG_CODE.test(code)) return { code, message: e.message };
+  }
+  return null;
+}
+
 /** Classify anything a handler threw into seed 001's taxonomy. */
 export function classifyError(error: unknown): RunError {
   const stack = error instanceof Error ? error.stack : undefined;
@@ -48,14 +60,13 @@ export function classifyError(error: unknown): RunError {
   if (error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError")) {
     return { message: error.message || "Timed out", type: "timeout", source: "handler", subType: "aborted", severity: 3, retryable: true, stack };
   }
-  const code = typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : "";
-  // postgres.js errors carry the server's `routine`; Node's EPIPE/EPERM do not.
-  const fromPostgres = error instanceof Error && (error.name === "PostgresError" || "routine" in error);
-  if (fromPostgres && PG_CODE.test(code)) {
+  const pg = postgresError(error);
+  if (pg) {
+    const code = pg.code;
     // Integrity violations (class 23) are data problems; the rest (connections, deadlocks) are transient.
     const integrity = code.startsWith("23") || code.startsWith("22");
     return {
-      message: error instanceof Error ? error.message : String(error),
+      message: pg.message,
       type: integrity ? "validation_error" : "internal",
       source: "database",
       subType: `pg_${code}`,

@@ -198,8 +198,10 @@ export async function finishAttempts(db: DbOrTx, items: FinishInput[]): Promise<
     update job_runs r set
       status = v.status,
       result = case when v.status = 'completed' then v.result else r.result end,
-      error = coalesce(v.error, r.error),
-      error_message = coalesce(v.error_message, r.error_message),
+      -- A run that completes (on a later attempt) no longer carries an earlier attempt's error;
+      -- the step rows keep it.
+      error = case when v.status = 'completed' then null else coalesce(v.error, r.error) end,
+      error_message = case when v.status = 'completed' then null else coalesce(v.error_message, r.error_message) end,
       completed_at = case when v.terminal then now() else r.completed_at end,
       run_at = coalesce(v.run_at, r.run_at),
       boss_job_id = coalesce(v.boss_job_id, r.boss_job_id),

@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { and, eq, like, lt, ne, sql } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobRuns, type RunError } from "@/lib/db/schema";
+import { sendAttempt } from "./enqueue";
 import type { Outcome } from "./lifecycle";
 import { failureOutcome, settleAttempt } from "./settle";
 
@@ -19,7 +21,46 @@ function lostError(message: string, subType: string): RunError {
 async function recover(db: Db, boss: PgBoss, run: StaleRun, error: RunError, recoveredBy: string): Promise<boolean> {
   // A run whose cancel was requested ends cancelled; the rest fail and retry per policy.
   const outcome: Outcome = run.cancelRequested ? { status: "cancelled" } : failureOutcome(run.jobType, run.maxAttempts, run.attempt, error);
-  return settleAttempt(db, boss, { runId: run.id, jobType: run.jobType, attempt: run.attempt, outcome, workerId: recoveredBy, durationMs: 0, staleBossJobId: run.bossJobId, notify: run.notify });
+  try {
+    return await settleAttempt(db, boss, { runId: run.id, jobType: run.jobType, attempt: run.attempt, outcome, workerId: recoveredBy, durationMs: 0, staleBossJobId: run.bossJobId, notify: run.notify });
+  } catch (e) {
+    // One run that cannot be ended must not stop the others (or the worker's start).
+    console.error(`[worker] could not recover run ${run.id}`, e);
+    return false;
+  }
+}
+
+/**
+ * Pending runs whose queue job is gone or already finished (a delivery that failed before the run
+ * was claimed, a job deleted by hand) would wait forever and hold their overlap slot: give each a
+ * new queue job. Only runs due for a while are considered, so a job being sent is never raced.
+ */
+export async function requeueOrphanedPending(db: Db, boss: PgBoss, graceSeconds: number): Promise<number> {
+  const rows = await db.execute<{ id: string; job_type: string }>(sql`
+    select r.id, r.job_type from job_runs r
+    where r.status = 'pending' and r.run_at < now() - make_interval(secs => ${graceSeconds})
+      and not exists (
+        select 1 from pgboss.job j
+        where j.id = r.boss_job_id and j.name = r.job_type and j.state in ('created', 'retry', 'active'))
+    limit ${SWEEP_BATCH}`);
+  let requeued = 0;
+  for (const row of rows) {
+    try {
+      await db.transaction(async (tx) => {
+        const bossJobId = randomUUID();
+        const moved = await tx
+          .update(jobRuns)
+          .set({ bossJobId, updatedAt: sql`now()` })
+          .where(and(eq(jobRuns.id, row.id), eq(jobRuns.status, "pending")))
+          .returning({ id: jobRuns.id });
+        if (moved.length > 0) await sendAttempt(boss, tx, row.job_type, row.id, bossJobId);
+      });
+      requeued++;
+    } catch (e) {
+      console.error(`[worker] could not requeue run ${row.id}`, e);
+    }
+  }
+  return requeued;
 }
 
 const staleColumns = {

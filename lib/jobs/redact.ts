@@ -22,11 +22,23 @@ export function redactText(text: string): string {
   return PATTERNS.reduce((acc, [pattern, replacement]) => acc.replace(pattern, replacement), text);
 }
 
-/** Redact every string inside a JSON value, keeping its shape (keys are left as they are). */
+const SECRET_KEY_NAME = new RegExp(`(^|[_-])(${SECRET_KEYS})$`, "i");
+
+/** Whether a field or header name says its value is a secret (api_key, access_token, x-password). */
+export function isSecretName(name: string): boolean {
+  return SECRET_KEY_NAME.test(name) || /authorization|cookie/i.test(name);
+}
+
+/**
+ * Redact a JSON value, keeping its shape: values under secret-looking keys are masked whole,
+ * every other string is masked by its text.
+ */
 export function redactJson(value: unknown): unknown {
   if (typeof value === "string") return redactText(value);
   if (Array.isArray(value)) return value.map(redactJson);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactJson(v)]));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSecretName(k) && v !== null && typeof v !== "object" ? "***" : redactJson(v)]));
+  }
   return value;
 }
 

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { fromDrizzle, type PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobRuns, jobRunSteps } from "@/lib/db/schema";
 import { DEAD_LETTER_QUEUE } from "./boss";
 import { getJobDefinition, maxAttempts } from "./catalog";
-import { sendAttempt } from "./enqueue";
-import { ACTIVE_STATUSES, canTransition } from "./lifecycle";
+import { findActiveRun, sendAttempt } from "./enqueue";
+import { postgresError } from "./errors";
+import { canTransition } from "./lifecycle";
 
 export type RedriveOutcome = { ok: true } | { ok: false; code: "not_found" | "not_redrivable" | "already_active"; existingRunId?: string };
 
@@ -16,6 +17,16 @@ export type RedriveOutcome = { ok: true } | { ok: false; code: "not_found" | "no
  * the same type holds the overlap slot.
  */
 export async function redriveRun(db: Db, boss: PgBoss, runId: string, userId: string | null): Promise<RedriveOutcome> {
+  try {
+    return await redriveInTx(db, boss, runId, userId);
+  } catch (error) {
+    // A trigger took the overlap slot between our check and our update.
+    if (postgresError(error)?.code === "23505") return { ok: false, code: "already_active" };
+    throw error;
+  }
+}
+
+async function redriveInTx(db: Db, boss: PgBoss, runId: string, userId: string | null): Promise<RedriveOutcome> {
   return db.transaction(async (tx) => {
     const [run] = await tx
       .select({ status: jobRuns.status, jobType: jobRuns.jobType, attempts: jobRuns.attemptCount, exclusiveKey: jobRuns.exclusiveKey })
@@ -26,12 +37,8 @@ export async function redriveRun(db: Db, boss: PgBoss, runId: string, userId: st
     const def = getJobDefinition(run.jobType);
     if (!def || !canTransition(run.status, "pending")) return { ok: false, code: "not_redrivable" };
     if (run.exclusiveKey) {
-      const [active] = await tx
-        .select({ id: jobRuns.id })
-        .from(jobRuns)
-        .where(and(eq(jobRuns.exclusiveKey, run.exclusiveKey), inArray(jobRuns.status, ACTIVE_STATUSES)))
-        .limit(1);
-      if (active) return { ok: false, code: "already_active", existingRunId: active.id };
+      const existingRunId = await findActiveRun(tx, run.exclusiveKey);
+      if (existingRunId) return { ok: false, code: "already_active", existingRunId };
     }
     const bossJobId = randomUUID();
     await tx

@@ -15,7 +15,7 @@ export function failureOutcome(jobType: string, maxAttempts: number, attempt: nu
   const def = getJobDefinition(jobType);
   if (!error.retryable) return { status: "failed", error };
   // Retries exhausted: dead letter for types that retry, plain failure for one-shot types.
-  if (!def || attempt >= maxAttempts) return { status: maxAttempts > 1 ? "dead_letter" : "failed", error };
+  if (!def || attempt >= maxAttempts) return { status: def && def.retry.limit > 0 ? "dead_letter" : "failed", error };
   const delay = retryDelaySeconds(def.retry, attempt);
   return { status: "pending", error, runAt: new Date(Date.now() + delay * 1000), bossJobId: randomUUID() };
 }

@@ -5,7 +5,7 @@ import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { jobRuns } from "@/lib/db/schema";
 import { cancelRun } from "@/lib/jobs/cancel";
-import { writeProgress } from "@/lib/jobs/lifecycle";
+import { finishAttempt, writeProgress } from "@/lib/jobs/lifecycle";
 import { WORKER_RESTARTED } from "@/lib/jobs/recovery";
 import { createTestDatabase, type TestDatabase } from "../support/db";
 import { createTenant, runWorker, startSendOnlyBoss, trigger, waitForRun, type Tenant } from "../support/fixtures";
@@ -118,6 +118,52 @@ describe("stale runs", () => {
       await restarted.stop();
     }
   }, 45_000);
+});
+
+describe("fencing and orphans", () => {
+  test("while attempt 2 runs, writes for attempt 1 change nothing", async () => {
+    const tenant = await createTenant(t.db);
+    const runId = await triggerDemo(tenant, 1, 10);
+    // Stands for a run whose attempt 1 was rescued and whose attempt 2 is running elsewhere.
+    await t.sql`update pgboss.job set state = 'cancelled' where data->>'runId' = ${runId}`;
+    await t.db.update(jobRuns).set({ status: "running", attemptCount: 2, progressMessage: "attempt 2" }).where(eq(jobRuns.id, runId));
+    expect(await writeProgress(t.db, runId, 1, { processed: 1, total: 1, message: "late", stage: null })).toBeNull();
+    expect(await finishAttempt(t.db, runId, 1, { status: "completed", result: {} }, { workerId: "ghost", durationMs: 1 })).toBe(false);
+    const [run] = await t.db.select().from(jobRuns).where(eq(jobRuns.id, runId));
+    expect(run).toMatchObject({ status: "running", attemptCount: 2, progressMessage: "attempt 2" });
+    expect(await writeProgress(t.db, runId, 2, { processed: 1, total: 1, message: "mine", stage: null })).toEqual({ cancelRequested: false });
+  });
+
+  test("a pending run whose queue job is gone gets a new one and runs", async () => {
+    const tenant = await createTenant(t.db);
+    const runId = await triggerDemo(tenant, 1, 10);
+    // Its job failed before the run was claimed (as when the claim write fails): nothing would run it.
+    await t.sql`update pgboss.job set state = 'failed' where data->>'runId' = ${runId}`;
+    await t.db.update(jobRuns).set({ runAt: new Date(Date.now() - 60_000) }).where(eq(jobRuns.id, runId));
+    const worker = await runWorker(t.url, { staleAfterSeconds: 3, sweepIntervalSeconds: 0.5 });
+    try {
+      const done = await waitForRun(t.db, runId, (r) => r.status === "completed", 10_000);
+      expect(done.attemptCount).toBe(1);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  test("a handler whose attempt was taken over by a sweep is stopped", async () => {
+    const tenant = await createTenant(t.db);
+    const worker = await runWorker(t.url);
+    try {
+      const runId = await triggerDemo(tenant, 400, 50);
+      await waitForRun(t.db, runId, (r) => r.status === "running" && (r.progressProcessed ?? 0) > 0);
+      // Another party ends the attempt (as a sweep would after a partition); the worker notices.
+      await t.db.update(jobRuns).set({ status: "failed", completedAt: new Date() }).where(eq(jobRuns.id, runId));
+      await new Promise((r) => setTimeout(r, 2_500));
+      // Without the heartbeat's check the handler would still be paced through its 400 items.
+      expect(worker.runner.activeRunIds()).not.toContain(runId);
+    } finally {
+      await worker.stop();
+    }
+  });
 });
 
 describe("graceful shutdown", () => {

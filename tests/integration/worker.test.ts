@@ -97,6 +97,9 @@ describe("the worker", () => {
     expect(waiting.error).toMatchObject({ type: "timeout", subType: "api_timeout", retryable: true });
     const done = await waitForRun(t.db, runId, (r) => r.status === "completed", 20_000);
     expect(done.attemptCount).toBe(2);
+    // Completed on attempt 2: the run no longer shows attempt 1's error (its step row keeps it).
+    expect(done.error).toBeNull();
+    expect(done.errorMessage).toBeNull();
     expect(Date.now() - before).toBeGreaterThanOrEqual(2_400);
     const fileId = (done.result as { fileId: string }).fileId;
     const [file] = await t.db.select().from(files).where(eq(files.id, fileId));

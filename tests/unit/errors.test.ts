@@ -64,3 +64,9 @@ describe("classifyError", () => {
     expect(c.stack).toBeUndefined();
   });
 });
+
+test("a Postgres error wrapped by drizzle (as its cause) is still classified from its code", () => {
+  const driver = Object.assign(new Error("duplicate key value violates unique constraint"), { name: "PostgresError", code: "23505", routine: "_bt_check_unique" });
+  const wrapped = new Error("Failed query: insert into ...", { cause: driver });
+  expect(classifyError(wrapped)).toMatchObject({ type: "validation_error", source: "database", subType: "pg_23505", message: "duplicate key value violates unique constraint", retryable: false });
+});

@@ -87,3 +87,13 @@ test("prefixed secret names are masked too (access_token, db-password)", () => {
   expect(redactText("db-password=hunter2 ok")).toBe("db-password=*** ok");
   expect(redactText("the tokenizer works")).toBe("the tokenizer works");
 });
+
+test("redactJson masks values under secret-named keys whatever they look like", () => {
+  expect(redactJson({ api_key: "k-9f8e", password: "hunter2", nested: { access_token: "abc", count: 3 }, token: null, list: [{ "x-api-key": "q" }] })).toEqual({
+    api_key: "***",
+    password: "***",
+    nested: { access_token: "***", count: 3 },
+    token: null,
+    list: [{ "x-api-key": "***" }],
+  });
+});

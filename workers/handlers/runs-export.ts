@@ -2,6 +2,7 @@ import { and, count, desc, eq, gte, lt, or } from "drizzle-orm";
 import { toCsvRow } from "@/lib/csv";
 import { files, jobRuns, projects, users } from "@/lib/db/schema";
 import { JobError } from "@/lib/jobs/errors";
+import { redactText } from "@/lib/jobs/redact";
 import type { JobHandler } from "../context";
 
 const BATCH = 1000;
@@ -49,7 +50,7 @@ export const runsExport: JobHandler<"runs_export"> = async (ctx) => {
       .limit(BATCH);
     for (const r of page) {
       const duration = r.startedAt && r.completedAt ? r.completedAt.getTime() - r.startedAt.getTime() : null;
-      chunks.push(toCsvRow([r.id, r.jobType, r.status, r.attempts, r.queuedAt, r.startedAt, r.completedAt, duration, r.triggeredBy, r.processed, r.total, includeErrors ? r.error : null]));
+      chunks.push(toCsvRow([r.id, r.jobType, r.status, r.attempts, r.queuedAt, r.startedAt, r.completedAt, duration, r.triggeredBy, r.processed, r.total, includeErrors && r.error ? redactText(r.error) : null]));
     }
     processed += page.length;
     ctx.progress({ processed, total: Math.max(total, processed), message: `Wrote ${processed} rows` });

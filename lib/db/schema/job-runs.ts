@@ -64,6 +64,8 @@ export const jobRuns = pgTable(
     index("job_runs_type_status_queued_idx").on(t.jobType, t.status, t.queuedAt.desc()),
     // Keyset pagination of a project's history: (queued_at, id) descending.
     index("job_runs_project_history_idx").on(t.projectId, t.queuedAt.desc(), t.id.desc()),
+    // The newest run of each job type of a project (jobs page), one index probe per type.
+    index("job_runs_project_type_queued_idx").on(t.projectId, t.jobType, t.queuedAt.desc()),
     index("job_runs_resource_idx").on(t.resourceType, t.resourceId, t.queuedAt.desc()),
     index("job_runs_active_idx").on(t.status, t.lastHeartbeat).where(sql`${t.status} in ('pending', 'running')`),
     // Overlap prevention (seed 002) in the database, not by check-then-insert: one

@@ -1,0 +1,1 @@
+CREATE INDEX "job_runs_project_type_queued_idx" ON "job_runs" USING btree ("project_id","job_type","queued_at" DESC NULLS LAST);
