@@ -33,6 +33,12 @@ test("a failing job shows its error, classified, without internals for a tenant"
   await expect(error).toContainText("validation_error · handler · file_format_invalid · severity 2 · not retryable");
   await expect(error).toContainText(/ref ERR-[0-9A-F]{8}/);
   await expect(error.locator("pre")).toHaveCount(0);
+  // Nothing of the stack reaches the tenant in any form: not the HTML with its RSC payload, not the poll JSON.
+  expect(await page.content()).not.toContain("readRecords");
+  const api = await page.request.get(`/api/projects/${PROJECT}${new URL(page.url()).pathname.replace(`/projects/${PROJECT}`, "")}`);
+  const json = (await api.json()) as { error: { stack: string | null; reference: string } };
+  expect(json.error.stack).toBeNull();
+  expect(JSON.stringify(json)).not.toContain("readRecords");
 });
 
 test("submitting without a file is refused with a field message and creates nothing", async ({ page }) => {

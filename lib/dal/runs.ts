@@ -1,7 +1,7 @@
 import "server-only";
 import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { getDatabase } from "@/lib/db/client";
+import { databaseUrl, getDatabase } from "@/lib/db/client";
 import { files, jobRuns, jobRunSteps, users, type RunStatus } from "@/lib/db/schema";
 import { getSendOnlyBoss } from "@/lib/jobs/boss";
 import { cancelRun, type CancelOutcome } from "@/lib/jobs/cancel";
@@ -50,7 +50,7 @@ export async function triggerProjectJob(slug: string, jobType: string, input: Fo
   if (!parsed.success || Object.keys(fieldErrors).length > 0) return { ok: false, code: "invalid", fieldErrors };
 
   const { db } = getDatabase();
-  const boss = await getSendOnlyBoss(process.env.DATABASE_URL ?? "");
+  const boss = await getSendOnlyBoss(databaseUrl());
   const result = await triggerRun(db, boss, {
     def,
     payload: parsed.data as Record<string, unknown>,
@@ -351,11 +351,12 @@ export async function getRunVersion(slug: string, runId: string): Promise<string
 /** Cancel a run of the project (jobs:write): at once when pending, cooperatively when running. */
 export async function cancelProjectRun(slug: string, runId: string): Promise<CancelOutcome> {
   const access = await requireProjectPermission(slug, "jobs:write");
+  if (!z.uuid().safeParse(runId).success) return { outcome: "not_found" };
   const { db } = getDatabase();
   // The run must belong to this project: otherwise it is "not found", whoever owns it.
   const [run] = await db.select({ id: jobRuns.id }).from(jobRuns).where(and(eq(jobRuns.id, runId), eq(jobRuns.projectId, access.project.id)));
   if (!run) return { outcome: "not_found" };
-  const boss = await getSendOnlyBoss(process.env.DATABASE_URL ?? "");
+  const boss = await getSendOnlyBoss(databaseUrl());
   return cancelRun(db, boss, runId, access.user.id);
 }
 
@@ -366,10 +367,11 @@ export async function cancelProjectRun(slug: string, runId: string): Promise<Can
 export async function redriveProjectRun(slug: string, runId: string): Promise<RedriveOutcome> {
   const access = await requireProjectPermission(slug, "jobs:read");
   if (!canRedrive(access)) throw new AccessError("forbidden");
+  if (!z.uuid().safeParse(runId).success) return { ok: false, code: "not_found" };
   const { db } = getDatabase();
   const [run] = await db.select({ id: jobRuns.id }).from(jobRuns).where(and(eq(jobRuns.id, runId), eq(jobRuns.projectId, access.project.id)));
   if (!run) return { ok: false, code: "not_found" };
-  const boss = await getSendOnlyBoss(process.env.DATABASE_URL ?? "");
+  const boss = await getSendOnlyBoss(databaseUrl());
   return redriveRun(db, boss, runId, access.user.id);
 }
 

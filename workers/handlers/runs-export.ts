@@ -6,6 +6,8 @@ import { redactText } from "@/lib/jobs/redact";
 import type { JobHandler } from "../context";
 
 const BATCH = 1000;
+/** The file is built in memory and stored in Postgres: bound it (newest rows are kept). */
+export const MAX_EXPORT_ROWS = 200_000;
 const HEADER = ["run_id", "job_type", "status", "attempts", "queued_at", "started_at", "completed_at", "duration_ms", "triggered_by", "progress_processed", "progress_total", "error_message"];
 
 /** Write the project's run history (newest first) to a CSV file stored with the project. */
@@ -55,7 +57,7 @@ export const runsExport: JobHandler<"runs_export"> = async (ctx) => {
     processed += page.length;
     ctx.progress({ processed, total: Math.max(total, processed), message: `Wrote ${processed} rows` });
     const last = page.at(-1);
-    if (!last || page.length < BATCH) break;
+    if (!last || page.length < BATCH || processed >= MAX_EXPORT_ROWS) break;
     cursor = { queuedAt: last.queuedAt, id: last.id };
   }
 
@@ -67,6 +69,6 @@ export const runsExport: JobHandler<"runs_export"> = async (ctx) => {
       .values({ projectId, name, contentType: "text/csv", sizeBytes: content.length, content })
       .returning({ id: files.id });
     if (!file) throw new Error("could not store the export file");
-    return { fileId: file.id, fileName: name, rows: processed, bytes: content.length, since: since.toISOString() };
+    return { fileId: file.id, fileName: name, rows: processed, bytes: content.length, since: since.toISOString(), truncated: processed < total };
   });
 };
