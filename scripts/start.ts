@@ -6,11 +6,10 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
 import postgres from "postgres";
 import { envNumber } from "@/lib/config";
 import { createDatabase } from "@/lib/db/client";
-import { sourceDigest } from "./lib/build-state";
+import { ensureBuilt } from "./lib/build-state";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "./lib/embedded-pg";
 import { migrateDatabase } from "./lib/migrate";
 import { killRecordedOrphans, recordPids, startProcess, stopProcess, type Managed } from "./lib/processes";
@@ -75,14 +74,7 @@ async function main(): Promise<void> {
   const { created } = await seedDemo(database.db);
   await database.close();
 
-  const digestFile = path.join(dataDir, "build-digest");
-  const digest = sourceDigest(root);
-  const built = existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(digestFile) && readFileSync(digestFile, "utf8") === digest;
-  if (!built && !process.argv.includes("--dev")) {
-    console.log("Building the dashboard (first start or sources changed)…");
-    execFileSync(bin("next"), ["build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-    writeFileSync(digestFile, digest);
-  }
+  if (!process.argv.includes("--dev") && ensureBuilt(root)) console.log("Built the dashboard (first start or sources changed).");
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -3,11 +3,11 @@
  * and Playwright e2e in Chromium against a real web + worker. Ends with one line CI reads:
  * `N passed, N failed`. `npm test -- unit` or `npm test -- e2e` runs one part.
  */
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { createDatabase } from "@/lib/db/client";
-import { sourceDigest } from "./lib/build-state";
+import { ensureBuilt } from "./lib/build-state";
 import { freePort, type EmbeddedCluster } from "./lib/embedded-pg";
 import { startProcess, stopProcess, type Managed } from "./lib/processes";
 import { seedDemo } from "./lib/seed";
@@ -89,12 +89,7 @@ type PlaywrightReport = { stats: { expected: number; unexpected: number; flaky: 
 
 async function e2e(adminUrl: string): Promise<void> {
   section("build");
-  const digestFile = path.join(dataDir, "build-digest");
-  const digest = sourceDigest(root);
-  if (!(existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(digestFile) && readFileSync(digestFile, "utf8") === digest)) {
-    execFileSync(bin("next"), ["build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-    writeFileSync(digestFile, digest);
-  } else console.log("Sources unchanged since the last build.");
+  if (!ensureBuilt(root)) console.log("Sources unchanged since the last build.");
 
   section("e2e (Playwright, Chromium)");
   const databaseUrl = await createDatabaseFromTemplate(adminUrl, `rb_e2e_${Date.now()}`);

@@ -14,6 +14,18 @@ import { errorView, redactJson, redactText, type ErrorView } from "@/lib/jobs/re
 import { AccessError, requireProjectPermission, type ProjectAccess } from "./access";
 
 export const HISTORY_PAGE_SIZE = 25;
+
+const sendOnlyBoss = () => getSendOnlyBoss(databaseUrl());
+
+/** Whether the run exists in this project: a run of any other project is "not found". */
+async function isProjectRun(access: ProjectAccess, runId: string): Promise<boolean> {
+  if (!z.uuid().safeParse(runId).success) return false;
+  const [run] = await getDatabase()
+    .db.select({ id: jobRuns.id })
+    .from(jobRuns)
+    .where(and(eq(jobRuns.id, runId), eq(jobRuns.projectId, access.project.id)));
+  return run !== undefined;
+}
 const MAX_STEPS = 200;
 
 // ---------------------------------------------------------------------------------------------
@@ -50,8 +62,7 @@ export async function triggerProjectJob(slug: string, jobType: string, input: Fo
   if (!parsed.success || Object.keys(fieldErrors).length > 0) return { ok: false, code: "invalid", fieldErrors };
 
   const { db } = getDatabase();
-  const boss = await getSendOnlyBoss(databaseUrl());
-  const result = await triggerRun(db, boss, {
+  const result = await triggerRun(db, await sendOnlyBoss(), {
     def,
     payload: parsed.data as Record<string, unknown>,
     teamId: access.project.teamId,
@@ -351,13 +362,8 @@ export async function getRunVersion(slug: string, runId: string): Promise<string
 /** Cancel a run of the project (jobs:write): at once when pending, cooperatively when running. */
 export async function cancelProjectRun(slug: string, runId: string): Promise<CancelOutcome> {
   const access = await requireProjectPermission(slug, "jobs:write");
-  if (!z.uuid().safeParse(runId).success) return { outcome: "not_found" };
-  const { db } = getDatabase();
-  // The run must belong to this project: otherwise it is "not found", whoever owns it.
-  const [run] = await db.select({ id: jobRuns.id }).from(jobRuns).where(and(eq(jobRuns.id, runId), eq(jobRuns.projectId, access.project.id)));
-  if (!run) return { outcome: "not_found" };
-  const boss = await getSendOnlyBoss(databaseUrl());
-  return cancelRun(db, boss, runId, access.user.id);
+  if (!(await isProjectRun(access, runId))) return { outcome: "not_found" };
+  return cancelRun(getDatabase().db, await sendOnlyBoss(), runId, access.user.id);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -367,12 +373,8 @@ export async function cancelProjectRun(slug: string, runId: string): Promise<Can
 export async function redriveProjectRun(slug: string, runId: string): Promise<RedriveOutcome> {
   const access = await requireProjectPermission(slug, "jobs:read");
   if (!canRedrive(access)) throw new AccessError("forbidden");
-  if (!z.uuid().safeParse(runId).success) return { ok: false, code: "not_found" };
-  const { db } = getDatabase();
-  const [run] = await db.select({ id: jobRuns.id }).from(jobRuns).where(and(eq(jobRuns.id, runId), eq(jobRuns.projectId, access.project.id)));
-  if (!run) return { ok: false, code: "not_found" };
-  const boss = await getSendOnlyBoss(databaseUrl());
-  return redriveRun(db, boss, runId, access.user.id);
+  if (!(await isProjectRun(access, runId))) return { ok: false, code: "not_found" };
+  return redriveRun(getDatabase().db, await sendOnlyBoss(), runId, access.user.id);
 }
 
 export function canRedrive(access: ProjectAccess): boolean {

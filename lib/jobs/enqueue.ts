@@ -45,10 +45,6 @@ export async function findActiveRun(tx: Tx, exclusiveKey: string): Promise<strin
   return rows[0]?.id;
 }
 
-/**
- * Create a run and its first queue job in one transaction: both exist or neither does. Overlap is
- * enforced by the database (job_runs_one_active_key), so concurrent triggers cannot both win.
- */
 class AlreadyActive extends Error {
   constructor(readonly runId: string) {
     super("already active");
@@ -89,6 +85,10 @@ export async function createRunInTx(tx: Tx, boss: PgBoss, input: Omit<TriggerInp
   return runId;
 }
 
+/**
+ * Create a run and its first queue job in one transaction: both exist or neither does. Overlap is
+ * enforced by the database (job_runs_one_active_key), so concurrent triggers cannot both win.
+ */
 export async function triggerRun(db: Db, boss: PgBoss, input: TriggerInput): Promise<TriggerResult> {
   const { def } = input;
   const exclusiveKey = exclusiveKeyFor(def, input.projectId);

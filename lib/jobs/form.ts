@@ -21,8 +21,19 @@ type JsonProperty = {
 
 const SAFE_MAX = Number.MAX_SAFE_INTEGER;
 
+const described = new WeakMap<JobDefinition, PayloadField[]>();
+
 /** The form a job type's payload needs, derived from its zod schema (one source of truth). */
 export function describePayload(def: JobDefinition): PayloadField[] {
+  let fields = described.get(def);
+  if (!fields) {
+    fields = derivePayloadFields(def);
+    described.set(def, fields);
+  }
+  return fields;
+}
+
+function derivePayloadFields(def: JobDefinition): PayloadField[] {
   const schema = z.toJSONSchema(def.payload, { io: "input" }) as { properties?: Record<string, JsonProperty>; required?: string[] };
   const required = new Set(schema.required ?? []);
   return Object.entries(schema.properties ?? {}).map(([name, p]): PayloadField => {

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { fromDrizzle, type PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import type { RunError } from "@/lib/db/schema";
-import { enqueueRunNotifications } from "@/lib/notify/outbox";
+import { enqueueRunNotifications, notificationWanted } from "@/lib/notify/outbox";
 import { DEAD_LETTER_QUEUE } from "./boss";
 import { getJobDefinition } from "./catalog";
 import { sendAttempt } from "./enqueue";
@@ -34,12 +34,6 @@ export type SettleInput = {
   notify: boolean;
 };
 
-/** Whether an ended run calls for email: its trigger asked, or it is a system job and alerts are on. */
-export function wantsNotification(jobType: string, notify: boolean): boolean {
-  if (notify) return true;
-  return getJobDefinition(jobType)?.scope === "system" && jobType !== "notification_delivery" && !!process.env.SYSTEM_JOBS_ALERT_EMAIL;
-}
-
 /**
  * End an attempt and do what its outcome implies, in one transaction: schedule the next attempt's
  * queue job, or copy a dead letter to pg-boss's dead-letter queue, and queue the emails an ended
@@ -55,7 +49,7 @@ export async function settleAttempt(db: Db, boss: PgBoss, input: SettleInput): P
 export async function settleAttempts(db: Db, boss: PgBoss, inputs: SettleInput[]): Promise<boolean[]> {
   if (inputs.length === 0) return [];
   // The common case (runs that simply ended, nobody to email) is one statement, no transaction.
-  const plain = inputs.every((i) => !i.staleBossJobId && (i.outcome.status === "completed" || i.outcome.status === "cancelled" || i.outcome.status === "failed") && !wantsNotification(i.jobType, i.notify));
+  const plain = inputs.every((i) => !i.staleBossJobId && (i.outcome.status === "completed" || i.outcome.status === "cancelled" || i.outcome.status === "failed") && !notificationWanted(i.jobType, i.notify, i.outcome.status));
   if (plain) return finishAttempts(db, inputs);
   return db.transaction(async (tx) => {
     const written = await finishAttempts(tx, inputs);
@@ -69,7 +63,7 @@ export async function settleAttempts(db: Db, boss: PgBoss, inputs: SettleInput[]
       if (outcome.status === "dead_letter") {
         await boss.send(DEAD_LETTER_QUEUE, { runId: input.runId, jobType: input.jobType, error: outcome.error.message }, { db: adapter });
       }
-      if (outcome.status !== "pending" && wantsNotification(input.jobType, input.notify)) await enqueueRunNotifications(tx, boss, input.runId);
+      if (outcome.status !== "pending" && notificationWanted(input.jobType, input.notify, outcome.status)) await enqueueRunNotifications(tx, boss, input.runId);
     }
     return written;
   });

@@ -1,3 +1,4 @@
+import { formatDuration } from "@/lib/format";
 import type { RunError, RunStatus } from "@/lib/db/schema";
 import { errorView, redactText } from "@/lib/jobs/redact";
 
@@ -33,14 +34,7 @@ export function runUrl(baseUrl: string, projectSlug: string, runId: string): str
   return `${baseUrl.replace(/\/+$/, "")}/projects/${encodeURIComponent(projectSlug)}/runs/${runId}`;
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const whole = Math.round(seconds);
-  if (whole < 3600) return `${Math.floor(whole / 60)} min ${whole % 60} s`;
-  return `${Math.floor(whole / 3600)} h ${Math.floor((whole % 3600) / 60)} min`;
-}
+export { formatDuration };
 
 function durationOf(facts: RunFacts): string {
   if (!facts.startedAt) return "it never started";

@@ -12,6 +12,16 @@ export const DELIVERY_JOB = "notification_delivery";
 /** Operators hear about system runs that completed or failed; a cancel is someone's own doing. */
 const SYSTEM_ALERT_STATUSES: readonly RunStatus[] = ["completed", "failed", "dead_letter"];
 
+/** Whether an operators' alert is due for a system run ending in `status`. */
+function systemAlertWanted(jobType: string, status: RunStatus): boolean {
+  return !!process.env.SYSTEM_JOBS_ALERT_EMAIL?.trim() && getJobDefinition(jobType)?.scope === "system" && jobType !== DELIVERY_JOB && SYSTEM_ALERT_STATUSES.includes(status);
+}
+
+/** Whether a run ending in `status` calls for any email; lets the common case skip the outbox read. */
+export function notificationWanted(jobType: string, notify: boolean, status: RunStatus): boolean {
+  return notify || systemAlertWanted(jobType, status);
+}
+
 /**
  * triggerRun for a delivery, joined to the caller's transaction: the delivery run and its queue
  * job exist exactly when the notification does.
@@ -75,7 +85,7 @@ export async function enqueueRunNotifications(tx: Tx, boss: PgBoss, runId: strin
   }
   const alertTo = process.env.SYSTEM_JOBS_ALERT_EMAIL?.trim();
   // Deliveries are system runs too: alerting on them would send mail about mail, forever.
-  if (alertTo && def?.scope === "system" && run.jobType !== DELIVERY_JOB && SYSTEM_ALERT_STATUSES.includes(run.status)) {
+  if (alertTo && systemAlertWanted(run.jobType, run.status)) {
     outbox.push({ runId, kind: "system_alert", toEmail: alertTo, ...systemAlertEmail(facts, run.jobType) });
   }
   if (outbox.length === 0) return [];

@@ -1,5 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const INPUTS = ["app", "lib", "public", "proxy.ts", "next.config.ts", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
@@ -27,4 +28,14 @@ export function sourceDigest(root: string): string {
     hash.update(readFileSync(file));
   }
   return hash.digest("hex");
+}
+
+/** `next build` unless the last build is of exactly these sources; returns whether it built. */
+export function ensureBuilt(root: string): boolean {
+  const digestFile = path.join(root, ".data", "build-digest");
+  const digest = sourceDigest(root);
+  if (existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(digestFile) && readFileSync(digestFile, "utf8") === digest) return false;
+  execFileSync(path.join(root, "node_modules", ".bin", "next"), ["build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  writeFileSync(digestFile, digest);
+  return true;
 }

@@ -10,8 +10,8 @@ import { listRunsForResource } from "@/lib/jobs/resources";
 import type { JobContext } from "@/workers/context";
 import { HANDLERS } from "@/workers/handlers";
 import type { RunningWorker } from "@/workers/start-worker";
-import { createTestDatabase, type TestDatabase } from "../support/db";
-import { createTenant, runWorker, startSendOnlyBoss, trigger, uploadFile, waitForRun, type Tenant } from "../support/fixtures";
+import type { TestDatabase } from "../support/db";
+import { createTenant, openTestEnv, runWorker, type Tenant, trigger, uploadFile, waitForRun } from "../support/fixtures";
 
 type Scenario = (ctx: JobContext<"demo_paced">) => Promise<Record<string, unknown>>;
 type Seen = { method: string; path: string; query: string; headers: IncomingHttpHeaders; body: string; at: number; closed: boolean };
@@ -90,8 +90,7 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
 }
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  boss = await startSendOnlyBoss(t.url);
+  ({ t, boss } = await openTestEnv());
   server = await startServer();
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   worker = await runWorker(t.url, {

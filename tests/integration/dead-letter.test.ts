@@ -5,34 +5,23 @@ import { jobRuns, jobRunSteps } from "@/lib/db/schema";
 import { DEAD_LETTER_QUEUE } from "@/lib/jobs/boss";
 import { JobError } from "@/lib/jobs/errors";
 import { redriveRun } from "@/lib/jobs/redrive";
-import type { RetryPolicy } from "@/lib/jobs/types";
 import { HANDLERS } from "@/workers/handlers";
 import type { RunningWorker } from "@/workers/start-worker";
-import { createTestDatabase, type TestDatabase } from "../support/db";
-import { createTenant, runWorker, startSendOnlyBoss, trigger, waitForRun } from "../support/fixtures";
+import type { TestDatabase } from "../support/db";
+import type { RecordedDelay } from "../support/scaled-retry";
+import { closeTestEnv, createTenant, openTestEnv, runWorker, trigger, waitForRun } from "../support/fixtures";
 
 // The real backoff (runs_export: 5 s base, exponential, equal jitter) is computed and recorded;
 // the wait is divided by 20 so three attempts fit in a test.
-const delays = vi.hoisted(() => ({ computed: [] as { attempt: number; seconds: number }[] }));
-vi.mock("@/lib/jobs/retry", async (importOriginal) => {
-  const real = await importOriginal<typeof import("@/lib/jobs/retry")>();
-  return {
-    ...real,
-    retryDelaySeconds: (policy: RetryPolicy, attempt: number, random?: () => number) => {
-      const seconds = real.retryDelaySeconds(policy, attempt, random);
-      delays.computed.push({ attempt, seconds });
-      return seconds / 20;
-    },
-  };
-});
+const delays = vi.hoisted(() => ({ computed: [] as RecordedDelay[] }));
+vi.mock("@/lib/jobs/retry", async (importOriginal) => (await import("../support/scaled-retry")).scaleRetryDelays(await importOriginal(), delays.computed, 20));
 
 let t: TestDatabase;
 let boss: PgBoss;
 let worker: RunningWorker;
 let failing = true;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  boss = await startSendOnlyBoss(t.url);
+  ({ t, boss } = await openTestEnv());
   worker = await runWorker(t.url, {
     handlers: {
       ...HANDLERS,
@@ -43,11 +32,7 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(async () => {
-  await worker.stop();
-  await boss.stop({ graceful: false, close: true });
-  await t.drop();
-});
+afterAll(() => closeTestEnv({ t, boss }, worker));
 
 describe("retries exhausted", () => {
   test("after the last attempt the run is dead-lettered with its last error, copied to pg-boss's dead-letter queue, and support can re-drive it", async () => {

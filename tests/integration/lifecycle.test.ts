@@ -7,19 +7,15 @@ import { jobRuns } from "@/lib/db/schema";
 import { cancelRun } from "@/lib/jobs/cancel";
 import { finishAttempt, writeProgress } from "@/lib/jobs/lifecycle";
 import { WORKER_RESTARTED } from "@/lib/jobs/recovery";
-import { createTestDatabase, type TestDatabase } from "../support/db";
-import { createTenant, runWorker, startSendOnlyBoss, trigger, waitForRun, type Tenant } from "../support/fixtures";
+import type { TestDatabase } from "../support/db";
+import { closeTestEnv, createTenant, openTestEnv, runWorker, type Tenant, trigger, waitForRun } from "../support/fixtures";
 
 let t: TestDatabase;
 let boss: PgBoss;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  boss = await startSendOnlyBoss(t.url);
+  ({ t, boss } = await openTestEnv());
 });
-afterAll(async () => {
-  await boss.stop({ graceful: false, close: true });
-  await t.drop();
-});
+afterAll(() => closeTestEnv({ t, boss }));
 
 async function triggerDemo(tenant: Tenant, items: number, msPerItem: number): Promise<string> {
   const result = await trigger(t.db, boss, tenant, "demo_paced", { items, msPerItem });

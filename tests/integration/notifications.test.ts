@@ -12,8 +12,8 @@ import type { RetryPolicy } from "@/lib/jobs/types";
 import type { HandlerMap } from "@/workers/runner";
 import { HANDLERS } from "@/workers/handlers";
 import type { RunningWorker } from "@/workers/start-worker";
-import { createTestDatabase, type TestDatabase } from "../support/db";
-import { createTenant, runWorker, startSendOnlyBoss, trigger, uploadFile, waitForRun, type Tenant } from "../support/fixtures";
+import type { TestDatabase } from "../support/db";
+import { createTenant, openTestEnv, runWorker, type Tenant, trigger, uploadFile, waitForRun } from "../support/fixtures";
 
 /**
  * Retry waits in this file are the catalog's own backoff (policy, attempt and jitter unchanged)
@@ -21,17 +21,9 @@ import { createTenant, runWorker, startSendOnlyBoss, trigger, uploadFile, waitFo
  * 15–30 s. Every computed delay is recorded so the test can check the real policy was applied.
  */
 const retries = vi.hoisted(() => ({ speedup: 10, computed: [] as { policy: RetryPolicy; attempt: number; seconds: number }[] }));
-vi.mock("@/lib/jobs/retry", async (importOriginal) => {
-  const real = await importOriginal<typeof import("@/lib/jobs/retry")>();
-  return {
-    ...real,
-    retryDelaySeconds: (policy: RetryPolicy, attempt: number, random?: () => number) => {
-      const seconds = real.retryDelaySeconds(policy, attempt, random);
-      retries.computed.push({ policy, attempt, seconds });
-      return seconds / retries.speedup;
-    },
-  };
-});
+vi.mock("@/lib/jobs/retry", async (importOriginal) =>
+  (await import("../support/scaled-retry")).scaleRetryDelays(await importOriginal(), retries.computed, retries.speedup),
+);
 
 type Mail = { to: string[]; from: string | null; subject: string; text: string };
 
@@ -110,8 +102,7 @@ let smtp: Smtp;
 let failingSmtp: Smtp;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  boss = await startSendOnlyBoss(t.url);
+  ({ t, boss } = await openTestEnv());
   smtp = await startSmtp();
   failingSmtp = await startSmtp("Mailbox temporarily unavailable");
   process.env.SMTP_URL = smtp.url;

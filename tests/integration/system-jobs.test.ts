@@ -11,23 +11,18 @@ import { triggerRun } from "@/lib/jobs/enqueue";
 import { addMonths, createMonthPartition, listMonthPartitions, partitionFor } from "@/lib/jobs/partitions";
 import { CRON_QUEUE, registerSchedules, runScheduleTick } from "@/lib/jobs/schedules";
 import type { RunningWorker } from "@/workers/start-worker";
-import { createTestDatabase, type TestDatabase } from "../support/db";
-import { createTenant, runWorker, startSendOnlyBoss, trigger, waitForRun } from "../support/fixtures";
+import type { TestDatabase } from "../support/db";
+import { closeTestEnv, createTenant, openTestEnv, runWorker, trigger, waitForRun } from "../support/fixtures";
 
 let t: TestDatabase;
 let boss: PgBoss;
 let worker: RunningWorker;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  boss = await startSendOnlyBoss(t.url);
+  ({ t, boss } = await openTestEnv());
   // No sweeps here: some rows stand for running history without a live worker.
   worker = await runWorker(t.url, { staleAfterSeconds: 600, sweepIntervalSeconds: 600 });
 });
-afterAll(async () => {
-  await worker.stop();
-  await boss.stop({ graceful: false, close: true });
-  await t.drop();
-});
+afterAll(() => closeTestEnv({ t, boss }, worker));
 
 async function runSystem(jobType: string, payload: Record<string, unknown> = {}) {
   const def = getJobDefinition(jobType)!;

@@ -4,19 +4,15 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { files, jobRuns } from "@/lib/db/schema";
 import { getJobDefinition } from "@/lib/jobs/catalog";
 import { triggerRun } from "@/lib/jobs/enqueue";
-import { createTestDatabase, type TestDatabase } from "../support/db";
-import { createTenant, startSendOnlyBoss, trigger } from "../support/fixtures";
+import type { TestDatabase } from "../support/db";
+import { closeTestEnv, createTenant, openTestEnv, trigger } from "../support/fixtures";
 
 let t: TestDatabase;
 let boss: PgBoss;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  boss = await startSendOnlyBoss(t.url);
+  ({ t, boss } = await openTestEnv());
 });
-afterAll(async () => {
-  await boss.stop({ graceful: false, close: true });
-  await t.drop();
-});
+afterAll(() => closeTestEnv({ t, boss }));
 
 async function queueJob(id: string) {
   const rows = await t.sql<{ name: string; data: { runId: string }; state: string }[]>`select name, data, state from pgboss.job where id = ${id}`;

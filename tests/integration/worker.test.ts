@@ -6,16 +6,15 @@ import { JobError } from "@/lib/jobs/errors";
 import { finishAttempt, writeProgress } from "@/lib/jobs/lifecycle";
 import type { RunningWorker } from "@/workers/start-worker";
 import { HANDLERS } from "@/workers/handlers";
-import { createTestDatabase, type TestDatabase } from "../support/db";
-import { createTenant, runWorker, startSendOnlyBoss, trigger, uploadFile, waitForRun } from "../support/fixtures";
+import type { TestDatabase } from "../support/db";
+import { closeTestEnv, createTenant, openTestEnv, runWorker, trigger, uploadFile, waitForRun } from "../support/fixtures";
 
 let t: TestDatabase;
 let boss: PgBoss;
 let worker: RunningWorker;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  boss = await startSendOnlyBoss(t.url);
+  ({ t, boss } = await openTestEnv());
   worker = await runWorker(t.url, {
     handlers: {
       ...HANDLERS,
@@ -27,11 +26,7 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(async () => {
-  await worker.stop();
-  await boss.stop({ graceful: false, close: true });
-  await t.drop();
-});
+afterAll(() => closeTestEnv({ t, boss }, worker));
 
 async function triggerOk(...args: Parameters<typeof trigger>): Promise<string> {
   const result = await trigger(...args);

@@ -7,6 +7,7 @@ import { createSendOnlyBoss } from "@/lib/jobs/boss";
 import { getJobDefinition } from "@/lib/jobs/catalog";
 import { triggerRun, type TriggerResult } from "@/lib/jobs/enqueue";
 import { startWorker, type RunningWorker, type WorkerSettings } from "@/workers/start-worker";
+import { createTestDatabase, type TestDatabase } from "./db";
 
 export type Tenant = { teamId: string; projectId: string; userId: string };
 
@@ -18,6 +19,21 @@ export async function createTenant(db: Db): Promise<Tenant> {
   const [user] = await db.insert(users).values({ email: `admin-${tag}@example.test`, name: `Admin ${tag}`, passwordHash: "x" }).returning();
   await db.insert(teamMembers).values({ teamId: team!.id, userId: user!.id, role: "admin" });
   return { teamId: team!.id, projectId: project!.id, userId: user!.id };
+}
+
+export type TestEnv = { t: TestDatabase; boss: PgBoss };
+
+/** A test file's own database with a send-only pg-boss on it (as the web has). */
+export async function openTestEnv(): Promise<TestEnv> {
+  const t = await createTestDatabase();
+  return { t, boss: await startSendOnlyBoss(t.url) };
+}
+
+/** Stop the file's worker (if any), its pg-boss and drop its database. */
+export async function closeTestEnv({ t, boss }: TestEnv, worker?: RunningWorker): Promise<void> {
+  await worker?.stop();
+  await boss.stop({ graceful: false, close: true });
+  await t.drop();
 }
 
 export async function startSendOnlyBoss(url: string): Promise<PgBoss> {

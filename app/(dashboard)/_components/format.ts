@@ -1,12 +1,8 @@
-/** "2m 05s", "850 ms": durations as people read them. */
+import { formatDuration as formatKnownDuration } from "@/lib/format";
+
+/** A duration, or a dash while there is none yet. */
 export function formatDuration(ms: number | null): string {
-  if (ms === null) return "—";
-  if (ms < 1000) return `${ms} ms`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
+  return ms === null ? "—" : formatKnownDuration(ms);
 }
 
 /** Absolute time in UTC, stable between server and browser renders. */
