@@ -2,7 +2,7 @@ import "server-only";
 import { unstable_rethrow } from "next/navigation";
 import { z } from "zod";
 import type { Permission } from "@/lib/auth/permissions";
-import { AccessError, requireProjectPermission, type ProjectAccess } from "@/lib/dal/access";
+import { AccessError, requireProjectPermission, requireTeamPermission, type ProjectAccess, type TeamAccess } from "@/lib/dal/access";
 
 export type ActionResult<T = undefined> =
   | { ok: true; data: T; message?: string }
@@ -11,6 +11,7 @@ export type ActionResult<T = undefined> =
 export type ActionState<T = undefined> = ActionResult<T> | null;
 
 const projectRef = z.object({ projectSlug: z.string().min(1).max(100) });
+const teamRef = z.object({ teamSlug: z.string().min(1).max(100) });
 
 /** What an action's body may return to refuse with a specific, user-facing reason. */
 export class ActionRefusal extends Error {
@@ -30,20 +31,19 @@ function formObject(form: FormData): Record<string, unknown> {
 
 /**
  * The one wrapper every server action goes through (saas-starter's validatedActionWithUser,
- * dub's authActionClient): session → permission for the project named in the input → zod parse
- * of the input → call → a safe error. A page's own check never stands in for this one.
+ * dub's authActionClient): session → permission for the project (or team) named in the input →
+ * zod parse of the input → call → a safe error. A page's own check never stands in for this one.
  */
-export function projectAction<S extends z.ZodType, T>(
-  permission: Permission,
+function guardedAction<A, S extends z.ZodType, T>(
+  resolve: (raw: Record<string, unknown>) => Promise<A | ActionResult<never>>,
   schema: S,
-  body: (input: z.output<S>, ctx: { access: ProjectAccess; form: FormData }) => Promise<T>,
+  body: (input: z.output<S>, ctx: { access: A; form: FormData }) => Promise<T>,
 ): (prev: ActionState<T>, form: FormData) => Promise<ActionResult<T>> {
   return async (_prev, form) => {
     try {
       const raw = formObject(form);
-      const ref = projectRef.safeParse(raw);
-      if (!ref.success) return { ok: false, code: "bad_request", error: "The request did not name a project." };
-      const access = await requireProjectPermission(ref.data.projectSlug, permission);
+      const access = await resolve(raw);
+      if (isRefusal(access)) return access;
       const parsed = schema.safeParse(raw);
       if (!parsed.success) {
         const { fieldErrors } = z.flattenError(parsed.error) as { fieldErrors: Record<string, string[]> };
@@ -59,4 +59,42 @@ export function projectAction<S extends z.ZodType, T>(
       return { ok: false, code: "internal", error: `Something went wrong on our side (ref ${reference}). Try again, or quote the ref to support.` };
     }
   };
+}
+
+function isRefusal(value: unknown): value is ActionResult<never> {
+  return typeof value === "object" && value !== null && "ok" in value && value.ok === false;
+}
+
+/** An action on one project: the input names it as `projectSlug`. */
+export function projectAction<S extends z.ZodType, T>(
+  permission: Permission,
+  schema: S,
+  body: (input: z.output<S>, ctx: { access: ProjectAccess; form: FormData }) => Promise<T>,
+): (prev: ActionState<T>, form: FormData) => Promise<ActionResult<T>> {
+  return guardedAction(
+    async (raw) => {
+      const ref = projectRef.safeParse(raw);
+      if (!ref.success) return { ok: false, code: "bad_request", error: "The request did not name a project." };
+      return requireProjectPermission(ref.data.projectSlug, permission);
+    },
+    schema,
+    body,
+  );
+}
+
+/** An action on a team (members, invites, API keys): the input names it as `teamSlug`. */
+export function teamAction<S extends z.ZodType, T>(
+  permission: Permission,
+  schema: S,
+  body: (input: z.output<S>, ctx: { access: TeamAccess; form: FormData }) => Promise<T>,
+): (prev: ActionState<T>, form: FormData) => Promise<ActionResult<T>> {
+  return guardedAction(
+    async (raw) => {
+      const ref = teamRef.safeParse(raw);
+      if (!ref.success) return { ok: false, code: "bad_request", error: "The request did not name a team." };
+      return requireTeamPermission(ref.data.teamSlug, permission);
+    },
+    schema,
+    body,
+  );
 }

@@ -1,20 +1,24 @@
 import type { InstanceRole, TeamRole } from "@/lib/db/schema";
 
 /** Permissions are data: one list, one role table, one check (dub's rbac pattern). */
-export const PERMISSIONS = ["jobs:read", "jobs:write"] as const;
+export const PERMISSIONS = ["jobs:read", "jobs:write", "team:manage"] as const;
 export type Permission = (typeof PERMISSIONS)[number];
+
+/** What an admin may grant a member on top of their role, and what an API key may carry. */
+export const GRANTABLE_PERMISSIONS = ["jobs:read", "jobs:write"] as const satisfies readonly Permission[];
+export type GrantablePermission = (typeof GRANTABLE_PERMISSIONS)[number];
 
 /** Seed 002: "Users need admin role minimum to access jobs." Members start with nothing. */
 export const ROLE_PERMISSIONS: Record<TeamRole, readonly Permission[]> = {
-  owner: ["jobs:read", "jobs:write"],
-  admin: ["jobs:read", "jobs:write"],
+  owner: ["jobs:read", "jobs:write", "team:manage"],
+  admin: ["jobs:read", "jobs:write", "team:manage"],
   member: [],
 };
 
 export type Membership = { role: TeamRole; grants: readonly string[] } | null;
 
-export function isPermission(value: string): value is Permission {
-  return (PERMISSIONS as readonly string[]).includes(value);
+export function isGrantable(value: string): value is GrantablePermission {
+  return (GRANTABLE_PERMISSIONS as readonly string[]).includes(value);
 }
 
 /** The effective permissions of a user in a team: role defaults plus explicit grants. */
@@ -24,7 +28,8 @@ export function permissionsFor(membership: Membership, instanceRole: InstanceRol
   if (instanceRole === "support") result.add("jobs:read");
   if (!membership) return result;
   for (const p of ROLE_PERMISSIONS[membership.role]) result.add(p);
-  for (const g of membership.grants) if (isPermission(g)) result.add(g);
+  // Only job permissions can be granted: a stray "team:manage" in the grants column grants nothing.
+  for (const g of membership.grants) if (isGrantable(g)) result.add(g);
   return result;
 }
 

@@ -3,7 +3,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { cache } from "react";
 import { permissionsFor, type Permission } from "@/lib/auth/permissions";
 import { getDatabase } from "@/lib/db/client";
-import { projects, teamMembers, teams } from "@/lib/db/schema";
+import { projects, teamMembers, teams, type TeamRole } from "@/lib/db/schema";
 import { getCurrentUser, type CurrentUser } from "./users";
 
 export type ProjectAccess = {
@@ -56,6 +56,38 @@ export async function requireProjectPermission(slug: string, permission: Permiss
   const user = await getCurrentUser();
   if (!user) throw new AccessError("unauthenticated");
   const access = await getProjectAccess(slug);
+  if (!access) throw new AccessError("not_found");
+  if (!access.permissions.has(permission)) throw new AccessError("forbidden");
+  return access;
+}
+
+export type TeamAccess = {
+  user: CurrentUser;
+  team: { id: string; slug: string; name: string };
+  role: TeamRole;
+  permissions: ReadonlySet<Permission>;
+};
+
+/** The user's membership of a team, read fresh from the database; null when not a member. */
+export const getTeamAccess = cache(async (teamSlug: string): Promise<TeamAccess | null> => {
+  const user = await getCurrentUser();
+  if (!user) return null;
+  const { db } = getDatabase();
+  const [row] = await db
+    .select({ id: teams.id, slug: teams.slug, name: teams.name, role: teamMembers.role, grants: teamMembers.grants })
+    .from(teams)
+    .innerJoin(teamMembers, and(eq(teamMembers.teamId, teams.id), eq(teamMembers.userId, user.id)))
+    .where(eq(teams.slug, teamSlug));
+  if (!row) return null;
+  const { role, grants, ...team } = row;
+  return { user, team, role, permissions: permissionsFor({ role, grants }, user.instanceRole) };
+});
+
+/** Team pages and actions start here; a team the user is not in is "not found". */
+export async function requireTeamPermission(teamSlug: string, permission: Permission): Promise<TeamAccess> {
+  const user = await getCurrentUser();
+  if (!user) throw new AccessError("unauthenticated");
+  const access = await getTeamAccess(teamSlug);
   if (!access) throw new AccessError("not_found");
   if (!access.permissions.has(permission)) throw new AccessError("forbidden");
   return access;

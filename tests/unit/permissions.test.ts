@@ -4,9 +4,9 @@ import { can, permissionsFor, type Membership, type Permission } from "@/lib/aut
 const sorted = (set: Set<Permission>): Permission[] => [...set].sort();
 
 describe("permissionsFor / can", () => {
-  test.each(["owner", "admin"] as const)("a team %s can read and write jobs", (role) => {
+  test.each(["owner", "admin"] as const)("a team %s can read and write jobs and manage the team", (role) => {
     const m: Membership = { role, grants: [] };
-    expect(sorted(permissionsFor(m, "user"))).toEqual(["jobs:read", "jobs:write"]);
+    expect(sorted(permissionsFor(m, "user"))).toEqual(["jobs:read", "jobs:write", "team:manage"]);
     expect(can(m, "user", "jobs:write")).toBe(true);
   });
 
@@ -24,7 +24,7 @@ describe("permissionsFor / can", () => {
   });
 
   test("unknown grant strings are ignored", () => {
-    const m: Membership = { role: "member", grants: ["jobs:*", "JOBS:WRITE", "admin", ""] };
+    const m: Membership = { role: "member", grants: ["jobs:*", "JOBS:WRITE", "admin", "", "team:manage"] };
     expect(permissionsFor(m, "user").size).toBe(0);
   });
 

@@ -8,3 +8,6 @@ export * from "./job-runs";
 export * from "./notifications";
 export * from "./job-run-calls";
 export * from "./job-schedules";
+export * from "./api-keys";
+export * from "./team-invites";
+export * from "./audit-events";
