@@ -1,6 +1,7 @@
 import "server-only";
 import { and, eq, isNull } from "drizzle-orm";
 import { cache } from "react";
+import type { Actor } from "@/lib/audit";
 import { permissionsFor, type Permission } from "@/lib/auth/permissions";
 import { getDatabase } from "@/lib/db/client";
 import { projects, teamMembers, teams, type TeamRole } from "@/lib/db/schema";
@@ -47,6 +48,11 @@ export const getProjectAccess = cache(async (slug: string): Promise<ProjectAcces
   if (!membership && user.instanceRole !== "support") return null;
   return { user, project, permissions: permissionsFor(membership, user.instanceRole), unredacted: user.instanceRole === "support" };
 });
+
+/** The actor recorded in audit events for what this access does. */
+export function actorOf(access: ProjectAccess | TeamAccess): Actor {
+  return { userId: access.user.id, apiKeyId: null };
+}
 
 /**
  * Every DAL function starts here: signed in, the project visible to them, and the permission

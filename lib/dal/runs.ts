@@ -11,7 +11,8 @@ import { triggerRun } from "@/lib/jobs/enqueue";
 import { describePayload, type FormPayload } from "@/lib/jobs/form";
 import { ACTIVE_STATUSES, isTerminal } from "@/lib/jobs/lifecycle";
 import { errorView, redactJson, redactText, type ErrorView } from "@/lib/jobs/redact";
-import { AccessError, requireProjectPermission, type ProjectAccess } from "./access";
+import { recordAudit } from "@/lib/audit";
+import { AccessError, actorOf, requireProjectPermission, type ProjectAccess } from "./access";
 
 export const HISTORY_PAGE_SIZE = 25;
 
@@ -89,6 +90,7 @@ export async function triggerProjectJob(slug: string, jobType: string, input: Fo
       }
       return ids;
     },
+    onCreated: (tx, runId) => recordAudit(tx, { action: "run.triggered", actor: actorOf(access), teamId: access.project.teamId, runId, details: { jobType, notify } }),
   });
   return result.ok ? result : { ok: false, code: "already_active", existingRunId: result.existingRunId };
 }
@@ -363,7 +365,12 @@ export async function getRunVersion(slug: string, runId: string): Promise<string
 export async function cancelProjectRun(slug: string, runId: string): Promise<CancelOutcome> {
   const access = await requireProjectPermission(slug, "jobs:write");
   if (!(await isProjectRun(access, runId))) return { outcome: "not_found" };
-  return cancelRun(getDatabase().db, await sendOnlyBoss(), runId, access.user.id);
+  const { db } = getDatabase();
+  const outcome = await cancelRun(db, await sendOnlyBoss(), runId, access.user.id);
+  if (outcome.outcome === "cancelled" || outcome.outcome === "cancelling") {
+    await recordAudit(db, { action: "run.cancelled", actor: actorOf(access), teamId: access.project.teamId, runId, details: { outcome: outcome.outcome } });
+  }
+  return outcome;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -374,7 +381,10 @@ export async function redriveProjectRun(slug: string, runId: string): Promise<Re
   const access = await requireProjectPermission(slug, "jobs:read");
   if (!canRedrive(access)) throw new AccessError("forbidden");
   if (!(await isProjectRun(access, runId))) return { ok: false, code: "not_found" };
-  return redriveRun(getDatabase().db, await sendOnlyBoss(), runId, access.user.id);
+  const { db } = getDatabase();
+  const outcome = await redriveRun(db, await sendOnlyBoss(), runId, access.user.id);
+  if (outcome.ok) await recordAudit(db, { action: "run.retried", actor: actorOf(access), teamId: access.project.teamId, runId });
+  return outcome;
 }
 
 export function canRedrive(access: ProjectAccess): boolean {

@@ -17,6 +17,8 @@ export type TriggerInput = {
   notify: boolean;
   /** Writes that belong to the trigger (e.g. storing an upload); returns payload fields to add. */
   prepare?: (tx: Tx) => Promise<Record<string, unknown>>;
+  /** Writes that must commit with the new run (e.g. its audit event). */
+  onCreated?: (tx: Tx, runId: string) => Promise<void>;
 };
 
 export type TriggerResult = { ok: true; runId: string } | { ok: false; code: "already_active"; existingRunId: string };
@@ -56,7 +58,7 @@ class RetryTrigger extends Error {}
  * Insert a pending run and send its first queue job inside the caller's transaction. Returns the
  * run id, or null when the overlap slot (exclusive key) is taken; nothing is sent then.
  */
-export async function createRunInTx(tx: Tx, boss: PgBoss, input: Omit<TriggerInput, "prepare">, exclusiveKey: string | null): Promise<string | null> {
+export async function createRunInTx(tx: Tx, boss: PgBoss, input: Omit<TriggerInput, "prepare" | "onCreated">, exclusiveKey: string | null): Promise<string | null> {
   const { def, payload } = input;
   const resource = def.resource(payload, input.projectId);
   const runId = randomUUID();
@@ -102,6 +104,7 @@ export async function triggerRun(db: Db, boss: PgBoss, input: TriggerInput): Pro
           // Throwing rolls back whatever prepare() wrote: a refused trigger changes nothing.
           throw existingRunId ? new AlreadyActive(existingRunId) : new RetryTrigger();
         }
+        await input.onCreated?.(tx, runId);
         return { ok: true, runId };
       });
     } catch (error) {
