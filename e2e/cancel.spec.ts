@@ -22,6 +22,7 @@ test("a second Run while one is active says already running, links to it, and th
   await expect(page).toHaveURL(runUrl);
 
   await page.getByRole("button", { name: "Cancel run" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Cancel requested" })).toBeVisible();
   await expect(page.locator("[data-status=cancelled]")).toBeVisible({ timeout: 10_000 });
   await expect(page.getByRole("button", { name: /Cancel/ })).toHaveCount(0);
   const counts = await page.getByTestId("progress-counts").textContent();

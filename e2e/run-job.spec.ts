@@ -13,6 +13,7 @@ test("an admin runs a job and watches its progress advance to completed", async 
   await card.getByRole("button", { name: "Run" }).click();
 
   await expect(page).toHaveURL(/\/runs\/[0-9a-f-]{36}$/);
+  const runPath = new URL(page.url()).pathname;
   await expect(page.getByRole("heading", { name: "Demo: paced run" })).toBeVisible();
   const bar = page.getByRole("progressbar", { name: "Run progress" });
 
@@ -42,4 +43,7 @@ test("an admin runs a job and watches its progress advance to completed", async 
   // The run is in the project's history.
   await page.getByRole("link", { name: "Acme App" }).click();
   await expect(page.getByTestId("run-row").first()).toContainText("Demo: paced run");
+  // The job type card now knows how long a run typically takes (about 12 × 350 ms).
+  await expect(card).toContainText(/Typically takes [3-9]\.\d s/);
+  await expect(card.getByRole("link", { name: "Last Demo: paced run run" })).toHaveAttribute("href", runPath);
 });

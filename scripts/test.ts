@@ -1,7 +1,7 @@
 /**
  * `npm test`: lint, typecheck, unit + integration tests (vitest) against a real embedded Postgres,
  * and Playwright e2e in Chromium against a real web + worker. Ends with one line CI reads:
- * `N passed, N failed`. `npm test -- unit` or `npm test -- e2e` runs one part.
+ * `N passed, N failed`. `npm test -- unit` or `npm test -- e2e [spec filter]` runs one part.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -117,7 +117,7 @@ async function e2e(adminUrl: string): Promise<void> {
 
   const report = path.join(dataDir, "playwright.json");
   rmSync(report, { force: true });
-  const code = await run(bin("playwright"), ["test"], { ...env, E2E_BASE_URL: baseUrl, E2E_DATABASE_URL: databaseUrl });
+  const code = await run(bin("playwright"), ["test", ...process.argv.slice(3)], { ...env, E2E_BASE_URL: baseUrl, E2E_DATABASE_URL: databaseUrl });
   await Promise.all(children.splice(0).map((c) => stopProcess(c, 10_000)));
   if (!existsSync(report)) {
     tally.failed++;

@@ -3,6 +3,9 @@ import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { signOut } from "@/lib/auth/config";
 import { getCurrentUser } from "@/lib/dal/users";
+import { NavLink } from "./_components/nav-link";
+import { ThemeToggle } from "./_components/theme-toggle";
+import { Toaster } from "./_components/toaster";
 
 async function signOutAction() {
   "use server";
@@ -12,18 +15,27 @@ async function signOutAction() {
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
   const user = await getCurrentUser();
   if (!user) redirect("/sign-in");
+  const operator = user.instanceRole !== "user";
   return (
     <div className="min-h-screen">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 dark:focus:bg-zinc-900">
+        Skip to content
+      </a>
       <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-        <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-2 px-4 py-3">
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3">
           <Link href="/projects" className="text-lg font-semibold">
             Runboard
           </Link>
-          <div className="flex items-center gap-3 text-sm">
-            <span className="text-zinc-600 dark:text-zinc-400">
-              {user.name}
-              {user.instanceRole !== "user" && <span className="ml-1 rounded bg-amber-100 px-1.5 py-0.5 text-xs text-amber-800 dark:bg-amber-900/40 dark:text-amber-300">{user.instanceRole}</span>}
-            </span>
+          <nav aria-label="Main" className="order-last -mx-1 flex w-full gap-1 overflow-x-auto sm:order-none sm:w-auto">
+            <NavLink href="/projects">Projects</NavLink>
+            <NavLink href="/runs">Monitor</NavLink>
+            {operator && <NavLink href="/errors">Errors</NavLink>}
+            {operator && <NavLink href="/outbox">Outbox</NavLink>}
+          </nav>
+          <div className="ml-auto flex items-center gap-2 text-sm">
+            <span className="hidden text-zinc-600 sm:inline dark:text-zinc-400">{user.name}</span>
+            {operator && <span className="rounded bg-amber-100 px-1.5 py-0.5 text-xs text-amber-800 dark:bg-amber-900/40 dark:text-amber-300">{user.instanceRole}</span>}
+            <ThemeToggle />
             <form action={signOutAction}>
               <button type="submit" className="rounded-md border border-zinc-300 px-2 py-1 hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800">
                 Sign out
@@ -32,7 +44,10 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </div>
         </div>
       </header>
-      <main className="mx-auto max-w-6xl px-4 py-6">{children}</main>
+      <main id="main" className="mx-auto max-w-6xl px-4 py-6">
+        {children}
+      </main>
+      <Toaster />
     </div>
   );
 }

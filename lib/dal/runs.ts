@@ -104,6 +104,8 @@ export type JobTypeOverview = {
   description: string;
   demo: boolean;
   lastRun: { id: string; status: RunStatus; queuedAt: string; triggeredBy: string | null } | null;
+  /** Median duration of recent completed runs, when there are any. */
+  typicalMs: number | null;
   activeRunId: string | null;
 };
 
@@ -117,15 +119,29 @@ export async function getJobTypesOverview(slug: string): Promise<JobTypeOverview
     defs.map((d) => sql`(${d.name})`),
     sql`, `,
   );
-  const latestRows = await db.execute<{ id: string; job_type: string; status: RunStatus; queued_at: string | Date; triggered_by: string | null }>(sql`
-    select r.id, t.job_type, r.status, r.queued_at, u.name as triggered_by
+  // The typical duration is the median of the completed runs among the type's last 200 runs:
+  // bounded however many runs the type has.
+  const latestRows = await db.execute<{ id: string; job_type: string; status: RunStatus; queued_at: string | Date; triggered_by: string | null; typical_ms: number | null }>(sql`
+    select r.id, t.job_type, r.status, r.queued_at, u.name as triggered_by,
+      (select percentile_cont(0.5) within group (order by d.ms) from (
+         select extract(epoch from (completed_at - started_at)) * 1000 as ms, status from job_runs
+         where project_id = ${access.project.id} and job_type = t.job_type
+         order by queued_at desc limit 200) d
+       where d.status = 'completed' and d.ms is not null) as typical_ms
     from (values ${types}) as t(job_type)
     cross join lateral (
       select id, status, queued_at, triggered_by from job_runs
       where project_id = ${access.project.id} and job_type = t.job_type
       order by queued_at desc limit 1) r
     left join users u on u.id = r.triggered_by`);
-  const latest = latestRows.map((r) => ({ id: r.id, jobType: r.job_type, status: r.status, queuedAt: new Date(r.queued_at), triggeredBy: r.triggered_by }));
+  const latest = latestRows.map((r) => ({
+    id: r.id,
+    jobType: r.job_type,
+    status: r.status,
+    queuedAt: new Date(r.queued_at),
+    triggeredBy: r.triggered_by,
+    typicalMs: r.typical_ms === null ? null : Math.round(Number(r.typical_ms)),
+  }));
   const active = await db
     .select({ id: jobRuns.id, jobType: jobRuns.jobType })
     .from(jobRuns)
@@ -139,6 +155,7 @@ export async function getJobTypesOverview(slug: string): Promise<JobTypeOverview
       description: d.description,
       demo: d.demo === true,
       lastRun: last ? { id: last.id, status: last.status, queuedAt: last.queuedAt.toISOString(), triggeredBy: last.triggeredBy } : null,
+      typicalMs: last?.typicalMs ?? null,
       activeRunId: active.find((r) => r.jobType === d.name)?.id ?? null,
     };
   });

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { formatTimestamp } from "@/app/(dashboard)/_components/format";
+import { formatDuration } from "@/app/(dashboard)/_components/format";
+import { RelativeTime } from "@/app/(dashboard)/_components/relative-time";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
 import { getProjectAccess } from "@/lib/dal/access";
 import { getJobTypesOverview, listProjectRuns } from "@/lib/dal/runs";
@@ -57,8 +58,13 @@ export default async function JobsPage({ params, searchParams }: { params: Promi
                 <p className="mt-2 text-xs text-zinc-500">
                   {jt.lastRun ? (
                     <>
-                      Last run <StatusBadge status={jt.lastRun.status} /> {formatTimestamp(jt.lastRun.queuedAt)}
+                      Last run{" "}
+                      <Link href={`/projects/${slug}/runs/${jt.lastRun.id}`} aria-label={`Last ${jt.label} run`}>
+                        <StatusBadge status={jt.lastRun.status} />
+                      </Link>{" "}
+                      <RelativeTime iso={jt.lastRun.queuedAt} />
                       {jt.lastRun.triggeredBy ? ` by ${jt.lastRun.triggeredBy}` : ""}
+                      {jt.typicalMs !== null && <span className="block">Typically takes {formatDuration(jt.typicalMs)}</span>}
                     </>
                   ) : (
                     "Never run"

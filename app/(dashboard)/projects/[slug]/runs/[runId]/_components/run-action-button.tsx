@@ -1,7 +1,14 @@
 "use client";
 
-import { useActionState, useEffect } from "react";
+import { useActionState, useEffect, useRef } from "react";
+import { toast } from "@/app/(dashboard)/_components/toaster";
 import type { ActionResult, ActionState } from "@/lib/actions/safe-action";
+
+const DONE: Record<string, string> = {
+  cancelled: "Run cancelled.",
+  cancelling: "Cancel requested: the run stops at its next check.",
+  redriven: "Run queued again with a fresh set of attempts.",
+};
 
 type RunAction = (prev: ActionState<{ outcome: string }>, form: FormData) => Promise<ActionResult<{ outcome: string }>>;
 
@@ -28,8 +35,15 @@ export function RunActionButton({
   onDone: () => void;
 }) {
   const [state, formAction, pending] = useActionState(action, null);
+  const handled = useRef<ActionState<{ outcome: string }>>(null);
   useEffect(() => {
-    if (state?.ok) onDone();
+    // Once per result, however often the parent re-renders with a new onDone.
+    if (!state || handled.current === state) return;
+    handled.current = state;
+    if (state.ok) {
+      toast(DONE[state.data.outcome] ?? "Done.");
+      onDone();
+    } else toast(state.error, "error");
   }, [state, onDone]);
   const waiting = busy || pending || (state?.ok === true && state.data.outcome === "cancelling");
   const colors =
