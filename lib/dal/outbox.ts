@@ -7,6 +7,7 @@ import { requireInstanceRole } from "./instance";
 import { decodeCursor, encodeCursor } from "./runs";
 
 export const OUTBOX_PAGE_SIZE = 25;
+export const OUTBOX_STATUSES = NOTIFICATION_STATUSES;
 
 export type OutboxItem = {
   id: string;
