@@ -59,7 +59,7 @@ export default async function ErrorsPage({ searchParams }: { searchParams: Promi
             <caption className="sr-only">Error groups in the last {RANGES[range].label}</caption>
             <thead className="bg-zinc-100 dark:bg-zinc-900">
               <tr>
-                {["Job type", "Sub-type", "Type / source", "Severity", "Count", hourly ? "Per hour" : "Per day", "First seen", "Last seen"].map((h) => (
+                {["Job type", "Sub-type", "Type / source", "Severity", "Count", hourly ? "Per hour" : "Per day", "First seen (UTC)", "Last seen (UTC)"].map((h) => (
                   <th key={h} scope="col" className="px-3 py-2 text-left font-medium whitespace-nowrap">
                     {h}
                   </th>
@@ -90,8 +90,16 @@ export default async function ErrorsPage({ searchParams }: { searchParams: Promi
                         label={`${g.subType} per ${hourly ? "hour" : "day"}: ${g.series.map((n, i) => `${formatBucket(summary.buckets[i]!, hourly)} ${n}`).filter((_, i) => g.series[i]! > 0).join(", ")}`}
                       />
                     </td>
-                    <td className="px-3 py-2 text-xs whitespace-nowrap">{formatTimestamp(g.firstSeen)}</td>
-                    <td className="px-3 py-2 text-xs whitespace-nowrap">{formatTimestamp(g.lastSeen)}</td>
+                    <td className="px-3 py-2 text-xs whitespace-nowrap">
+                      <time dateTime={g.firstSeen} title={formatTimestamp(g.firstSeen)}>
+                        {g.firstSeen.slice(5, 16).replace("T", " ")}
+                      </time>
+                    </td>
+                    <td className="px-3 py-2 text-xs whitespace-nowrap">
+                      <time dateTime={g.lastSeen} title={formatTimestamp(g.lastSeen)}>
+                        {g.lastSeen.slice(5, 16).replace("T", " ")}
+                      </time>
+                    </td>
                   </tr>
                 );
               })}

@@ -91,15 +91,17 @@ export function CallLog({ calls, truncated }: { calls: CallView[]; truncated: bo
           {calls.map((c) => (
             <li key={c.id} data-testid="call" className="px-3 py-2 text-sm">
               <details>
-                <summary className="flex cursor-pointer flex-wrap items-baseline gap-x-3 gap-y-1">
-                  <span className="font-mono font-medium">{c.method}</span>
-                  <span className="min-w-0 flex-1 font-mono text-xs break-all">{c.url}</span>
-                  <span className={`font-mono ${statusTone(c.status)}`}>{c.status ?? "no response"}</span>
-                  <span className={muted}>{formatDuration(c.durationMs)}</span>
-                  <span className="text-xs text-zinc-500">
-                    attempt {c.attempt}
-                    {c.retry > 0 ? `, retry ${c.retry}` : ""}
+                <summary className="cursor-pointer">
+                  <span className="inline-flex flex-wrap items-baseline gap-x-3 gap-y-1">
+                    <span className="font-mono font-medium">{c.method}</span>
+                    <span className={`font-mono ${statusTone(c.status)}`}>{c.status ?? "no response"}</span>
+                    <span className={muted}>{formatDuration(c.durationMs)}</span>
+                    <span className="text-xs text-zinc-500">
+                      attempt {c.attempt}
+                      {c.retry > 0 ? `, retry ${c.retry}` : ""}
+                    </span>
                   </span>
+                  <span className="mt-0.5 block pl-4 font-mono text-xs break-all text-zinc-700 dark:text-zinc-300">{c.url}</span>
                 </summary>
                 <div className="mt-2 space-y-2 text-xs">
                   {c.error && <p className="text-red-700 dark:text-red-400">{c.error}</p>}
@@ -128,8 +130,7 @@ export function AuditTrail({ events, triggeredBy, queuedAt }: { events: AuditVie
         {/* A scheduled run has no trigger event; say so rather than show nothing. */}
         {!events.some((e) => e.action === "run.triggered") && (
           <li className="flex flex-wrap gap-x-3 px-3 py-2 text-sm">
-            <span className="font-medium">Queued</span>
-            <span>{triggeredBy ? `by ${triggeredBy}` : "by the schedule"}</span>
+            <span className="font-medium">Queued</span> <span>{triggeredBy ? `by ${triggeredBy}` : "by the schedule"}</span>
             <time dateTime={queuedAt} className="ml-auto text-xs text-zinc-500">
               {formatTimestamp(queuedAt)}
             </time>
@@ -137,8 +138,7 @@ export function AuditTrail({ events, triggeredBy, queuedAt }: { events: AuditVie
         )}
         {events.map((e) => (
           <li key={e.id} data-testid="audit-event" className="flex flex-wrap gap-x-3 px-3 py-2 text-sm">
-            <span className="font-medium">{ACTION_LABELS[e.action] ?? e.action}</span>
-            <span>by {e.actor ?? "a removed user"}</span>
+            <span className="font-medium">{ACTION_LABELS[e.action] ?? e.action}</span> <span>by {e.actor ?? "a removed user"}</span>
             {e.outcome && <span className={muted}>({e.outcome})</span>}
             <time dateTime={e.at} className="ml-auto text-xs text-zinc-500">
               {formatTimestamp(e.at)}
