@@ -6,8 +6,8 @@ import { createTeamUser, signedIn } from "./support/users";
 async function acmeRun(sql: ReturnType<typeof e2eSql>): Promise<{ runId: string; resourceId: string }> {
   const resourceId = crypto.randomUUID();
   const [run] = await sql<{ id: string }[]>`
-    insert into job_runs (id, team_id, project_id, job_type, status, max_attempts, payload, resource_type, resource_id, completed_at)
-    select gen_random_uuid(), team_id, id, 'demo_paced', 'completed', 1, '{}', 'file', ${resourceId}, now() from projects where slug = ${PROJECT} returning id`;
+    insert into job_runs (id, team_id, project_id, job_type, status, max_attempts, payload, resource_type, resource_id, queued_at, completed_at)
+    select gen_random_uuid(), team_id, id, 'demo_paced', 'completed', 1, '{}', 'file', ${resourceId}, now() - interval '1 day', now() - interval '1 day' from projects where slug = ${PROJECT} returning id`;
   return { runId: run!.id, resourceId };
 }
 

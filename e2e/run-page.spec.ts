@@ -41,8 +41,8 @@ test("the run page shows attempts, step timeline, call log, payload, audit trail
       await sql`insert into job_runs (id, team_id, project_id, job_type, status, max_attempts, payload, resource_type, resource_id, queued_at)
         values (gen_random_uuid(), ${g.team_id}, ${g.id}, 'runs_export', 'completed', 1, '{}', 'file', ${resourceId}, now() - make_interval(hours => ${i + 1}))`;
     }
-    await sql`insert into job_runs (id, team_id, project_id, job_type, status, max_attempts, payload, resource_type, resource_id)
-      select gen_random_uuid(), team_id, id, 'runs_export', 'completed', 1, '{}', 'file', ${resourceId} from projects where slug = 'acme-app'`;
+    await sql`insert into job_runs (id, team_id, project_id, job_type, status, max_attempts, payload, resource_type, resource_id, queued_at)
+      select gen_random_uuid(), team_id, id, 'runs_export', 'completed', 1, '{}', 'file', ${resourceId}, now() - interval '1 day' from projects where slug = 'acme-app'`;
 
     await page.goto(`/projects/${OUTSIDER_PROJECT}/runs/${runId}`);
     const attempts = page.getByRole("region", { name: "Attempts" });

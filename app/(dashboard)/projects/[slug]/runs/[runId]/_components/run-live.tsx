@@ -123,7 +123,6 @@ export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; c
           <span data-testid="progress-counts">
             {run.progress.processed ?? 0}
             {run.progress.total !== null ? ` / ${run.progress.total}` : ""} processed
-            {run.progress.percent !== null ? ` (${run.status === "completed" ? 100 : run.progress.percent}%)` : ""}
             {run.progress.message ? ` · ${run.progress.message}` : ""}
           </span>
           <span>
