@@ -59,7 +59,7 @@ export default async function ErrorsPage({ searchParams }: { searchParams: Promi
             <caption className="sr-only">Error groups in the last {RANGES[range].label}</caption>
             <thead className="bg-zinc-100 dark:bg-zinc-900">
               <tr>
-                {["Job type", "Sub-type", "Type / source", "Severity", "Count", hourly ? "Per hour" : "Per day", "First seen (UTC)", "Last seen (UTC)"].map((h) => (
+                {["Sub-type / job type", "Count", hourly ? "Per hour" : "Per day", "Severity", "Type / source", "First seen (UTC)", "Last seen (UTC)"].map((h) => (
                   <th key={h} scope="col" className="px-3 py-2 text-left font-medium whitespace-nowrap">
                     {h}
                   </th>
@@ -71,24 +71,24 @@ export default async function ErrorsPage({ searchParams }: { searchParams: Promi
                 const current = g === selected;
                 return (
                   <tr key={`${g.jobType}/${g.subType}`} data-testid="error-group" className={current ? "bg-indigo-50 dark:bg-indigo-950/40" : undefined}>
-                    <td className="px-3 py-2 whitespace-nowrap">{g.jobLabel}</td>
-                    <th scope="row" className="px-3 py-2 text-left font-mono font-normal whitespace-nowrap">
-                      <Link href={q({ range, jobType: g.jobType, subType: g.subType })} aria-current={current ? "true" : undefined} className="text-indigo-700 hover:underline dark:text-indigo-400">
+                    <th scope="row" className="px-3 py-2 text-left font-normal whitespace-nowrap">
+                      <Link href={q({ range, jobType: g.jobType, subType: g.subType })} aria-current={current ? "true" : undefined} className="font-mono text-indigo-700 hover:underline dark:text-indigo-400">
                         {g.subType}
                       </Link>
+                      <span className="block text-xs text-zinc-600 dark:text-zinc-400">{g.jobLabel}</span>
                     </th>
-                    <td className="px-3 py-2 font-mono text-xs whitespace-nowrap">
-                      {g.type} / {g.source}
-                    </td>
-                    <td className="px-3 py-2 whitespace-nowrap">
-                      {g.maxSeverity} {SEVERITY[g.maxSeverity] ?? ""}
-                    </td>
                     <td className="px-3 py-2 font-medium">{g.count}</td>
                     <td className="px-3 py-2">
                       <Sparkline
                         values={g.series}
                         label={`${g.subType} per ${hourly ? "hour" : "day"}: ${g.series.map((n, i) => `${formatBucket(summary.buckets[i]!, hourly)} ${n}`).filter((_, i) => g.series[i]! > 0).join(", ")}`}
                       />
+                    </td>
+                    <td className="px-3 py-2 whitespace-nowrap">
+                      {g.maxSeverity} {SEVERITY[g.maxSeverity] ?? ""}
+                    </td>
+                    <td className="px-3 py-2 font-mono text-xs whitespace-nowrap">
+                      {g.type} / {g.source}
                     </td>
                     <td className="px-3 py-2 text-xs whitespace-nowrap">
                       <time dateTime={g.firstSeen} title={formatTimestamp(g.firstSeen)}>
