@@ -8,7 +8,23 @@ export type Series = { name: string; values: (number | null)[]; className: strin
 
 const H = 100;
 
-function Frame({ title, summary, labels, max, format, children }: { title: string; summary: string; labels: string[]; max: number; format: (v: number) => string; children: React.ReactNode }) {
+function Frame({
+  title,
+  summary,
+  labels,
+  max,
+  format,
+  legend,
+  children,
+}: {
+  title: string;
+  summary: string;
+  labels: string[];
+  max: number;
+  format: (v: number) => string;
+  legend?: Series[];
+  children: React.ReactNode;
+}) {
   return (
     <figure className="min-w-0 rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900">
       <figcaption className="mb-2 text-sm font-medium">{title}</figcaption>
@@ -23,6 +39,7 @@ function Frame({ title, summary, labels, max, format, children }: { title: strin
         <span>{labels[0]}</span>
         <span>{labels.at(-1)}</span>
       </div>
+      {legend && legend.length > 1 && <Legend series={legend} />}
       <p className="sr-only">{summary}</p>
     </figure>
   );
@@ -35,7 +52,7 @@ export function BarChart({ title, summary, labels, series, format = String, max:
   const slot = 100 / n;
   const barWidth = (slot * 0.8) / series.length;
   return (
-    <Frame title={title} summary={summary} labels={labels} max={max} format={format}>
+    <Frame title={title} summary={summary} labels={labels} max={max} format={format} legend={series}>
       <svg role="img" aria-label={title} viewBox={`0 0 100 ${H}`} preserveAspectRatio="none" className="h-32 w-full">
         <title>{title}</title>
         <desc>{summary}</desc>
@@ -52,7 +69,6 @@ export function BarChart({ title, summary, labels, series, format = String, max:
           }),
         )}
       </svg>
-      {series.length > 1 && <Legend series={series} />}
     </Frame>
   );
 }
@@ -64,7 +80,7 @@ export function LineChart({ title, summary, labels, series, format = String }: {
   const x = (i: number) => (n === 1 ? 50 : (i / (n - 1)) * 98 + 1);
   const y = (v: number) => H - (v / max) * (H - 4) - 2;
   return (
-    <Frame title={title} summary={summary} labels={labels} max={max} format={format}>
+    <Frame title={title} summary={summary} labels={labels} max={max} format={format} legend={series}>
       <svg role="img" aria-label={title} viewBox={`0 0 100 ${H}`} preserveAspectRatio="none" className="h-32 w-full">
         <title>{title}</title>
         <desc>{summary}</desc>
@@ -90,14 +106,13 @@ export function LineChart({ title, summary, labels, series, format = String }: {
           );
         })}
       </svg>
-      <Legend series={series} />
     </Frame>
   );
 }
 
 function Legend({ series }: { series: Series[] }) {
   return (
-    <ul className="mt-1 flex gap-3 text-xs text-zinc-600 dark:text-zinc-400" aria-hidden>
+    <ul className="mt-1 flex gap-3 pl-16 text-xs text-zinc-600 dark:text-zinc-400" aria-hidden>
       {series.map((s) => (
         <li key={s.name} className="flex items-center gap-1">
           <svg viewBox="0 0 10 10" className={`h-2.5 w-2.5 ${s.className}`}>
