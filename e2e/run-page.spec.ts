@@ -100,7 +100,7 @@ test("heartbeat age counts on between polls, a stale heartbeat warns, and an unc
     // The page's clock is ours to move: the age it shows is the server's plus the time since.
     await page.clock.install();
     await page.goto(`/projects/${OUTSIDER_PROJECT}/runs/${runId}`);
-    await expect(page.getByTestId("heartbeat")).toHaveText(/^1 min 3\d s ago$/);
+    await expect(page.getByTestId("heartbeat")).toHaveText(/^1 min \d+ s ago$/);
     await expect(page.getByTestId("stale-warning")).toHaveCount(0);
     await expect
       .poll(async () => {
