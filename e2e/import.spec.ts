@@ -30,8 +30,11 @@ test("a failing job shows its error, classified, without internals for a tenant"
   await expect(page.locator("[data-status=failed]")).toBeVisible({ timeout: 20_000 });
   const error = page.getByRole("alert").filter({ hasText: "Error" });
   await expect(page.getByTestId("run-error")).toContainText('The CSV header has no "email" column (found: name, phone)');
-  await expect(error).toContainText("validation_error · handler · file_format_invalid · severity 2 · not retryable");
-  await expect(error).toContainText(/ref ERR-[0-9A-F]{8}/);
+  // The taxonomy, each part labelled.
+  for (const [label, value] of [["Type", "validation_error"], ["Source", "handler"], ["Sub-type", "file_format_invalid"], ["Severity", "2 of 5"], ["Retryable", "no"]]) {
+    await expect(error.locator("dt").filter({ hasText: new RegExp(`^${label}$`) }).locator("xpath=following-sibling::dd[1]")).toHaveText(value!);
+  }
+  await expect(error.getByTestId("error-reference")).toHaveText(/^ERR-[0-9A-F]{8}$/);
   await expect(error.locator("pre")).toHaveCount(0);
   // Nothing of the stack reaches the tenant in any form: not the HTML with its RSC payload, not the poll JSON.
   expect(await page.content()).not.toContain("readRecords");

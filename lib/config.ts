@@ -6,3 +6,10 @@ export function envNumber(name: string, fallback: number): number {
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
   return value;
 }
+
+/** A running run without a heartbeat for this long has lost its worker (the sweep fails it; the run page warns). */
+export const DEFAULT_STALE_AFTER_SECONDS = 120;
+
+export function staleAfterSeconds(): number {
+  return envNumber("STALE_AFTER_SECONDS", DEFAULT_STALE_AFTER_SECONDS);
+}

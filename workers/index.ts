@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { envNumber } from "@/lib/config";
+import { envNumber, staleAfterSeconds } from "@/lib/config";
 import { databaseUrl } from "@/lib/db/client";
 import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
 import { startWorker } from "./start-worker";
@@ -15,7 +15,7 @@ const worker = await startWorker({
   cancelPollMs: envNumber("CANCEL_POLL_MS", 1000),
   pollSeconds: envNumber("WORKER_POLL_SECONDS", 2),
   shutdownGraceMs: envNumber("SHUTDOWN_GRACE_MS", 20_000),
-  staleAfterSeconds: envNumber("STALE_AFTER_SECONDS", 120),
+  staleAfterSeconds: staleAfterSeconds(),
   sweepIntervalSeconds: envNumber("SWEEP_INTERVAL_SECONDS", 30),
 });
 if (worker.recoveredAtStart > 0) console.log(`[worker] recovered ${worker.recoveredAtStart} run(s) interrupted by a restart`);

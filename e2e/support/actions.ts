@@ -17,7 +17,8 @@ export async function captureServerAction(page: Page, submit: () => Promise<void
       await route.abort();
       return;
     }
-    await route.continue();
+    // A request caught while the capture is being torn down may already be handled by then.
+    await route.continue().catch(() => undefined);
   });
   await submit();
   const action = await captured;

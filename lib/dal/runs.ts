@@ -1,8 +1,12 @@
 import "server-only";
-import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
+import { auth } from "@/lib/auth/config";
+import { permissionsFor } from "@/lib/auth/permissions";
+import { staleAfterSeconds } from "@/lib/config";
 import { databaseUrl, getDatabase } from "@/lib/db/client";
-import { files, jobRuns, jobRunSteps, users, type RunStatus } from "@/lib/db/schema";
+import { auditEvents, files, jobRuns, jobRunSteps, users, type AuditAction, type InstanceRole, type RunStatus, type TeamRole } from "@/lib/db/schema";
+import { listRunCalls } from "@/lib/jobs/call-log";
 import { getSendOnlyBoss } from "@/lib/jobs/boss";
 import { cancelRun, type CancelOutcome } from "@/lib/jobs/cancel";
 import { redriveRun, type RedriveOutcome } from "@/lib/jobs/redrive";
@@ -184,7 +188,7 @@ export function encodeCursor(queuedAt: Date, id: string): string {
   return Buffer.from(JSON.stringify({ q: queuedAt.toISOString(), id })).toString("base64url");
 }
 
-function decodeCursor(cursor: string | undefined): { queuedAt: Date; id: string } | null {
+export function decodeCursor(cursor: string | undefined): { queuedAt: Date; id: string } | null {
   if (!cursor) return null;
   try {
     const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
@@ -252,6 +256,35 @@ export type StepView = {
   error: { message: string; type: string | null; subType: string | null; severity: number | null } | null;
 };
 
+/** One attempt as its `attempt` step rows tell it: when it started, how it ended, with what error. */
+export type AttemptView = {
+  number: number;
+  startedAt: string | null;
+  endedAt: string | null;
+  status: string;
+  durationMs: number | null;
+  error: StepView["error"];
+};
+
+/** One try of an outbound call (ctx.fetch); URL, headers and bodies are stored redacted. */
+export type CallView = {
+  id: string;
+  attempt: number;
+  retry: number;
+  method: string;
+  url: string;
+  status: number | null;
+  durationMs: number;
+  error: string | null;
+  requestHeaders: Record<string, string>;
+  requestBody: string | null;
+  responseBody: string | null;
+  createdAt: string;
+};
+
+/** Who triggered, cancelled or retried the run, and when. */
+export type AuditView = { id: string; action: AuditAction; actor: string | null; at: string; outcome: string | null };
+
 export type RunView = {
   id: string;
   projectSlug: string;
@@ -263,7 +296,9 @@ export type RunView = {
   maxAttempts: number;
   progress: { processed: number | null; total: number | null; message: string | null; percent: number | null };
   stage: string | null;
+  /** Seconds left when the view was built; `etaBasis` says from what. */
   etaSeconds: number | null;
+  etaBasis: "progress" | "history" | null;
   queuedAt: string;
   startedAt: string | null;
   completedAt: string | null;
@@ -271,6 +306,10 @@ export type RunView = {
   durationMs: number | null;
   runAt: string;
   lastHeartbeat: string | null;
+  /** Heartbeat age when the view was built (the page keeps counting between polls). */
+  heartbeatAgeSeconds: number | null;
+  /** A running run whose heartbeat is older than this has lost its worker. */
+  staleAfterSeconds: number;
   triggeredBy: string | null;
   notify: boolean;
   cancelRequested: boolean;
@@ -280,14 +319,55 @@ export type RunView = {
   resultFile: { id: string; name: string } | null;
   error: ErrorView | null;
   steps: StepView[];
+  attemptList: AttemptView[];
+  calls: CallView[];
+  /** More calls exist than the page shows. */
+  callsTruncated: boolean;
+  audit: AuditView[];
   updatedAt: string;
+  /** When the view was built, for the page's own clock. */
+  builtAt: string;
 };
+
+export const MAX_CALLS = 100;
+const MAX_AUDIT = 50;
+/** Completed runs of the same type the history-based ETA looks at. */
+const ETA_SAMPLE = 20;
 
 /** Remaining seconds from the rate so far; null until there is a rate to go on. */
 function estimateEta(processed: number | null, total: number | null, startedAt: Date | null): number | null {
   if (!processed || !total || !startedAt || processed >= total) return null;
   const elapsed = (Date.now() - startedAt.getTime()) / 1000;
   return Math.max(0, Math.round((elapsed / processed) * (total - processed)));
+}
+
+/** Median duration in seconds of the job type's last completed runs in this project (index-bounded). */
+async function typicalDurationSeconds(projectId: string, jobType: string): Promise<number | null> {
+  const [row] = await getDatabase().db.execute<{ median: number | null }>(sql`
+    select percentile_cont(0.5) within group (order by extract(epoch from completed_at - started_at)) as median
+    from (
+      select started_at, completed_at from job_runs
+      where project_id = ${projectId} and job_type = ${jobType} and status = 'completed' and started_at is not null and completed_at is not null
+      order by queued_at desc limit ${ETA_SAMPLE}) recent`);
+  return row?.median === null || row?.median === undefined ? null : Number(row.median);
+}
+
+/** The attempts of a run from its `attempt` step rows (start row, then the row that ended it). */
+function attemptsFromSteps(steps: StepView[]): AttemptView[] {
+  const byNumber = new Map<number, AttemptView>();
+  for (const s of steps) {
+    if (s.stepType !== "attempt") continue;
+    const a = byNumber.get(s.attempt) ?? { number: s.attempt, startedAt: null, endedAt: null, status: "started", durationMs: null, error: null };
+    if (s.status === "started") a.startedAt = s.createdAt;
+    else {
+      a.endedAt = s.createdAt;
+      a.status = s.status;
+      a.durationMs = s.durationMs;
+      a.error = s.error;
+    }
+    byNumber.set(s.attempt, a);
+  }
+  return [...byNumber.values()].sort((x, y) => x.number - y.number);
 }
 
 export async function getRunView(slug: string, runId: string): Promise<RunView | null> {
@@ -301,10 +381,35 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
     .where(and(eq(jobRuns.id, runId), eq(jobRuns.projectId, access.project.id)));
   if (!run) return null;
   const r = run.run;
-  // The newest steps (a long run's last attempt matters most), shown oldest first.
-  const steps = (
-    await db.select().from(jobRunSteps).where(eq(jobRunSteps.runId, r.id)).orderBy(desc(jobRunSteps.createdAt), desc(jobRunSteps.id)).limit(MAX_STEPS)
-  ).reverse();
+  const text = (value: string) => (access.unredacted ? value : redactText(value));
+  // The newest steps (a long run's last attempt matters most), shown oldest first; the call log
+  // and the audit trail, each bounded and read by its run index, in parallel.
+  const [stepRows, callRows, auditRows, typical] = await Promise.all([
+    db.select().from(jobRunSteps).where(eq(jobRunSteps.runId, r.id)).orderBy(desc(jobRunSteps.createdAt), desc(jobRunSteps.id)).limit(MAX_STEPS),
+    listRunCalls(db, r.id, MAX_CALLS + 1),
+    db
+      .select({ id: auditEvents.id, action: auditEvents.action, actor: users.name, at: auditEvents.createdAt, details: auditEvents.details })
+      .from(auditEvents)
+      .leftJoin(users, eq(users.id, auditEvents.actorUserId))
+      .where(eq(auditEvents.runId, r.id))
+      .orderBy(asc(auditEvents.createdAt), asc(auditEvents.id))
+      .limit(MAX_AUDIT),
+    // History-based ETA only when progress cannot tell (no total yet).
+    !isTerminal(r.status) && !r.progressTotal ? typicalDurationSeconds(access.project.id, r.jobType) : Promise.resolve(null),
+  ]);
+  const steps: StepView[] = stepRows.reverse().map((s) => ({
+    id: s.id,
+    stepType: s.stepType,
+    status: s.status,
+    attempt: s.attemptNumber,
+    durationMs: s.durationMs,
+    createdAt: s.createdAt.toISOString(),
+    error: s.errorMessage ? { message: text(s.errorMessage), type: s.errorType, subType: s.errorSubType, severity: s.errorSeverity } : null,
+  }));
+  const now = Date.now();
+  const progressEta = r.status === "running" ? estimateEta(r.progressProcessed, r.progressTotal, r.startedAt) : null;
+  const elapsed = r.startedAt && r.status === "running" ? (now - r.startedAt.getTime()) / 1000 : 0;
+  const historyEta = progressEta === null && typical !== null ? Math.max(0, Math.round(typical - elapsed)) : null;
   const fileId = typeof r.result?.fileId === "string" ? r.result.fileId : null;
   const fileName = typeof r.result?.fileName === "string" ? r.result.fileName : "export.csv";
   return {
@@ -316,15 +421,18 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
     terminal: isTerminal(r.status),
     attempts: r.attemptCount,
     maxAttempts: r.maxAttempts,
-    progress: { processed: r.progressProcessed, total: r.progressTotal, message: r.progressMessage && !access.unredacted ? redactText(r.progressMessage) : r.progressMessage, percent: r.progressPercent },
+    progress: { processed: r.progressProcessed, total: r.progressTotal, message: r.progressMessage ? text(r.progressMessage) : null, percent: r.progressPercent },
     stage: r.currentStage,
-    etaSeconds: r.status === "running" ? estimateEta(r.progressProcessed, r.progressTotal, r.startedAt) : null,
+    etaSeconds: progressEta ?? historyEta,
+    etaBasis: progressEta !== null ? "progress" : historyEta !== null ? "history" : null,
     queuedAt: r.queuedAt.toISOString(),
     startedAt: r.startedAt?.toISOString() ?? null,
     completedAt: r.completedAt?.toISOString() ?? null,
-    durationMs: r.startedAt ? (r.completedAt ?? new Date()).getTime() - r.startedAt.getTime() : null,
+    durationMs: r.startedAt ? (r.completedAt ?? new Date(now)).getTime() - r.startedAt.getTime() : null,
     runAt: r.runAt.toISOString(),
     lastHeartbeat: r.lastHeartbeat?.toISOString() ?? null,
+    heartbeatAgeSeconds: r.lastHeartbeat ? Math.max(0, Math.round((now - r.lastHeartbeat.getTime()) / 1000)) : null,
+    staleAfterSeconds: staleAfterSeconds(),
     triggeredBy: run.triggeredBy,
     notify: r.notify,
     cancelRequested: r.cancelRequestedAt !== null,
@@ -333,18 +441,27 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
     result: access.unredacted ? r.result : redactJson(r.result),
     resultFile: fileId ? { id: fileId, name: fileName } : null,
     error: r.error ? errorView(r.error, r.id, access.unredacted) : null,
-    steps: steps.map((s) => ({
-      id: s.id,
-      stepType: s.stepType,
-      status: s.status,
-      attempt: s.attemptNumber,
-      durationMs: s.durationMs,
-      createdAt: s.createdAt.toISOString(),
-      error: s.errorMessage
-        ? { message: access.unredacted ? s.errorMessage : redactText(s.errorMessage), type: s.errorType, subType: s.errorSubType, severity: s.errorSeverity }
-        : null,
+    steps,
+    attemptList: attemptsFromSteps(steps),
+    // Stored redacted by the worker; masked again for tenants in case a row predates that.
+    calls: callRows.slice(0, MAX_CALLS).map((c) => ({
+      id: c.id,
+      attempt: c.attempt,
+      retry: c.retry,
+      method: c.method,
+      url: text(c.url),
+      status: c.responseStatus,
+      durationMs: c.durationMs,
+      error: c.error === null ? null : text(c.error),
+      requestHeaders: access.unredacted ? c.requestHeaders : (redactJson(c.requestHeaders) as Record<string, string>),
+      requestBody: c.requestBody === null ? null : text(c.requestBody),
+      responseBody: c.responseBody === null ? null : text(c.responseBody),
+      createdAt: c.createdAt.toISOString(),
     })),
+    callsTruncated: callRows.length > MAX_CALLS,
+    audit: auditRows.map((e) => ({ id: e.id, action: e.action, actor: e.actor, at: e.at.toISOString(), outcome: typeof e.details.outcome === "string" ? e.details.outcome : null })),
     updatedAt: r.updatedAt.toISOString(),
+    builtAt: new Date(now).toISOString(),
   };
 }
 
@@ -362,18 +479,46 @@ export async function getProjectFile(slug: string, fileId: string): Promise<{ na
   return file ?? null;
 }
 
-/** For polling: the run's version, so an unchanged run answers 304 without building the view. */
+/**
+ * For polling: the run's version, so an unchanged run answers 304 without building the view.
+ * One statement does the whole check — the user (from the session's JWT, no query), the project,
+ * the membership and the run, plus the newest step and call — because React's cache does not
+ * dedupe inside route handlers. Same answers as requireProjectPermission: another team's project
+ * is not found, a missing permission forbidden.
+ */
 export async function getRunVersion(slug: string, runId: string): Promise<string | null> {
-  const access = await requireProjectPermission(slug, "jobs:read");
-  if (!z.uuid().safeParse(runId).success) return null;
-  const { db } = getDatabase();
-  const [row] = await db
-    .select({ updatedAt: jobRuns.updatedAt, heartbeat: jobRuns.lastHeartbeat, status: jobRuns.status })
-    .from(jobRuns)
-    .where(and(eq(jobRuns.id, runId), eq(jobRuns.projectId, access.project.id)));
-  return row ? `"${row.updatedAt.getTime()}-${row.heartbeat?.getTime() ?? 0}-${row.status}-${access.unredacted ? "s" : "t"}"` : null;
+  const session = await auth();
+  const userId = session?.user?.id;
+  if (!userId || !z.uuid().safeParse(userId).success) throw new AccessError("unauthenticated");
+  const validRun = z.uuid().safeParse(runId).success;
+  const [row] = await getDatabase().db.execute<{
+    instance_role: InstanceRole;
+    project_id: string | null;
+    role: TeamRole | null;
+    grants: string[] | null;
+    updated_at: string | null;
+    last_heartbeat: string | null;
+    status: RunStatus | null;
+    steps_at: string | null;
+    calls_at: string | null;
+  }>(sql`
+    select u.instance_role, p.id as project_id, m.role, m.grants, r.updated_at, r.last_heartbeat, r.status,
+      (select max(s.created_at) from job_run_steps s where s.run_id = r.id) as steps_at,
+      (select max(c.created_at) from job_run_calls c where c.run_id = r.id) as calls_at
+    from users u
+    left join projects p on p.slug = ${slug} and p.deleted_at is null
+    left join team_members m on m.team_id = p.team_id and m.user_id = u.id
+    left join job_runs r on ${validRun} and r.id = ${validRun ? runId : null}::uuid and r.project_id = p.id
+    where u.id = ${userId}`);
+  if (!row) throw new AccessError("unauthenticated");
+  if (!row.project_id || (!row.role && row.instance_role !== "support")) throw new AccessError("not_found");
+  const permissions = permissionsFor(row.role ? { role: row.role, grants: row.grants ?? [] } : null, row.instance_role);
+  if (!permissions.has("jobs:read")) throw new AccessError("forbidden");
+  if (!row.status || !row.updated_at) return null;
+  const ms = (v: string | null) => (v === null ? 0 : new Date(v).getTime());
+  const who = row.instance_role === "support" ? "s" : permissions.has("jobs:write") ? "w" : "r";
+  return `"${ms(row.updated_at)}-${ms(row.last_heartbeat)}-${ms(row.steps_at)}-${ms(row.calls_at)}-${row.status}-${who}"`;
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Cancel

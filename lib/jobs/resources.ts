@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, lt, or } from "drizzle-orm";
 import type { DbOrTx } from "@/lib/db/client";
 import { jobRuns, type RunStatus } from "@/lib/db/schema";
 
@@ -19,7 +19,15 @@ export type ResourceRun = {
  * bounded. The filter and order match job_runs_resource_idx, so this is an index range scan. No
  * permission check here: the web reaches it only through lib/dal.
  */
-export async function listRunsForResource(db: DbOrTx, resourceType: string, resourceId: string, limit = 50): Promise<ResourceRun[]> {
+export async function listRunsForResource(
+  db: DbOrTx,
+  resourceType: string,
+  resourceId: string,
+  limit = 50,
+  /** Only this project's runs, and (keyset) only runs after the last one of the previous page. */
+  scope: { projectId?: string; after?: { queuedAt: Date; id: string } } = {},
+): Promise<ResourceRun[]> {
+  const { projectId, after } = scope;
   return db
     .select({
       id: jobRuns.id,
@@ -33,7 +41,14 @@ export async function listRunsForResource(db: DbOrTx, resourceType: string, reso
       completedAt: jobRuns.completedAt,
     })
     .from(jobRuns)
-    .where(and(eq(jobRuns.resourceType, resourceType), eq(jobRuns.resourceId, resourceId)))
-    .orderBy(desc(jobRuns.queuedAt))
+    .where(
+      and(
+        eq(jobRuns.resourceType, resourceType),
+        eq(jobRuns.resourceId, resourceId),
+        projectId ? eq(jobRuns.projectId, projectId) : undefined,
+        after ? or(lt(jobRuns.queuedAt, after.queuedAt), and(eq(jobRuns.queuedAt, after.queuedAt), lt(jobRuns.id, after.id))) : undefined,
+      ),
+    )
+    .orderBy(desc(jobRuns.queuedAt), desc(jobRuns.id))
     .limit(Number.isFinite(limit) ? Math.min(500, Math.max(1, Math.floor(limit))) : 50);
 }

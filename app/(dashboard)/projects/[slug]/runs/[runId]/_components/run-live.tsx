@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import type { RunView } from "@/lib/dal/runs";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
@@ -8,64 +9,90 @@ import { cancelRunAction, redriveRunAction } from "../actions";
 import { RunActionButton } from "./run-action-button";
 import { ProgressBar } from "./progress-bar";
 import { StepList } from "./step-list";
+import { AttemptList, AuditTrail, CallLog, ErrorDetails, JsonBlock } from "./run-sections";
 
 const POLL_MS = 1000;
 
-/** Polls the run about once a second while it is active and the tab is visible. */
-function useLiveRun(initial: RunView): [RunView, () => void] {
+/**
+ * Polls the run about once a second while it is active and the tab is visible: no requests while
+ * the tab is hidden (it polls at once when shown again), none once the run is terminal. Each poll
+ * sends the last ETag, so an unchanged run answers 304 with no body.
+ */
+function useLiveRun(initial: RunView): { run: RunView; refresh: () => void; secondsSinceView: number } {
   const [run, setRun] = useState(initial);
+  // Seconds since this view was built: heartbeat age and ETA keep counting between 304s.
+  const [secondsSinceView, setSecondsSinceView] = useState(0);
+  const url = `/api/projects/${encodeURIComponent(initial.projectSlug)}/runs/${initial.id}`;
+  const accept = useCallback((next: RunView) => {
+    setRun(next);
+    setSecondsSinceView(0);
+  }, []);
   // After an action (cancel, re-drive) fetch at once; a run that became active resumes polling.
   const refresh = useCallback(() => {
-    void fetch(`/api/projects/${encodeURIComponent(initial.projectSlug)}/runs/${initial.id}`, { cache: "no-store" })
+    void fetch(url, { cache: "no-store" })
       .then((r) => (r.ok ? (r.json() as Promise<RunView>) : null))
-      .then((next) => next && setRun(next))
+      .then((next) => next && accept(next))
       .catch(() => undefined);
-  }, [initial.id, initial.projectSlug]);
+  }, [url, accept]);
+
+  useEffect(() => {
+    const clock = setInterval(() => setSecondsSinceView((s) => s + 1), 1000);
+    return () => clearInterval(clock);
+  }, []);
+
   useEffect(() => {
     if (run.terminal) return;
     let etag: string | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
-    const url = `/api/projects/${encodeURIComponent(run.projectSlug)}/runs/${run.id}`;
-    const tick = async () => {
-      if (stopped) return;
-      if (document.visibilityState === "visible") {
-        try {
-          const response = await fetch(url, { headers: etag ? { "If-None-Match": etag } : {}, cache: "no-store" });
-          if (response.status === 200) {
-            etag = response.headers.get("ETag");
-            const next = (await response.json()) as RunView;
-            setRun(next);
-            if (next.terminal) return;
-          }
-        } catch {
-          // A dropped poll is retried on the next tick.
-        }
-      }
-      timer = setTimeout(tick, POLL_MS);
+    const schedule = (ms: number) => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (!stopped && document.visibilityState === "visible") timer = setTimeout(tick, ms);
     };
-    timer = setTimeout(tick, POLL_MS);
+    const tick = async () => {
+      timer = undefined;
+      try {
+        const response = await fetch(url, { headers: etag ? { "If-None-Match": etag } : {}, cache: "no-store" });
+        if (response.status === 200) {
+          etag = response.headers.get("ETag");
+          const next = (await response.json()) as RunView;
+          accept(next);
+          if (next.terminal) return;
+        }
+      } catch {
+        // A dropped poll is retried on the next tick.
+      }
+      schedule(POLL_MS);
+    };
+    const onVisibility = () => schedule(document.visibilityState === "visible" ? 0 : POLL_MS);
+    document.addEventListener("visibilitychange", onVisibility);
+    schedule(POLL_MS);
     return () => {
       stopped = true;
       clearTimeout(timer);
+      document.removeEventListener("visibilitychange", onVisibility);
     };
-  }, [run.id, run.projectSlug, run.terminal]);
-  return [run, refresh];
+  }, [url, run.terminal, accept]);
+  return { run, refresh, secondsSinceView };
 }
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
   return (
-    <div>
+    <div className="min-w-0">
       <dt className="text-xs uppercase tracking-wide text-zinc-500">{label}</dt>
-      <dd className="mt-0.5 text-sm">{children}</dd>
+      <dd className="mt-0.5 text-sm break-words">{children}</dd>
     </div>
   );
 }
 
 export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; canWrite: boolean; canRedrive: boolean }) {
-  const [run, refresh] = useLiveRun(initial);
+  const { run, refresh, secondsSinceView } = useLiveRun(initial);
+  const heartbeatAge = run.heartbeatAgeSeconds === null ? null : run.heartbeatAgeSeconds + secondsSinceView;
+  const stale = run.status === "running" && heartbeatAge !== null && heartbeatAge > run.staleAfterSeconds;
+  const eta = run.etaSeconds === null ? null : Math.max(0, run.etaSeconds - (run.etaBasis === "history" ? secondsSinceView : 0));
   return (
-    <div className="space-y-6">
+    <div className="space-y-6" data-polling={run.terminal ? "stopped" : "active"}>
       <div className="flex flex-wrap items-center gap-3">
         <h1 className="text-2xl font-semibold">{run.jobLabel}</h1>
         <StatusBadge status={run.status} />
@@ -83,6 +110,13 @@ export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; c
         )}
       </div>
 
+      {stale && (
+        <p role="alert" data-testid="stale-warning" className="rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-200">
+          No heartbeat for {formatDuration(heartbeatAge * 1000)} (the limit is {run.staleAfterSeconds} s): the worker running this may be gone. A worker&apos;s sweep will
+          fail and retry it.
+        </p>
+      )}
+
       <section aria-label="Progress" className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
         <ProgressBar processed={run.progress.processed} total={run.progress.total} percent={run.status === "completed" ? 100 : run.progress.percent} />
         <div className="mt-2 flex flex-wrap justify-between gap-2 text-sm text-zinc-700 dark:text-zinc-300">
@@ -93,23 +127,16 @@ export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; c
           </span>
           <span>
             {run.stage && <span data-testid="stage">Stage: {run.stage}</span>}
-            {run.etaSeconds !== null && <span> · ETA {formatDuration(run.etaSeconds * 1000)}</span>}
+            {eta !== null && (
+              <span data-testid="eta" title={run.etaBasis === "history" ? "From the median duration of this job's recent completed runs" : "From the progress rate so far"}>
+                {run.stage ? " · " : ""}ETA {formatDuration(eta * 1000)} {run.etaBasis === "history" ? "(typical duration)" : ""}
+              </span>
+            )}
           </span>
         </div>
       </section>
 
-      {run.error && (
-        <section aria-label="Error" role="alert" className="rounded-lg border border-red-300 bg-red-50 p-4 dark:border-red-900 dark:bg-red-950/40">
-          <h2 className="font-medium text-red-800 dark:text-red-300">Error</h2>
-          <p data-testid="run-error" className="mt-1 text-sm text-red-900 dark:text-red-200">
-            {run.error.message}
-          </p>
-          <p className="mt-2 text-xs text-red-800/80 dark:text-red-300/80">
-            {run.error.type} · {run.error.source} · {run.error.subType} · severity {run.error.severity} · {run.error.retryable ? "retryable" : "not retryable"} · ref {run.error.reference}
-          </p>
-          {run.error.stack && <pre className="mt-2 max-h-64 overflow-auto text-xs">{run.error.stack}</pre>}
-        </section>
-      )}
+      {run.error && <ErrorDetails error={run.error} />}
 
       {run.resultFile && (
         <a
@@ -130,24 +157,43 @@ export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; c
         </Field>
         <Field label="Triggered by">{run.triggeredBy ?? "schedule"}</Field>
         <Field label="Notify when done">{run.notify ? "Yes" : "No"}</Field>
-        <Field label="Last heartbeat">{formatTimestamp(run.lastHeartbeat)}</Field>
+        <Field label="Last heartbeat">
+          <span data-testid="heartbeat" className={stale ? "font-medium text-amber-700 dark:text-amber-400" : undefined}>
+            {heartbeatAge === null ? "—" : `${formatDuration(heartbeatAge * 1000)} ago`}
+          </span>
+          {run.lastHeartbeat && <span className="block text-xs text-zinc-500">{formatTimestamp(run.lastHeartbeat)}</span>}
+        </Field>
+        <Field label="Resource">
+          {run.resource ? (
+            <Link href={`/projects/${encodeURIComponent(run.projectSlug)}/resources/${run.resource.type}/${run.resource.id}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
+              {run.resource.type} <span className="font-mono">{run.resource.id.slice(0, 8)}</span> — all runs
+            </Link>
+          ) : (
+            "—"
+          )}
+        </Field>
+        <Field label="Job insights">
+          <Link href={`/projects/${encodeURIComponent(run.projectSlug)}/insights?jobType=${run.jobType}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
+            Charts for {run.jobLabel}
+          </Link>
+        </Field>
       </dl>
+
+      <AttemptList attempts={run.attemptList} maxAttempts={run.maxAttempts} />
 
       <section aria-label="Steps">
         <h2 className="mb-2 font-medium">Steps</h2>
         <StepList steps={run.steps} />
       </section>
 
-      <section aria-label="Payload and result" className="grid gap-4 md:grid-cols-2 [&>div]:min-w-0">
-        <div>
-          <h2 className="mb-2 font-medium">Payload</h2>
-          <pre className="overflow-auto rounded-lg bg-zinc-100 p-3 text-xs dark:bg-zinc-900">{JSON.stringify(run.payload, null, 2)}</pre>
-        </div>
-        <div>
-          <h2 className="mb-2 font-medium">Result</h2>
-          <pre className="overflow-auto rounded-lg bg-zinc-100 p-3 text-xs dark:bg-zinc-900">{run.result ? JSON.stringify(run.result, null, 2) : "—"}</pre>
-        </div>
+      <CallLog calls={run.calls} truncated={run.callsTruncated} />
+
+      <section aria-label="Payload and result" className="grid gap-4 text-sm md:grid-cols-2">
+        <JsonBlock label="Payload" value={run.payload} />
+        <JsonBlock label="Result" value={run.result} />
       </section>
+
+      <AuditTrail events={run.audit} triggeredBy={run.triggeredBy} queuedAt={run.queuedAt} />
     </div>
   );
 }
