@@ -16,7 +16,7 @@ export default async function ProjectsPage() {
             <li key={t.slug}>
               <span className="font-medium">{t.name}</span> <span className="text-zinc-600 dark:text-zinc-400">({t.role})</span>
               {t.canManage && (
-                <Link href={`/teams/${t.slug}/settings`} className="ml-2 text-indigo-700 hover:underline dark:text-indigo-400">
+                <Link href={`/teams/${t.slug}/settings`} aria-label={`Team settings for ${t.name}`} className="ml-2 text-indigo-700 hover:underline dark:text-indigo-400">
                   Team settings
                 </Link>
               )}

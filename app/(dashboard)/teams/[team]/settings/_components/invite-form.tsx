@@ -20,7 +20,7 @@ export function InviteForm({ teamSlug, roles, grantable }: { teamSlug: string; r
       aria-label="Invite someone"
       onSubmit={(e) => {
         e.preventDefault();
-        run({ teamSlug, email, role, grants: role === "member" ? grants : [] });
+        run({ teamSlug, email, role, grants: role === "member" ? grants : [] }, { onDone: () => setEmail("") });
       }}
       className="space-y-3"
     >

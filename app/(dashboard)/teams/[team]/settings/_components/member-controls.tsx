@@ -21,7 +21,7 @@ export function RoleSelect({ teamSlug, userId, name, role, roles }: { teamSlug: 
         onChange={(e) => {
           const next = e.target.value as TeamRole;
           setValue(next);
-          run({ teamSlug, userId, role: next }, () => setValue(role));
+          run({ teamSlug, userId, role: next }, { onRefused: () => setValue(role) });
         }}
         className={field}
       >
@@ -52,7 +52,7 @@ export function GrantsEditor({ teamSlug, userId, name, grants, grantable }: { te
               onChange={(e) => {
                 const next = grantable.filter((g) => (g === p ? e.target.checked : value.includes(g)));
                 setValue(next);
-                run({ teamSlug, userId, grants: next }, () => setValue(grants));
+                run({ teamSlug, userId, grants: next }, { onRefused: () => setValue(grants) });
               }}
               className="size-4 accent-indigo-600"
             />
@@ -78,7 +78,7 @@ export function RemoveMember({ teamSlug, userId, name, isYou }: { teamSlug: stri
           <button
             type="button"
             disabled={pending}
-            onClick={() => run({ teamSlug, userId }, () => setConfirming(false))}
+            onClick={() => run({ teamSlug, userId }, { onRefused: () => setConfirming(false) })}
             className="rounded-md bg-red-600 px-2 py-1 font-medium text-white hover:bg-red-500 disabled:opacity-60"
           >
             {pending ? "Removing…" : `Yes, ${label.toLowerCase()}`}

@@ -33,7 +33,7 @@ const columns = helper.columns([
       const row = info.row.original;
       const roles = rolesFor(row);
       return roles ? (
-        <RoleSelect key={row.role} teamSlug={row.teamSlug} userId={row.userId} name={row.name} role={row.role} roles={roles} />
+        <RoleSelect teamSlug={row.teamSlug} userId={row.userId} name={row.name} role={row.role} roles={roles} />
       ) : (
         <span title="Only an owner can change an owner's role">{row.role}</span>
       );
@@ -44,7 +44,7 @@ const columns = helper.columns([
     cell: (info) => {
       const row = info.row.original;
       if (row.role !== "member") return <span className="text-xs text-zinc-600 dark:text-zinc-400">all, from the {row.role} role</span>;
-      return <GrantsEditor key={row.grants.join()} teamSlug={row.teamSlug} userId={row.userId} name={row.name} grants={row.grants} grantable={GRANTABLE_PERMISSIONS} />;
+      return <GrantsEditor teamSlug={row.teamSlug} userId={row.userId} name={row.name} grants={row.grants} grantable={GRANTABLE_PERMISSIONS} />;
     },
   }),
   helper.accessor("permissions", {
@@ -76,9 +76,10 @@ const columns = helper.columns([
 /** Members with their role, grants and what they can do; a stacked card per member on narrow screens. */
 export function MembersTable({ members, teamSlug, youRole }: { members: MemberView[]; teamSlug: string; youRole: TeamRole }) {
   const data = members.map((m) => ({ ...m, teamSlug, youRole }));
-  const table = useTable({ features, columns, data });
+  // Rows keyed by user: a member whose role changes moves, and their controls move with them.
+  const table = useTable({ features, columns, data, getRowId: (row) => row.userId });
   return (
-    <div className="rounded-lg border border-zinc-200 dark:border-zinc-800">
+    <div className="overflow-hidden rounded-lg border border-zinc-200 dark:border-zinc-800">
       <table className="w-full text-sm">
         <thead className="hidden bg-zinc-100 sm:table-header-group dark:bg-zinc-900">
           {table.getHeaderGroups().map((group) => (

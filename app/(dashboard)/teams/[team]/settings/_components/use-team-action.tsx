@@ -9,17 +9,20 @@ export type TeamSettingsAction = (prev: ActionState<Done>, form: FormData) => Pr
 /**
  * Call a settings action from a control that applies at once (a select, a checkbox, a button):
  * the result stays on screen, and `onRefused` lets the control put its old value back.
+ * The control keeps its own state across the refresh a change triggers, so the result stays.
  */
 export function useTeamAction(action: TeamSettingsAction) {
   const [result, setResult] = useState<ActionResult<Done> | null>(null);
   const [pending, startTransition] = useTransition();
-  function run(fields: Record<string, string | string[]>, onRefused?: () => void) {
+  function run(fields: Record<string, string | string[]>, after: { onRefused?: () => void; onDone?: () => void } = {}) {
     const form = new FormData();
     for (const [key, value] of Object.entries(fields)) for (const v of Array.isArray(value) ? value : [value]) form.append(key, v);
+    setResult(null);
     startTransition(async () => {
       const outcome = await action(null, form);
       setResult(outcome);
-      if (!outcome.ok) onRefused?.();
+      if (outcome.ok) after.onDone?.();
+      else after.onRefused?.();
     });
   }
   return { result, pending, run };
