@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import bcrypt from "bcryptjs";
 import { PROJECT, storageState } from "./support/accounts";
 import { e2eSql } from "./support/db";
 import { seedAcmeMember, signedIn, TEAM } from "./support/team";
@@ -157,5 +158,46 @@ test("a revoked invite's link says it was withdrawn; an expired one says so too"
     await sql`update team_invites set revoked_at = now() where lower(email) = ${email} and revoked_at is null`;
     await sql.end();
     await admin.close();
+  }
+});
+
+test("someone who already has an account accepts an invite by signing in with their password", async ({ browser }) => {
+  const sql = e2eSql();
+  const tag = Date.now().toString(36);
+  const email = `existing.${tag}@example.test`;
+  const password = `existing-${tag}-password`;
+  const [user] = await sql<{ id: string }[]>`insert into users (email, name, password_hash) values (${email}, 'Erin Existing', ${await bcrypt.hash(password, 4)}) returning id`;
+  const admin = await browser.newContext({ storageState: storageState("admin") });
+  const visitor = await browser.newContext();
+  try {
+    const page = await admin.newPage();
+    await page.goto(`/teams/${TEAM}/settings`);
+    const form = page.getByRole("form", { name: "Invite someone" });
+    await form.getByLabel("Email").fill(email);
+    await form.getByLabel("Role").selectOption("admin");
+    await expect(form.getByText("Admins hold every permission and manage the team.")).toBeVisible();
+    await form.getByRole("button", { name: "Send invite" }).click();
+    await expect(page.getByTestId("invite-row").filter({ hasText: email })).toContainText("admin");
+    const [mail] = await sql<{ body_text: string }[]>`select body_text from notifications where kind = 'invite' and to_email = ${email}`;
+    const path = mail!.body_text.match(/\/invite\/[A-Za-z0-9_-]+/)![0];
+
+    const visit = await visitor.newPage();
+    await visit.goto(path);
+    await expect(visit.getByText("You are invited as an admin of Acme. Sign in to accept.")).toBeVisible();
+    await visit.getByLabel("Password").fill("not-my-password");
+    await visit.getByRole("button", { name: "Sign in and join" }).click();
+    await expect(visit.getByRole("alert").filter({ hasText: "That password does not match the account for this email." })).toBeVisible();
+    expect(await sql`select 1 from team_members where user_id = ${user!.id}`).toHaveLength(0);
+    await visit.getByLabel("Password").fill(password);
+    await visit.getByRole("button", { name: "Sign in and join" }).click();
+    await expect(visit).toHaveURL(/\/projects$/);
+    await expect(visit.getByRole("list", { name: "Your teams" })).toContainText("Acme (admin)");
+    await visit.getByRole("link", { name: "Team settings for Acme" }).click();
+    await expect(visit.getByRole("heading", { name: "Members" })).toBeVisible();
+  } finally {
+    await sql`delete from users where id = ${user!.id}`;
+    await sql.end();
+    await admin.close();
+    await visitor.close();
   }
 });
