@@ -55,9 +55,9 @@ function describe(e: AuditEventView): ReactNode {
     case "invite.revoked":
       return d.replaced === true ? <>{actor}{via} replaced the open invite for {text(d, "email")} with a new one</> : <>{actor}{via} revoked the invite for {text(d, "email")}</>;
     case "api_key.created":
-      return <>{actor}{via} created API key {text(d, "name") ?? ""}</>;
+      return <>{actor}{via} created API key {text(d, "name") ?? text(d, "prefix") ?? ""}</>;
     case "api_key.revoked":
-      return <>{actor}{via} revoked API key {text(d, "name") ?? ""}</>;
+      return <>{actor}{via} revoked API key {text(d, "name") ?? text(d, "prefix") ?? ""}</>;
     case "run.triggered":
       return <>{actor}{via} triggered run {run}{text(d, "jobType") && <> ({text(d, "jobType")})</>}</>;
     case "run.cancelled":
@@ -85,7 +85,7 @@ export default async function TeamAuditPage({ params, searchParams }: { params: 
       ) : (
         <ol className="divide-y divide-zinc-200 rounded-lg border border-zinc-200 bg-white dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-950">
           {page.events.map((e) => (
-            <li key={e.id} data-testid="audit-event" data-action={e.action} className="flex flex-col gap-0.5 px-3 py-2 sm:flex-row sm:items-baseline sm:justify-between sm:gap-4">
+            <li key={e.id} data-testid="audit-event" data-event-id={e.id} data-action={e.action} className="flex flex-col gap-0.5 px-3 py-2 sm:flex-row sm:items-baseline sm:justify-between sm:gap-4">
               <p className="text-sm">{describe(e)}</p>
               <p className="shrink-0 text-xs text-zinc-600 dark:text-zinc-400">
                 <time dateTime={e.createdAt} title={formatTimestamp(e.createdAt)}>
