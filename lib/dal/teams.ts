@@ -12,7 +12,7 @@ import { getSendOnlyBoss } from "@/lib/jobs/boss";
 import { inviteEmail } from "@/lib/notify/invite-email";
 import { DEFAULT_RUNBOARD_URL } from "@/lib/notify/messages";
 import { enqueueDelivery } from "@/lib/notify/outbox";
-import { refuseGrantChange, refuseInvite, refuseRemoval, refuseRoleChange, type Refusal } from "@/lib/teams/rules";
+import { refuseGrantChange, refuseInvite, refuseRemoval, refuseRoleChange, type Counts, type Refusal } from "@/lib/teams/rules";
 import { actorOf, requireTeamPermission, type TeamAccess } from "./access";
 import { getCurrentUser } from "./users";
 
@@ -216,7 +216,7 @@ export type TeamMutation<T = undefined> = { ok: true; data: T } | { ok: false; c
 const refused = (r: Refusal): TeamMutation<never> => ({ ok: false, code: r.code, message: r.message });
 const memberGone: TeamMutation<never> = { ok: false, code: "not_found", message: "That person is not a member of this team." };
 
-type Locked = { actorRole: TeamRole; target: { role: TeamRole; grants: string[] } | null; owners: number };
+type Locked = { actorRole: TeamRole; target: { role: TeamRole; grants: string[] } | null; counts: Counts };
 
 /**
  * Serialize membership changes per team (lock the team row), then read the actor's role afresh
@@ -225,14 +225,20 @@ type Locked = { actorRole: TeamRole; target: { role: TeamRole; grants: string[] 
 async function lockTeam(tx: Tx, access: TeamAccess, targetUserId: string | null): Promise<Locked | null> {
   await tx.execute(sql`select 1 from ${teams} where ${teams.id} = ${access.team.id} for update`);
   const rows = await tx
-    .select({ userId: teamMembers.userId, role: teamMembers.role, grants: teamMembers.grants, owners: sql<number>`(select count(*)::int from team_members o where o.team_id = ${access.team.id} and o.role = 'owner')` })
+    .select({
+      userId: teamMembers.userId,
+      role: teamMembers.role,
+      grants: teamMembers.grants,
+      owners: sql<number>`(select count(*)::int from team_members o where o.team_id = ${access.team.id} and o.role = 'owner')`,
+      managers: sql<number>`(select count(*)::int from team_members o where o.team_id = ${access.team.id} and o.role in ('owner', 'admin'))`,
+    })
     .from(teamMembers)
     .where(and(eq(teamMembers.teamId, access.team.id), sql`${teamMembers.userId} in (${access.user.id}, ${targetUserId ?? access.user.id})`));
   const me = rows.find((r) => r.userId === access.user.id);
   // Lost team:manage (or membership) since the check: refuse as the check would now.
   if (!me || !permissionsFor({ role: me.role, grants: me.grants }, "user").has("team:manage")) return null;
   const target = targetUserId ? rows.find((r) => r.userId === targetUserId) : undefined;
-  return { actorRole: me.role, target: target ? { role: target.role, grants: target.grants } : null, owners: me.owners };
+  return { actorRole: me.role, target: target ? { role: target.role, grants: target.grants } : null, counts: { owners: me.owners, managers: me.managers } };
 }
 
 const lostAccess: TeamMutation<never> = { ok: false, code: "forbidden", message: "You no longer manage this team." };
@@ -250,7 +256,7 @@ export async function changeMemberRole(teamSlug: string, userId: string, role: T
     if (!locked) return lostAccess;
     if (!locked.target) return memberGone;
     if (locked.target.role === role) return { ok: false, code: "unchanged", message: `They are already ${role === "admin" ? "an" : "a"} ${role}.` };
-    const refusal = refuseRoleChange(locked.actorRole, { role: locked.target.role, isSelf: userId === access.user.id }, role, locked.owners);
+    const refusal = refuseRoleChange(locked.actorRole, { role: locked.target.role, isSelf: userId === access.user.id }, role, locked.counts);
     if (refusal) return refused(refusal);
     await tx.update(teamMembers).set({ role }).where(and(eq(teamMembers.teamId, access.team.id), eq(teamMembers.userId, userId)));
     await audit(tx, access, "member.role_changed", userId, { from: locked.target.role, to: role });
@@ -290,7 +296,7 @@ export async function removeMember(teamSlug: string, userId: string): Promise<Te
     const locked = await lockTeam(tx, access, userId);
     if (!locked) return lostAccess;
     if (!locked.target) return memberGone;
-    const refusal = refuseRemoval(locked.actorRole, { role: locked.target.role, isSelf: userId === access.user.id }, locked.owners);
+    const refusal = refuseRemoval(locked.actorRole, { role: locked.target.role, isSelf: userId === access.user.id }, locked.counts);
     if (refusal) return refused(refusal);
     await tx.delete(teamMembers).where(and(eq(teamMembers.teamId, access.team.id), eq(teamMembers.userId, userId)));
     await audit(tx, access, "member.removed", userId, { role: locked.target.role, grants: grantsOf(locked.target.grants) });

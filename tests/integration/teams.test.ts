@@ -198,6 +198,19 @@ describe("role rules", () => {
     expect(results.find((r) => !r.ok)).toMatchObject({ code: "owner_only" });
   });
 
+  test("a team without an owner keeps its last admin", async () => {
+    const team = await makeTeam();
+    const admin = await makeUser(team, "admin");
+    as(admin);
+    expect(await teamsDal.removeMember(team.slug, admin.id)).toMatchObject({ ok: false, code: "last_manager" });
+    expect(await teamsDal.changeMemberRole(team.slug, admin.id, "member")).toMatchObject({ ok: false, code: "last_manager" });
+    expect((await membership(team, admin))!.role).toBe("admin");
+    const second = await makeUser(team, "admin");
+    expect((await teamsDal.removeMember(team.slug, admin.id)).ok).toBe(true);
+    as(second);
+    expect(await teamsDal.removeMember(team.slug, second.id)).toMatchObject({ ok: false, code: "last_manager" });
+  });
+
   test("removing a member takes their access away; the removal is audited", async () => {
     const team = await makeTeam();
     const admin = await makeUser(team, "admin");
