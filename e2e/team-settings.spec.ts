@@ -54,6 +54,14 @@ test("an admin grants jobs:read and the member can open the jobs page on their n
     await expect(events.nth(2)).toContainText(`Ada Admin granted jobs:read to ${member.name}`);
     await expect(events.nth(0).locator("time")).toHaveText(/ago$/);
     await expect(events.nth(0)).toContainText(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+
+    // Removing them ends their access to the team on their next request.
+    await page.getByRole("link", { name: "Members" }).click();
+    await row.getByRole("button", { name: `Remove ${member.name}` }).click();
+    await row.getByRole("button", { name: "Yes, remove" }).click();
+    await expect(page.getByTestId("member-row").filter({ hasText: member.email })).toHaveCount(0);
+    expect((await memberPage.goto(`/projects/${PROJECT}/jobs`))?.status()).toBe(404);
+    expect((await memberPage.goto(`/teams/${TEAM}/settings`))?.status()).toBe(404);
   } finally {
     await sql`delete from users where id = ${member.id}`;
     await sql.end();
