@@ -1,14 +1,29 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { listMyProjects } from "@/lib/dal/projects";
+import { listMyTeams } from "@/lib/dal/teams";
 
 export const metadata: Metadata = { title: "Projects" };
 
 export default async function ProjectsPage() {
-  const projects = await listMyProjects();
+  const [projects, teams] = await Promise.all([listMyProjects(), listMyTeams()]);
   return (
     <div>
       <h1 className="mb-4 text-2xl font-semibold">Projects</h1>
+      {teams.length > 0 && (
+        <ul aria-label="Your teams" className="mb-4 flex flex-wrap gap-x-4 gap-y-1 text-sm">
+          {teams.map((t) => (
+            <li key={t.slug}>
+              <span className="font-medium">{t.name}</span> <span className="text-zinc-600 dark:text-zinc-400">({t.role})</span>
+              {t.canManage && (
+                <Link href={`/teams/${t.slug}/settings`} aria-label={`Team settings for ${t.name}`} className="ml-2 text-indigo-700 hover:underline dark:text-indigo-400">
+                  Team settings
+                </Link>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
       {projects.length === 0 ? (
         <p className="text-zinc-600 dark:text-zinc-400">You are not in a team with projects yet. Ask a team admin to invite you.</p>
       ) : (

@@ -1,0 +1,59 @@
+"use server";
+
+import { AuthError } from "next-auth";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { signIn } from "@/lib/auth/config";
+import { acceptInviteSignedIn, acceptInviteWithNewAccount, acceptInviteWithPassword, type AcceptOutcome } from "@/lib/dal/invites";
+
+/**
+ * Accepting needs no session (the token is the credential), so these are not team actions: each
+ * one checks the token inside the transaction that joins the team.
+ */
+export type AcceptState = { error: string; fieldErrors?: Record<string, string[]> } | null;
+
+const token = z.string().min(1).max(200);
+const newAccount = z.object({
+  token,
+  name: z.string().trim().min(1, "Enter your name.").max(100, "Keep your name under 100 characters."),
+  password: z.string().min(10, "Use at least 10 characters.").max(200, "Use at most 200 characters."),
+});
+const existing = z.object({ token, password: z.string().min(1, "Enter your password.").max(200) });
+
+async function signInAndGo(email: string, password: string): Promise<AcceptState> {
+  try {
+    await signIn("credentials", { email, password, redirectTo: "/projects" });
+  } catch (error) {
+    if (error instanceof AuthError) return { error: "You joined the team, but signing in failed. Sign in with your new password." };
+    throw error; // the redirect after signing in
+  }
+  return null;
+}
+
+function refusal(outcome: Exclude<AcceptOutcome, { ok: true }>): AcceptState {
+  return { error: outcome.message };
+}
+
+export async function acceptWithNewAccountAction(_prev: AcceptState, form: FormData): Promise<AcceptState> {
+  const parsed = newAccount.safeParse(Object.fromEntries(form));
+  if (!parsed.success) return { error: "Please correct the highlighted fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors as Record<string, string[]> };
+  const outcome = await acceptInviteWithNewAccount(parsed.data.token, parsed.data.name, parsed.data.password);
+  if (!outcome.ok) return refusal(outcome);
+  return signInAndGo(outcome.email, parsed.data.password);
+}
+
+export async function acceptWithPasswordAction(_prev: AcceptState, form: FormData): Promise<AcceptState> {
+  const parsed = existing.safeParse(Object.fromEntries(form));
+  if (!parsed.success) return { error: "Enter your password.", fieldErrors: z.flattenError(parsed.error).fieldErrors as Record<string, string[]> };
+  const outcome = await acceptInviteWithPassword(parsed.data.token, parsed.data.password);
+  if (!outcome.ok) return refusal(outcome);
+  return signInAndGo(outcome.email, parsed.data.password);
+}
+
+export async function acceptSignedInAction(_prev: AcceptState, form: FormData): Promise<AcceptState> {
+  const parsed = z.object({ token }).safeParse(Object.fromEntries(form));
+  if (!parsed.success) return { error: "This invite link is not valid." };
+  const outcome = await acceptInviteSignedIn(parsed.data.token);
+  if (!outcome.ok) return refusal(outcome);
+  redirect("/projects");
+}
