@@ -10,6 +10,7 @@ test.describe("as an admin", () => {
     await expect(nav.getByRole("link", { name: "Projects" })).toHaveAttribute("aria-current", "page");
     await expect(nav.getByRole("link", { name: "Monitor" })).not.toHaveAttribute("aria-current", "page");
     await expect(nav.getByRole("link", { name: "Errors" })).toHaveCount(0);
+    await expect(nav.getByRole("link", { name: "Team" })).toHaveAttribute("href", "/teams/acme/settings");
     await expect(nav.getByRole("link", { name: "Outbox" })).toHaveCount(0);
     await page.keyboard.press("Tab");
     await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
@@ -49,5 +50,6 @@ test.describe("as support", () => {
     const nav = page.getByRole("navigation", { name: "Main" });
     await expect(nav.getByRole("link", { name: "Errors" })).toBeVisible();
     await expect(nav.getByRole("link", { name: "Outbox" })).toBeVisible();
+    await expect(nav.getByRole("link", { name: "Team" })).toHaveCount(0);
   });
 });

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { signOut } from "@/lib/auth/config";
+import { listMyTeams } from "@/lib/dal/teams";
 import { getCurrentUser } from "@/lib/dal/users";
 import { NavLink } from "./_components/nav-link";
 import { ThemeToggle } from "./_components/theme-toggle";
@@ -16,6 +17,8 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   const user = await getCurrentUser();
   if (!user) redirect("/sign-in");
   const operator = user.instanceRole !== "user";
+  // Settings of the teams this user manages (usually one); the projects page lists them all.
+  const managed = (await listMyTeams()).filter((t) => t.canManage).slice(0, 3);
   return (
     <div className="min-h-screen">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 dark:focus:bg-zinc-900">
@@ -29,7 +32,12 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           <nav aria-label="Main" className="order-last -mx-1 flex w-full gap-1 overflow-x-auto sm:order-none sm:w-auto">
             <NavLink href="/projects">Projects</NavLink>
             <NavLink href="/runs">Monitor</NavLink>
-            {operator && <NavLink href="/errors">Errors</NavLink>}
+            {managed.map((t) => (
+              <NavLink key={t.slug} href={`/teams/${t.slug}/settings`}>
+                {managed.length === 1 ? "Team" : t.name}
+              </NavLink>
+            ))}
+            {user.instanceRole === "support" && <NavLink href="/errors">Errors</NavLink>}
             {operator && <NavLink href="/outbox">Outbox</NavLink>}
           </nav>
           <div className="ml-auto flex items-center gap-2 text-sm">

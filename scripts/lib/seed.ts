@@ -9,6 +9,7 @@ export const DEMO_TEAM = { slug: "acme", name: "Acme" };
 export const DEMO_PROJECT = { slug: "acme-app", name: "Acme App" };
 
 export const DEMO_ACCOUNTS: DemoAccount[] = [
+  { email: "owner@runboard.local", password: "runboard-owner", name: "Olive Owner", role: "owner", grants: [], instanceRole: "owner", what: "team owner and instance owner: manages owners, sees the outbox" },
   { email: "admin@runboard.local", password: "runboard-admin", name: "Ada Admin", role: "admin", grants: [], instanceRole: "user", what: "team admin: runs and cancels jobs" },
   { email: "member@runboard.local", password: "runboard-member", name: "Max Member", role: "member", grants: ["jobs:read"], instanceRole: "user", what: "member granted jobs:read only" },
   { email: "support@runboard.local", password: "runboard-support", name: "Sam Support", role: null, grants: [], instanceRole: "support", what: "instance support: reads every team's runs" },

@@ -19,7 +19,7 @@ const TONES: Record<ToastTone, string> = {
   info: "border-zinc-300 bg-white text-zinc-900 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100",
 };
 
-/** A polite live region: screen readers announce toasts without stealing focus. */
+/** A polite live region: screen readers announce each toast (role=status) without moving focus. */
 export function Toaster() {
   const [toasts, setToasts] = useState<Toast[]>([]);
   useEffect(() => {
@@ -32,9 +32,9 @@ export function Toaster() {
     return () => window.removeEventListener(EVENT, onToast);
   }, []);
   return (
-    <div aria-live="polite" role="status" className="pointer-events-none fixed inset-x-0 bottom-4 z-50 flex flex-col items-center gap-2 px-4 sm:items-end">
+    <div aria-live="polite" aria-label="Notifications" className="pointer-events-none fixed inset-x-0 bottom-4 z-50 flex flex-col items-center gap-2 px-4 sm:items-end">
       {toasts.map((t) => (
-        <div key={t.id} data-tone={t.tone} className={`pointer-events-auto flex max-w-sm items-start gap-3 rounded-lg border px-4 py-3 text-sm shadow-lg ${TONES[t.tone]}`}>
+        <div key={t.id} role="status" data-tone={t.tone} className={`pointer-events-auto flex max-w-sm items-start gap-3 rounded-lg border px-4 py-3 text-sm shadow-lg ${TONES[t.tone]}`}>
           <span className="flex-1">{t.message}</span>
           <button type="button" aria-label="Dismiss" onClick={() => setToasts((list) => list.filter((x) => x.id !== t.id))} className="opacity-70 hover:opacity-100">
             ×
