@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, useTransition } from "react";
+import { toast } from "@/app/(dashboard)/_components/toaster";
 import type { ActionResult, ActionState } from "@/lib/actions/safe-action";
 
 export type Done = { message: string };
@@ -21,8 +22,10 @@ export function useTeamAction(action: TeamSettingsAction) {
     startTransition(async () => {
       const outcome = await action(null, form);
       setResult(outcome);
-      if (outcome.ok) after.onDone?.();
-      else after.onRefused?.();
+      if (outcome.ok) {
+        toast(outcome.data.message);
+        after.onDone?.();
+      } else after.onRefused?.();
     });
   }
   return { result, pending, run };
