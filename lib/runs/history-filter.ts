@@ -5,6 +5,9 @@ import { RUN_STATUSES } from "@/lib/db/schema/job-runs";
  * The filters of a run history view, parsed from URL search params (the dashboard's history
  * pages and the REST API share this). Every sort offered is keyset-paginated.
  */
+/** Statuses a history can be filtered by (for toolbars, which must not import the schema). */
+export const HISTORY_STATUSES = RUN_STATUSES;
+
 export const HISTORY_SORTS = ["queued_desc", "queued_asc"] as const;
 export type HistorySort = (typeof HISTORY_SORTS)[number];
 export const HISTORY_LIMIT_DEFAULT = 25;

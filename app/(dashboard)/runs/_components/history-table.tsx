@@ -2,7 +2,7 @@
 
 import { createColumnHelper, rowSelectionFeature, tableFeatures, useTable, type RowSelectionState } from "@tanstack/react-table";
 import Link from "next/link";
-import { useActionState, useState } from "react";
+import { useActionState, useState, type ReactNode } from "react";
 import { formatDuration, formatRelative, formatTimestamp } from "@/app/(dashboard)/_components/format";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
 import type { ActionResult, ActionState } from "@/lib/actions/safe-action";
@@ -87,7 +87,7 @@ const OUTCOME_LABELS: Record<string, string> = {
 };
 
 /** One server-fetched page; filters, sort and paging live in the URL, selection is per page. */
-export function HistoryTable({ rows, showProject, bulkAction, projectSlug }: { rows: HistoryRow[]; showProject: boolean; bulkAction: BulkAction | null; projectSlug?: string }) {
+export function HistoryTable({ rows, showProject, bulkAction, projectSlug, empty }: { rows: HistoryRow[]; showProject: boolean; bulkAction: BulkAction | null; projectSlug?: string; empty: ReactNode }) {
   const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
   const table = useTable({
     features,
@@ -104,7 +104,7 @@ export function HistoryTable({ rows, showProject, bulkAction, projectSlug }: { r
 
   return (
     <div className="space-y-3">
-      {bulkAction && (
+      {bulkAction && rows.length > 0 && (
         <form
           action={(form) => {
             setRowSelection({});
@@ -146,6 +146,7 @@ export function HistoryTable({ rows, showProject, bulkAction, projectSlug }: { r
           )}
         </div>
       )}
+      {rows.length === 0 ? empty : (
       <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
         <table className="min-w-full divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
           <thead className="bg-zinc-100 dark:bg-zinc-900">
@@ -172,6 +173,7 @@ export function HistoryTable({ rows, showProject, bulkAction, projectSlug }: { r
           </tbody>
         </table>
       </div>
+      )}
     </div>
   );
 }

@@ -1,7 +1,6 @@
 import Link from "next/link";
-import { RUN_STATUSES } from "@/lib/db/schema/job-runs";
 import type { HistoryOptions } from "@/lib/dal/history";
-import type { HistoryFilter } from "@/lib/runs/history-filter";
+import { HISTORY_STATUSES as RUN_STATUSES, type HistoryFilter } from "@/lib/runs/history-filter";
 
 const STATUS_LABELS: Record<(typeof RUN_STATUSES)[number], string> = {
   pending: "Pending",

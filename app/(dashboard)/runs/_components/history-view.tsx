@@ -23,39 +23,38 @@ export async function HistoryView({ scope, base, searchParams }: { scope: Histor
         {countLabel}
         {isFiltered(filter) ? " match these filters" : ""}
       </p>
-      {page.rows.length === 0 ? (
-        <div className="rounded-lg border border-dashed border-zinc-300 p-6 text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400" data-testid="history-empty">
-          {monitor && page.projectCount === 0 ? (
-            <p>You cannot read the runs of any project yet. Ask a team admin to grant you jobs:read.</p>
-          ) : isFiltered(filter) ? (
-            <p>
-              No runs match these filters. Widen the time range, remove a filter or{" "}
-              <Link href={base} className="text-indigo-700 hover:underline dark:text-indigo-400">
-                clear all filters
-              </Link>
-              .
-            </p>
-          ) : filter.cursor ? (
-            <p>
-              No more runs this way.{" "}
-              <Link href={base} className="text-indigo-700 hover:underline dark:text-indigo-400">
-                Back to the newest runs
-              </Link>
-              .
-            </p>
-          ) : (
-            <p>No runs yet. Run a job from a project&apos;s Jobs page and it shows up here.</p>
-          )}
-        </div>
-      ) : (
-        <HistoryTable
-          key={`${filter.cursor ?? ""}|${historyHref(base, filter)}`}
-          rows={page.rows}
-          showProject={monitor}
-          projectSlug={scope === "monitor" ? undefined : scope.project}
-          bulkAction={page.canWrite ? (monitor ? bulkMonitorRunsAction : bulkProjectRunsAction) : null}
-        />
-      )}
+      <HistoryTable
+        key={historyHref(base, filter)}
+        rows={page.rows}
+        showProject={monitor}
+        projectSlug={scope === "monitor" ? undefined : scope.project}
+        bulkAction={page.canWrite ? (monitor ? bulkMonitorRunsAction : bulkProjectRunsAction) : null}
+        empty={
+          <div className="rounded-lg border border-dashed border-zinc-300 p-6 text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400" data-testid="history-empty">
+            {monitor && page.projectCount === 0 ? (
+              <p>You cannot read the runs of any project yet. Ask a team admin to grant you jobs:read.</p>
+            ) : isFiltered(filter) ? (
+              <p>
+                No runs match these filters. Widen the time range, remove a filter or{" "}
+                <Link href={base} className="text-indigo-700 hover:underline dark:text-indigo-400">
+                  clear all filters
+                </Link>
+                .
+              </p>
+            ) : filter.cursor ? (
+              <p>
+                No more runs this way.{" "}
+                <Link href={base} className="text-indigo-700 hover:underline dark:text-indigo-400">
+                  Back to the newest runs
+                </Link>
+                .
+              </p>
+            ) : (
+              <p>No runs yet. Run a job from a project&apos;s Jobs page and it shows up here.</p>
+            )}
+          </div>
+        }
+      />
       <nav aria-label="Pages" className="flex gap-4 text-sm">
         {(page.prevCursor || filter.cursor) && (
           <Link href={historyHref(base, { ...filter, cursor: undefined })} className="text-indigo-700 hover:underline dark:text-indigo-400">
