@@ -42,6 +42,27 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/** BENCH_SCREENSHOTS=<dir>: the views at desktop and phone widths, on the 10M-run data. */
+async function screenshots(base: string, cookie: string, dir: string, urls: string[]): Promise<void> {
+  const { chromium } = await import("@playwright/test");
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
+  try {
+    for (const width of [1280, 390]) {
+      const context = await browser.newContext({ viewport: { width, height: 900 } });
+      const [name, value] = cookie.split("=") as [string, string];
+      await context.addCookies([{ name, value, url: base }]);
+      const page = await context.newPage();
+      for (const [i, u] of urls.entries()) {
+        await page.goto(base + u);
+        await page.screenshot({ path: path.join(dir, `history-${i}-${width}.png`), fullPage: true });
+      }
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
 async function main(): Promise<void> {
   const { cluster, url } = await startHistoryBenchDb(root);
   const sql = postgres(url, { max: 1, onnotice: () => undefined });
@@ -128,6 +149,7 @@ async function main(): Promise<void> {
     }
     console.log(`\n| view | p50 ms | p95 ms | rows | count shown |\n| --- | --- | --- | --- | --- |`);
     for (const r of results) console.log(`| ${r.name} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.rows} | ${r.count.trim()} |`);
+    if (process.env.BENCH_SCREENSHOTS) await screenshots(base, admin, process.env.BENCH_SCREENSHOTS, [p, `${p}?status=failed&q=timed+out`, "/runs"]);
     const over = results.filter((r) => r.p95 > TARGET_P95_MS);
     console.log(over.length ? `\n${over.length} view(s) over the ${TARGET_P95_MS} ms p95 target` : `\nevery view within the ${TARGET_P95_MS} ms p95 target`);
   } finally {

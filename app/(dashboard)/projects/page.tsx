@@ -8,7 +8,12 @@ export default async function ProjectsPage() {
   const projects = await listMyProjects();
   return (
     <div>
-      <h1 className="mb-4 text-2xl font-semibold">Projects</h1>
+      <div className="mb-4 flex items-baseline justify-between gap-3">
+        <h1 className="text-2xl font-semibold">Projects</h1>
+        <Link href="/runs" className="text-sm text-indigo-700 hover:underline dark:text-indigo-400">
+          Run monitor →
+        </Link>
+      </div>
       {projects.length === 0 ? (
         <p className="text-zinc-600 dark:text-zinc-400">You are not in a team with projects yet. Ask a team admin to invite you.</p>
       ) : (
