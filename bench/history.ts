@@ -34,7 +34,7 @@ async function get(base: string, url: string, cookie: string): Promise<{ ms: num
   return { ms, html };
 }
 
-const nextHref = (html: string) => /href="([^"]+)" rel="next"/.exec(html)?.[1]?.replace(/&amp;/g, "&") ?? null;
+const nextHref = (html: string) => /href="([^"]+)"/.exec(/<a[^>]*rel="next"[^>]*>/.exec(html)?.[0] ?? "")?.[1]?.replace(/&amp;/g, "&") ?? null;
 const rowsOf = (html: string) => html.split('data-testid="history-row"').length - 1;
 const countOf = (html: string) => /data-testid="history-count">([^<]*)/.exec(html)?.[1] ?? "?";
 
@@ -105,7 +105,10 @@ async function main(): Promise<void> {
     let page50 = p;
     for (let i = 1; i < 50; i++) {
       const next = nextHref((await get(base, page50, admin)).html);
-      if (!next) throw new Error(`no next link on page ${i}`);
+      if (!next) {
+        const html = (await get(base, page50, admin)).html;
+        throw new Error(`no next link on page ${i}: ${html.slice(html.indexOf("history-count") - 200, html.indexOf("history-count") + 3000)}`);
+      }
       page50 = next;
     }
 

@@ -187,7 +187,9 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
   const backwards = cursor?.direction === "prev";
   // Newest first unless sorted ascending; a "previous" page reads the other way and is reversed.
   const descending = (filter.sort === "queued_desc") !== backwards;
-  const dir = sql.raw(descending ? "desc" : "asc");
+  // Spelled as the indexes are (drizzle's .desc() is DESC NULLS LAST): a plain "desc" means
+  // NULLS FIRST, which those indexes cannot deliver, and the planner would sort a whole project.
+  const dir = sql.raw(descending ? "desc nulls last" : "asc nulls first");
   const keyset = cursor ? sql`(queued_at, id) ${sql.raw(descending ? "<" : ">")} (${cursor.key}::timestamptz, ${cursor.id}::uuid)` : null;
   const limit = filter.limit;
 
@@ -241,20 +243,31 @@ function toRow(r: RawRow, unredacted: boolean): HistoryRow {
 }
 
 /**
- * Exact up to EXACT_COUNT_LIMIT (a count over a LIMIT-ed subquery: bounded work), otherwise the
- * planner's row estimate for the same conditions, shown as "about N".
+ * Exact when small, otherwise the planner's estimate ("about N"). The estimate comes first (a
+ * plan, no rows read); only a small estimate is verified by counting over a LIMIT-ed subquery, so
+ * a count never walks a big range. Active and finished runs are counted apart so each part can
+ * use its own (partial) indexes.
  */
 async function countRuns(filter: HistoryFilter, viewer: Viewer): Promise<HistoryCount> {
-  const conds = filterConditions(filter, viewer, null);
-  if (filter.status.length) conds.push(sql`status in (${literalList(filter.status)})`);
-  conds.push(viewer.projects === "all" ? sql`project_id is not null` : sql`project_id in (${params(viewer.projects.map((p) => p.id))})`);
-  const where = and(conds);
-  const [exact] = await run<{ n: number }>(sql`select count(*)::int as n from (select 1 from job_runs where ${where} limit ${EXACT_COUNT_LIMIT + 1}) s`);
+  const statuses = filter.status.length ? filter.status : [...ACTIVE_STATUSES, ...TERMINAL_STATUSES];
+  const parts = [statuses.filter((s) => (ACTIVE_STATUSES as readonly string[]).includes(s)), statuses.filter((s) => (TERMINAL_STATUSES as readonly string[]).includes(s))].filter((p) => p.length > 0);
+  const scope = viewer.projects === "all" ? sql`project_id is not null` : sql`project_id in (${params(viewer.projects.map((p) => p.id))})`;
+  const wheres = parts.map((part) => and([sql`status in (${literalList(part)})`, scope, ...filterConditions(filter, viewer, null)]));
+  const [plan] = await run<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }>(
+    sql`explain (format json) ${sql.join(
+      wheres.map((w) => sql`(select 1 from job_runs where ${w})`),
+      sql` union all `,
+    )}`,
+  );
+  const estimate = Math.round(plan?.["QUERY PLAN"][0]?.Plan["Plan Rows"] ?? 0);
+  if (estimate > 2 * EXACT_COUNT_LIMIT) return { value: estimate, exact: false };
+  const counts = sql.join(
+    wheres.map((w) => sql`(select count(*) from (select 1 from job_runs where ${w} limit ${EXACT_COUNT_LIMIT + 1}) s)`),
+    sql` + `,
+  );
+  const [exact] = await run<{ n: number }>(sql`select (${counts})::int as n`);
   const n = exact?.n ?? 0;
-  if (n <= EXACT_COUNT_LIMIT) return { value: n, exact: true };
-  const [plan] = await run<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }>(sql`explain (format json) select 1 from job_runs where ${where}`);
-  const estimate = plan?.["QUERY PLAN"][0]?.Plan["Plan Rows"] ?? n;
-  return { value: Math.max(EXACT_COUNT_LIMIT + 1, Math.round(estimate)), exact: false };
+  return n <= EXACT_COUNT_LIMIT ? { value: n, exact: true } : { value: Math.max(estimate, EXACT_COUNT_LIMIT + 1), exact: false };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ export async function HistoryView({ scope, base, searchParams }: { scope: Histor
   const { filter } = parsed;
   const [page, options] = await Promise.all([listRuns(scope, filter), getHistoryOptions(scope)]);
   const monitor = scope === "monitor";
-  const countLabel = page.count.exact ? `${page.count.value.toLocaleString("en")} run${page.count.value === 1 ? "" : "s"}` : `about ${page.count.value.toLocaleString("en")} runs`;
+  const { value, exact } = page.count;
+  const countLabel = exact ? `${value.toLocaleString("en")} run${value === 1 ? "" : "s"}` : value <= 1001 ? "more than 1,000 runs" : `about ${value.toLocaleString("en")} runs`;
 
   return (
     <div className="space-y-4">
