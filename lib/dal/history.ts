@@ -53,6 +53,10 @@ export const EXACT_COUNT_LIMIT = 1000;
 /** Beyond this many index ranges the query is left to the planner as one scan. */
 const MAX_BRANCHES = 120;
 const MAX_MONITOR_PROJECTS = 500;
+/** Text search first reads at most this many of the newest runs in scope (see listRuns). */
+const SEARCH_SCAN = 2000;
+/** An exact count may take this long; past it the count is the planner's estimate. */
+const COUNT_BUDGET_MS = 15;
 const dialect = new PgDialect();
 
 // ---------------------------------------------------------------------------------------------
@@ -193,30 +197,45 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
   const keyset = cursor ? sql`(queued_at, id) ${sql.raw(descending ? "<" : ">")} (${cursor.key}::timestamptz, ${cursor.id}::uuid)` : null;
   const limit = filter.limit;
 
-  const branches = planBranches(filter, viewer, filterConditions(filter, viewer, keyset)).map(
-    (b) => sql`(select ${ROW_COLUMNS} from job_runs where ${and(b.where)} order by queued_at ${dir}, id ${dir} limit ${limit + 1})`,
-  );
-  if (branches.length === 0) return { rows: [], nextCursor: null, prevCursor: null, count: { value: 0, exact: true }, projectCount, canWrite: viewer.canWrite };
+  const page = (f: HistoryFilter, branchLimit: number, mergedLimit: number, outerWhere: SQL | null, extra: SQL = sql``) => {
+    const branches = planBranches(f, viewer, filterConditions(f, viewer, keyset)).map(
+      (b) => sql`(select ${ROW_COLUMNS}${extra} from job_runs where ${and(b.where)} order by queued_at ${dir}, id ${dir} limit ${branchLimit})`,
+    );
+    if (branches.length === 0) return null;
+    return sql`
+      select r.id, r.project_id, r.job_type, r.status, r.attempt_count, r.max_attempts, r.started_at, r.completed_at,
+        r.triggered_by, r.resource_type, r.resource_id, r.error_message,
+        to_char(r.queued_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as key,
+        u.name as triggered_by_name, p.slug as project_slug, p.name as project_name
+      from (select * from (select * from (${sql.join(branches, sql` union all `)}) b order by queued_at ${dir}, id ${dir} limit ${mergedLimit}) m
+            ${outerWhere ? sql`where ${outerWhere}` : sql``}
+            order by queued_at ${dir}, id ${dir} limit ${limit + 1}) r
+      join projects p on p.id = r.project_id
+      left join users u on u.id = r.triggered_by
+      order by r.queued_at ${dir}, r.id ${dir}`;
+  };
 
-  const pageQuery = sql`
-    select r.id, r.project_id, r.job_type, r.status, r.attempt_count, r.max_attempts, r.started_at, r.completed_at,
-      r.triggered_by, r.resource_type, r.resource_id, r.error_message,
-      to_char(r.queued_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as key,
-      u.name as triggered_by_name, p.slug as project_slug, p.name as project_name
-    from (select * from (${sql.join(branches, sql` union all `)}) b order by queued_at ${dir}, id ${dir} limit ${limit + 1}) r
-    join projects p on p.id = r.project_id
-    left join users u on u.id = r.triggered_by
-    order by r.queued_at ${dir}, r.id ${dir}`;
-
-  const [raw, count] = await Promise.all([run<RawRow>(pageQuery), countRuns(filter, viewer)]);
+  const counting = countRuns(filter, viewer);
+  let raw: RawRow[] | null = null;
+  if (filter.q) {
+    // A frequent term is found fastest by reading the newest runs and matching as we go; read at
+    // most SEARCH_SCAN of them. Only if that does not fill the page, ask the trigram index.
+    const scan = page({ ...filter, q: undefined }, SEARCH_SCAN, SEARCH_SCAN, sql`${RUN_SEARCH_TEXT} ilike ${`%${escapeLike(filter.q)}%`}`, sql`, payload`);
+    const found = scan ? await run<RawRow>(scan) : [];
+    if (found.length > limit) raw = found;
+  }
+  const pageQuery = page(filter, limit + 1, limit + 1, null);
+  if (!pageQuery) return { rows: [], nextCursor: null, prevCursor: null, count: { value: 0, exact: true }, projectCount, canWrite: viewer.canWrite };
+  raw ??= await run<RawRow>(pageQuery);
+  const count = await counting;
   const hasMore = raw.length > limit;
-  const page = raw.slice(0, limit);
-  if (backwards) page.reverse();
-  const first = page[0];
-  const last = page.at(-1);
+  const rows = raw.slice(0, limit);
+  if (backwards) rows.reverse();
+  const first = rows[0];
+  const last = rows.at(-1);
   const cursorOf = (row: RawRow | undefined, direction: "next" | "prev") => (row ? encodeHistoryCursor({ sort: filter.sort, key: row.key, id: row.id, direction }) : null);
   return {
-    rows: page.map((r) => toRow(r, viewer.unredacted)),
+    rows: rows.map((r) => toRow(r, viewer.unredacted)),
     nextCursor: backwards ? cursorOf(last, "next") : hasMore ? cursorOf(last, "next") : null,
     prevCursor: backwards ? (hasMore ? cursorOf(first, "prev") : null) : cursor ? cursorOf(first, "prev") : null,
     count,
@@ -265,9 +284,24 @@ async function countRuns(filter: HistoryFilter, viewer: Viewer): Promise<History
     wheres.map((w) => sql`(select count(*) from (select 1 from job_runs where ${w} limit ${EXACT_COUNT_LIMIT + 1}) s)`),
     sql` + `,
   );
-  const [exact] = await run<{ n: number }>(sql`select (${counts})::int as n`);
-  const n = exact?.n ?? 0;
+  const n = await countWithin(sql`select (${counts})::int as n`);
+  if (n === null) return { value: Math.max(estimate, EXACT_COUNT_LIMIT + 1), exact: false };
   return n <= EXACT_COUNT_LIMIT ? { value: n, exact: true } : { value: Math.max(estimate, EXACT_COUNT_LIMIT + 1), exact: false };
+}
+
+/** The count, or null when it would take longer than COUNT_BUDGET_MS (statement_timeout). */
+async function countWithin(query: SQL): Promise<number | null> {
+  const { sql: text, params: values } = dialect.sqlToQuery(query);
+  try {
+    return await getDatabase().sql.begin(async (tx) => {
+      await tx.unsafe(`set local statement_timeout = ${COUNT_BUDGET_MS}`);
+      const [row] = (await tx.unsafe(text, values as never[], { prepare: false })) as unknown as { n: number }[];
+      return row?.n ?? 0;
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === "57014") return null; // query_canceled
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -189,6 +189,9 @@ describe("listRuns", () => {
     const errors = await listRuns(p, filter({ q: "TIMED OUT", limit: "100" }));
     expect(errors.rows.map((r) => r.id)).toEqual(expected((r) => a1(r) && r.status === "failed"));
     expect(errors.rows[0]?.error).toMatch(/timed out/);
+    // Small pages are served by reading the newest runs and matching; paging stays continuous.
+    expect((await walk(p, filter({ q: "timed out", limit: "2" }))).ids).toEqual(expected((r) => a1(r) && r.status === "failed"));
+    expect((await walk("monitor", filter({ q: "timed out", limit: "4" }))).ids).toEqual(expected((r) => r.projectId !== ids.b && r.status === "failed"));
     expect((await listRuns(p, filter({ q: "quarterly-contacts" }))).rows).toHaveLength(1);
     expect((await listRuns(p, filter({ q: "100%_match" }))).rows).toHaveLength(0);
     expect((await listRuns(p, filter({ q: "no-such-text-anywhere" }))).count).toEqual({ value: 0, exact: true });
