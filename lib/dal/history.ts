@@ -285,7 +285,7 @@ async function countRuns(filter: HistoryFilter, viewer: Viewer): Promise<History
     sql` + `,
   );
   const n = await countWithin(sql`select (${counts})::int as n`);
-  if (n === null) return { value: Math.max(estimate, EXACT_COUNT_LIMIT + 1), exact: false };
+  if (n === null) return { value: estimate, exact: false };
   return n <= EXACT_COUNT_LIMIT ? { value: n, exact: true } : { value: Math.max(estimate, EXACT_COUNT_LIMIT + 1), exact: false };
 }
 

@@ -15,7 +15,7 @@ export async function HistoryView({ scope, base, searchParams }: { scope: Histor
   const [page, options] = await Promise.all([listRuns(scope, filter), getHistoryOptions(scope)]);
   const monitor = scope === "monitor";
   const { value, exact } = page.count;
-  const countLabel = exact ? `${value.toLocaleString("en")} run${value === 1 ? "" : "s"}` : value <= 1001 ? "more than 1,000 runs" : `about ${value.toLocaleString("en")} runs`;
+  const countLabel = exact ? `${value.toLocaleString("en")} run${value === 1 ? "" : "s"}` : `about ${value.toLocaleString("en")} runs (estimate)`;
 
   return (
     <div className="space-y-4">
