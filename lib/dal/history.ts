@@ -55,8 +55,8 @@ const MAX_BRANCHES = 120;
 const MAX_MONITOR_PROJECTS = 500;
 /** Text search first reads at most this many of the newest runs in scope (see listRuns). */
 const SEARCH_SCAN = 2000;
-/** An exact count may take this long; past it the count is the planner's estimate. */
-const COUNT_BUDGET_MS = 15;
+/** An exact count may take this long (ms); past it the count is the planner's estimate. */
+const countBudgetMs = () => Number(process.env.HISTORY_COUNT_BUDGET_MS ?? 15);
 const dialect = new PgDialect();
 
 // ---------------------------------------------------------------------------------------------
@@ -289,12 +289,12 @@ async function countRuns(filter: HistoryFilter, viewer: Viewer): Promise<History
   return n <= EXACT_COUNT_LIMIT ? { value: n, exact: true } : { value: Math.max(estimate, EXACT_COUNT_LIMIT + 1), exact: false };
 }
 
-/** The count, or null when it would take longer than COUNT_BUDGET_MS (statement_timeout). */
+/** The count, or null when it would take longer than the budget (statement_timeout). */
 async function countWithin(query: SQL): Promise<number | null> {
   const { sql: text, params: values } = dialect.sqlToQuery(query);
   try {
     return await getDatabase().sql.begin(async (tx) => {
-      await tx.unsafe(`set local statement_timeout = ${COUNT_BUDGET_MS}`);
+      await tx.unsafe(`set local statement_timeout = ${Math.max(1, Math.round(countBudgetMs()))}`);
       const [row] = (await tx.unsafe(text, values as never[], { prepare: false })) as unknown as { n: number }[];
       return row?.n ?? 0;
     });

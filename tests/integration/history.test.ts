@@ -7,6 +7,8 @@ import { closeTestEnv, openTestEnv, type TestEnv } from "../support/fixtures";
 
 // The DAL runs for real against this file's database; only the session is stood in for.
 vi.mock("server-only", () => ({}));
+// Counts here are tiny; a generous budget keeps a loaded test machine from turning them into estimates.
+process.env.HISTORY_COUNT_BUDGET_MS = "2000";
 const session = vi.hoisted(() => ({ user: null as CurrentUser | null }));
 vi.mock("@/lib/dal/users", () => ({ getCurrentUser: async () => session.user }));
 
