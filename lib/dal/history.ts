@@ -32,7 +32,8 @@ export type HistoryRow = {
   error: string | null;
 };
 
-export type HistoryCount = { value: number; exact: boolean };
+/** exact; or an estimate ("about N"); or, when the estimate is below what the page already shows, a lower bound ("more than N"). */
+export type HistoryCount = { value: number; exact: boolean; lowerBound?: boolean };
 
 export type HistoryPage = {
   rows: HistoryRow[];
@@ -227,8 +228,11 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
   const pageQuery = page(filter, limit + 1, limit + 1, null);
   if (!pageQuery) return { rows: [], nextCursor: null, prevCursor: null, count: { value: 0, exact: true }, projectCount, canWrite: viewer.canWrite };
   raw ??= await run<RawRow>(pageQuery);
-  const count = await counting;
+  let count = await counting;
   const hasMore = raw.length > limit;
+  // An estimate below what this page proves exists would be wrong: say "more than" instead.
+  const seen = Math.min(raw.length, limit) + (cursor ? 1 : 0);
+  if (!count.exact && count.value < seen + (hasMore ? 1 : 0)) count = { value: seen, exact: false, lowerBound: true };
   const rows = raw.slice(0, limit);
   if (backwards) rows.reverse();
   const first = rows[0];

@@ -14,8 +14,12 @@ export async function HistoryView({ scope, base, searchParams }: { scope: Histor
   const { filter } = parsed;
   const [page, options] = await Promise.all([listRuns(scope, filter), getHistoryOptions(scope)]);
   const monitor = scope === "monitor";
-  const { value, exact } = page.count;
-  const countLabel = exact ? `${value.toLocaleString("en")} run${value === 1 ? "" : "s"}` : `about ${value.toLocaleString("en")} runs (estimate)`;
+  const { value, exact, lowerBound } = page.count;
+  const countLabel = exact
+    ? `${value.toLocaleString("en")} run${value === 1 ? "" : "s"}`
+    : lowerBound
+      ? `more than ${value.toLocaleString("en")} runs`
+      : `about ${value.toLocaleString("en")} runs (estimate)`;
 
   return (
     <div className="space-y-4">
