@@ -231,8 +231,9 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
   let count = await counting;
   const hasMore = raw.length > limit;
   // An estimate below what this page proves exists would be wrong: say "more than" instead.
-  const seen = Math.min(raw.length, limit) + (cursor ? 1 : 0);
-  if (!count.exact && count.value < seen + (hasMore ? 1 : 0)) count = { value: seen, exact: false, lowerBound: true };
+  const shown = Math.min(raw.length, limit);
+  if (!cursor && !hasMore) count = { value: shown, exact: true };
+  else if (!count.exact && count.value <= shown) count = { value: shown, exact: false, lowerBound: true };
   const rows = raw.slice(0, limit);
   if (backwards) rows.reverse();
   const first = rows[0];
