@@ -67,6 +67,14 @@ async function main(): Promise<void> {
   const { cluster, url } = await startHistoryBenchDb(root);
   const sql = postgres(url, { max: 1, onnotice: () => undefined });
   let web: ReturnType<typeof startProcess> | null = null;
+  // Ctrl-C stops the web server and Postgres too, rather than leaving them running.
+  const interrupt = async () => {
+    if (web) await stopProcess(web, 5000);
+    await cluster.stop();
+    process.exit(130);
+  };
+  process.once("SIGINT", () => void interrupt());
+  process.once("SIGTERM", () => void interrupt());
   try {
     await seedHistory(url);
     const [rel] = await sql<{ n: string }[]>`select reltuples::bigint as n from pg_class where relname = 'job_runs'`;
