@@ -2,6 +2,7 @@ import "server-only";
 import { unstable_rethrow } from "next/navigation";
 import { z } from "zod";
 import type { Permission } from "@/lib/auth/permissions";
+import { getCurrentUser, type CurrentUser } from "@/lib/dal/users";
 import { AccessError, requireProjectPermission, requireTeamPermission, type ProjectAccess, type TeamAccess } from "@/lib/dal/access";
 
 export type ActionResult<T = undefined> =
@@ -93,6 +94,25 @@ export function teamAction<S extends z.ZodType, T>(
       const ref = teamRef.safeParse(raw);
       if (!ref.success) return { ok: false, code: "bad_request", error: "The request did not name a team." };
       return requireTeamPermission(ref.data.teamSlug, permission);
+    },
+    schema,
+    body,
+  );
+}
+
+/**
+ * An action that spans projects (the monitor's bulk actions): signed in only; the body's DAL call
+ * checks the permission for every project it touches.
+ */
+export function userAction<S extends z.ZodType, T>(
+  schema: S,
+  body: (input: z.output<S>, ctx: { access: CurrentUser; form: FormData }) => Promise<T>,
+): (prev: ActionState<T>, form: FormData) => Promise<ActionResult<T>> {
+  return guardedAction(
+    async () => {
+      const user = await getCurrentUser();
+      if (!user) throw new AccessError("unauthenticated");
+      return user;
     },
     schema,
     body,

@@ -9,7 +9,12 @@ export default async function ProjectsPage() {
   const [projects, teams] = await Promise.all([listMyProjects(), listMyTeams()]);
   return (
     <div>
-      <h1 className="mb-4 text-2xl font-semibold">Projects</h1>
+      <div className="mb-4 flex items-baseline justify-between gap-3">
+        <h1 className="text-2xl font-semibold">Projects</h1>
+        <Link href="/runs" className="text-sm text-indigo-700 hover:underline dark:text-indigo-400">
+          Run monitor →
+        </Link>
+      </div>
       {teams.length > 0 && (
         <ul aria-label="Your teams" className="mb-4 flex flex-wrap gap-x-4 gap-y-1 text-sm">
           {teams.map((t) => (

@@ -8,6 +8,15 @@ import { users } from "./users";
 export const RUN_STATUSES = ["pending", "running", "completed", "failed", "cancelled", "dead_letter"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/**
+ * The text that history search matches (`ilike`), indexed by job_runs_search_trgm_idx: queries
+ * must spell exactly this expression for the index to apply.
+ */
+export const RUN_SEARCH_TEXT = sql.raw(`(coalesce(error_message, '') || ' ' || payload::text)`);
+
+/** The finished statuses, as the partial history indexes spell them (queries must imply it). */
+const FINISHED = sql.raw(`status in ('completed', 'failed', 'cancelled', 'dead_letter')`);
+
 /** Structured error stored on a run and on its steps (seed 001's taxonomy). */
 export type RunError = {
   message: string;
@@ -67,6 +76,15 @@ export const jobRuns = pgTable(
     // The newest run of each job type of a project (jobs page), one index probe per type.
     index("job_runs_project_type_queued_idx").on(t.projectId, t.jobType, t.queuedAt.desc()),
     index("job_runs_resource_idx").on(t.resourceType, t.resourceId, t.queuedAt.desc()),
+    // History (migration 0005). Partial on finished runs: the worker's many updates of pending
+    // and running runs never write these; a run enters them once, when it finishes. The few
+    // active runs are found through job_runs_active_idx.
+    // Filtered by status: one range per (project, status), newest first.
+    index("job_runs_finished_status_idx").on(t.projectId, t.status, t.queuedAt.desc(), t.id.desc()).where(FINISHED),
+    // Filtered by who triggered them ("me").
+    index("job_runs_finished_trigger_idx").on(t.triggeredBy, t.queuedAt.desc(), t.id.desc()).where(FINISHED),
+    // Text search over error message and payload (pg_trgm), per project (btree_gin).
+    index("job_runs_finished_search_idx").using("gin", t.projectId, sql`(${RUN_SEARCH_TEXT}) gin_trgm_ops`).where(FINISHED),
     index("job_runs_active_idx").on(t.status, t.lastHeartbeat).where(sql`${t.status} in ('pending', 'running')`),
     // Overlap prevention (seed 002) in the database, not by check-then-insert: one
     // pending-or-running run per exclusive key (job type per project, or per instance).

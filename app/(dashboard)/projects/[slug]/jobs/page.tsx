@@ -13,9 +13,10 @@ import { RunsTable } from "./_components/runs-table";
 
 export const metadata: Metadata = { title: "Jobs" };
 
-export default async function JobsPage({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<{ cursor?: string }> }) {
+const RECENT_RUNS = 10;
+
+export default async function JobsPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
-  const { cursor } = await searchParams;
   const access = await getProjectAccess(slug);
   if (!access) notFound();
   if (!access.permissions.has("jobs:read")) {
@@ -27,7 +28,7 @@ export default async function JobsPage({ params, searchParams }: { params: Promi
     );
   }
   const canWrite = access.permissions.has("jobs:write");
-  const [jobTypes, runs] = await Promise.all([getJobTypesOverview(slug), listProjectRuns(slug, cursor)]);
+  const [jobTypes, runs] = await Promise.all([getJobTypesOverview(slug), listProjectRuns(slug)]);
 
   return (
     <div className="space-y-8">
@@ -78,22 +79,15 @@ export default async function JobsPage({ params, searchParams }: { params: Promi
       </section>
 
       <section aria-labelledby="history">
-        <h2 id="history" className="mb-3 text-lg font-medium">
-          History
-        </h2>
-        <RunsTable rows={runs.rows} projectSlug={slug} />
-        <div className="mt-3 flex gap-3 text-sm">
-          {cursor && (
-            <Link href={`/projects/${slug}/jobs`} className="text-indigo-700 hover:underline dark:text-indigo-400">
-              Newest runs
-            </Link>
-          )}
-          {runs.nextCursor && (
-            <Link href={`/projects/${slug}/jobs?cursor=${runs.nextCursor}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
-              Older runs →
-            </Link>
-          )}
+        <div className="mb-3 flex items-baseline justify-between gap-3">
+          <h2 id="history" className="text-lg font-medium">
+            Recent runs
+          </h2>
+          <Link href={`/projects/${slug}/runs`} className="text-sm text-indigo-700 hover:underline dark:text-indigo-400">
+            Full history →
+          </Link>
         </div>
+        <RunsTable rows={runs.rows.slice(0, RECENT_RUNS)} projectSlug={slug} />
       </section>
     </div>
   );

@@ -1,0 +1,82 @@
+import Link from "next/link";
+import { listRuns, type HistoryScope } from "@/lib/dal/history";
+import { getHistoryOptions } from "@/lib/dal/history";
+import { historyHref, isFiltered, parseHistoryFilter } from "@/lib/runs/history-filter";
+import { bulkMonitorRunsAction, bulkProjectRunsAction } from "../actions";
+import { HistoryTable } from "./history-table";
+import { HistoryToolbar } from "./history-toolbar";
+
+type Params = Record<string, string | string[] | undefined>;
+
+/** A history view (one project, or the monitor): toolbar, count, table and keyset pager. */
+export async function HistoryView({ scope, base, searchParams }: { scope: HistoryScope; base: string; searchParams: Params }) {
+  const parsed = parseHistoryFilter(searchParams);
+  const { filter } = parsed;
+  const [page, options] = await Promise.all([listRuns(scope, filter), getHistoryOptions(scope)]);
+  const monitor = scope === "monitor";
+  const { value, exact, lowerBound } = page.count;
+  const countLabel = exact
+    ? `${value.toLocaleString("en")} run${value === 1 ? "" : "s"}`
+    : lowerBound
+      ? `more than ${value.toLocaleString("en")} runs`
+      : `about ${value.toLocaleString("en")} runs (estimate)`;
+
+  return (
+    <div className="space-y-4">
+      <HistoryToolbar base={base} filter={filter} options={options} errors={parsed.ok ? {} : parsed.fieldErrors} />
+      <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="history-count">
+        {countLabel}
+        {isFiltered(filter) ? " match these filters" : ""}
+      </p>
+      <HistoryTable
+        key={historyHref(base, filter)}
+        rows={page.rows}
+        showProject={monitor}
+        projectSlug={scope === "monitor" ? undefined : scope.project}
+        bulkAction={page.canWrite ? (monitor ? bulkMonitorRunsAction : bulkProjectRunsAction) : null}
+        empty={
+          <div className="rounded-lg border border-dashed border-zinc-300 p-6 text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400" data-testid="history-empty">
+            {monitor && page.projectCount === 0 ? (
+              <p>You cannot read the runs of any project yet. Ask a team admin to grant you jobs:read.</p>
+            ) : isFiltered(filter) ? (
+              <p>
+                No runs match these filters. Widen the time range, remove a filter or{" "}
+                <Link href={base} className="text-indigo-700 hover:underline dark:text-indigo-400">
+                  clear all filters
+                </Link>
+                .
+              </p>
+            ) : filter.cursor ? (
+              <p>
+                No more runs this way.{" "}
+                <Link href={base} className="text-indigo-700 hover:underline dark:text-indigo-400">
+                  Back to the newest runs
+                </Link>
+                .
+              </p>
+            ) : (
+              <p>No runs yet. Run a job from a project&apos;s Jobs page and it shows up here.</p>
+            )}
+          </div>
+        }
+      />
+      <nav aria-label="Pages" className="flex gap-4 text-sm">
+        {(page.prevCursor || filter.cursor) && (
+          <Link href={historyHref(base, { ...filter, cursor: undefined })} className="text-indigo-700 hover:underline dark:text-indigo-400">
+            {filter.sort === "queued_asc" ? "« Oldest" : "« Newest"}
+          </Link>
+        )}
+        {page.prevCursor && (
+          <Link href={historyHref(base, filter, { cursor: page.prevCursor })} rel="prev" className="text-indigo-700 hover:underline dark:text-indigo-400">
+            ← Previous
+          </Link>
+        )}
+        {page.nextCursor && (
+          <Link href={historyHref(base, filter, { cursor: page.nextCursor })} rel="next" className="text-indigo-700 hover:underline dark:text-indigo-400">
+            Next →
+          </Link>
+        )}
+      </nav>
+    </div>
+  );
+}

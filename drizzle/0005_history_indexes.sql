@@ -1,0 +1,5 @@
+CREATE EXTENSION IF NOT EXISTS pg_trgm;--> statement-breakpoint
+CREATE EXTENSION IF NOT EXISTS btree_gin;--> statement-breakpoint
+CREATE INDEX "job_runs_finished_status_idx" ON "job_runs" USING btree ("project_id","status","queued_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE status in ('completed', 'failed', 'cancelled', 'dead_letter');--> statement-breakpoint
+CREATE INDEX "job_runs_finished_trigger_idx" ON "job_runs" USING btree ("triggered_by","queued_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE status in ('completed', 'failed', 'cancelled', 'dead_letter');--> statement-breakpoint
+CREATE INDEX "job_runs_finished_search_idx" ON "job_runs" USING gin ("project_id",((coalesce(error_message, '') || ' ' || payload::text)) gin_trgm_ops) WHERE status in ('completed', 'failed', 'cancelled', 'dead_letter');

@@ -1,0 +1,397 @@
+import "server-only";
+import { sql, type SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
+import { z } from "zod";
+import { permissionsFor } from "@/lib/auth/permissions";
+import { getDatabase } from "@/lib/db/client";
+import { RUN_SEARCH_TEXT, type RunStatus } from "@/lib/db/schema";
+import { getJobDefinition, JOB_DEFINITIONS } from "@/lib/jobs/catalog";
+import { ACTIVE_STATUSES, TERMINAL_STATUSES } from "@/lib/jobs/lifecycle";
+import { redactText } from "@/lib/jobs/redact";
+import { decodeHistoryCursor, encodeHistoryCursor, type HistoryFilter } from "@/lib/runs/history-filter";
+import { AccessError, requireProjectPermission } from "./access";
+import { cancelProjectRun, redriveProjectRun } from "./runs";
+import { getCurrentUser, type CurrentUser } from "./users";
+
+/** One project (needs jobs:read there), or every project the user may read (the monitor). */
+export type HistoryScope = { project: string } | "monitor";
+
+export type HistoryRow = {
+  id: string;
+  project: { slug: string; name: string };
+  jobType: string;
+  jobLabel: string;
+  status: RunStatus;
+  attempts: number;
+  maxAttempts: number;
+  queuedAt: string;
+  durationMs: number | null;
+  triggeredBy: { id: string; name: string } | null;
+  resource: { type: string; id: string } | null;
+  /** Redacted for tenants; support sees it as stored. */
+  error: string | null;
+};
+
+/** exact; or an estimate ("about N"); or, when the estimate is below what the page already shows, a lower bound ("more than N"). */
+export type HistoryCount = { value: number; exact: boolean; lowerBound?: boolean };
+
+export type HistoryPage = {
+  rows: HistoryRow[];
+  nextCursor: string | null;
+  prevCursor: string | null;
+  count: HistoryCount;
+  /** Projects in scope (-1: every project, for support). */
+  projectCount: number;
+  /** Whether bulk retry and cancel may be offered (each run is still checked). */
+  canWrite: boolean;
+};
+
+type ProjectRef = { id: string; slug: string; name: string };
+type Viewer = { user: CurrentUser; unredacted: boolean; projects: ProjectRef[] | "all"; canWrite: boolean };
+
+/** Exact counts up to this many rows; beyond it the planner's estimate ("about N"). */
+export const EXACT_COUNT_LIMIT = 1000;
+/** Beyond this many index ranges the query is left to the planner as one scan. */
+const MAX_BRANCHES = 120;
+const MAX_MONITOR_PROJECTS = 500;
+/** Text search first reads at most this many of the newest runs in scope (see listRuns). */
+const SEARCH_SCAN = 2000;
+/** An exact count may take this long (ms); past it the count is the planner's estimate. */
+const countBudgetMs = () => Number(process.env.HISTORY_COUNT_BUDGET_MS ?? 15);
+const dialect = new PgDialect();
+
+// ---------------------------------------------------------------------------------------------
+// Scope
+
+async function resolveViewer(scope: HistoryScope): Promise<Viewer> {
+  if (scope !== "monitor") {
+    const access = await requireProjectPermission(scope.project, "jobs:read");
+    return { user: access.user, unredacted: access.unredacted, projects: [{ id: access.project.id, slug: access.project.slug, name: access.project.name }], canWrite: access.permissions.has("jobs:write") };
+  }
+  const user = await getCurrentUser();
+  if (!user) throw new AccessError("unauthenticated");
+  if (user.instanceRole === "support") return { user, unredacted: true, projects: "all", canWrite: false };
+  // The user's teams' projects where their role or grants give jobs:read, read fresh.
+  const rows = await getDatabase().db.execute<{ id: string; slug: string; name: string; role: "owner" | "admin" | "member"; grants: string[] }>(sql`
+    select p.id, p.slug, p.name, m.role, m.grants
+    from team_members m join projects p on p.team_id = m.team_id and p.deleted_at is null
+    where m.user_id = ${user.id}
+    order by p.name limit ${MAX_MONITOR_PROJECTS}`);
+  const held = rows.map((r) => ({ ...r, permissions: permissionsFor({ role: r.role, grants: r.grants }, user.instanceRole) }));
+  const projects = held.filter((r) => r.permissions.has("jobs:read")).map(({ id, slug, name }) => ({ id, slug, name }));
+  return { user, unredacted: false, projects, canWrite: held.some((r) => r.permissions.has("jobs:write")) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Query building
+
+const literalList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v.replace(/'/g, "''")}'`).join(", "));
+const params = (values: readonly string[]) =>
+  sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  );
+const escapeLike = (q: string) => q.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Conditions every branch shares: all filters except status and scope, and the keyset. */
+function filterConditions(filter: HistoryFilter, viewer: Viewer, keyset: SQL | null): SQL[] {
+  const c: SQL[] = [];
+  if (filter.jobType.length) c.push(sql`job_type in (${params(filter.jobType)})`);
+  if (filter.triggeredBy) c.push(sql`triggered_by = ${filter.triggeredBy === "me" ? viewer.user.id : filter.triggeredBy}::uuid`);
+  if (filter.from) c.push(sql`queued_at >= ${filter.from.toISOString()}::timestamptz`);
+  if (filter.to) c.push(sql`queued_at < ${filter.to.toISOString()}::timestamptz`);
+  if (filter.resourceType) c.push(sql`resource_type = ${filter.resourceType}`);
+  if (filter.resourceId) c.push(sql`resource_id = ${filter.resourceId}::uuid`);
+  if (filter.q) c.push(sql`${RUN_SEARCH_TEXT} ilike ${`%${escapeLike(filter.q)}%`}`);
+  if (keyset) c.push(keyset);
+  return c;
+}
+
+const and = (conds: SQL[]) => sql.join(conds, sql` and `);
+
+type Plan = { where: SQL[] }[];
+
+/**
+ * The page is the merge of index ranges, each read newest-first with a LIMIT: active runs (few,
+ * through job_runs_active_idx), and finished runs per project (and per status when filtered, on
+ * the partial job_runs_finished_status_idx). Text search and "triggered by" go to their own
+ * indexes as one scan. Status lists are literals so the planner can match the partial indexes.
+ */
+function planBranches(filter: HistoryFilter, viewer: Viewer, common: SQL[]): Plan {
+  const statuses = filter.status.length ? filter.status : [...ACTIVE_STATUSES, ...TERMINAL_STATUSES];
+  const active = statuses.filter((s) => (ACTIVE_STATUSES as readonly string[]).includes(s));
+  const finished = statuses.filter((s) => (TERMINAL_STATUSES as readonly string[]).includes(s));
+  const projectIds = viewer.projects === "all" ? null : viewer.projects.map((p) => p.id);
+  const inScope = projectIds ? sql`project_id in (${params(projectIds)})` : sql`project_id is not null`;
+  const plan: Plan = [];
+  if (active.length) plan.push({ where: [sql`status in (${literalList(active)})`, inScope, ...common] });
+  if (!finished.length) return plan;
+
+  const oneScan = () => plan.push({ where: [sql`status in (${literalList(finished)})`, inScope, ...common] });
+  if (filter.q || filter.triggeredBy || filter.resourceId) {
+    oneScan();
+  } else if (!projectIds) {
+    // Every project (support): per job type and status on job_runs_type_status_queued_idx.
+    const types = filter.jobType.length ? filter.jobType : JOB_DEFINITIONS.map((d) => d.name);
+    if (types.length * finished.length > MAX_BRANCHES) oneScan();
+    else for (const t of types) for (const s of finished) plan.push({ where: [sql`job_type = ${t}`, sql`status = ${sql.raw(`'${s}'`)}`, inScope, ...common] });
+  } else {
+    const byStatus = filter.status.length > 0;
+    const count = projectIds.length * (byStatus ? finished.length : 1);
+    if (count > MAX_BRANCHES || projectIds.length === 0) oneScan();
+    else
+      for (const id of projectIds) {
+        if (byStatus) for (const s of finished) plan.push({ where: [sql`project_id = ${id}::uuid`, sql`status = ${sql.raw(`'${s}'`)}`, ...common] });
+        else plan.push({ where: [sql`project_id = ${id}::uuid`, sql`status in (${literalList(finished)})`, ...common] });
+      }
+  }
+  return plan;
+}
+
+const ROW_COLUMNS = sql.raw(
+  "id, project_id, job_type, status, attempt_count, max_attempts, queued_at, started_at, completed_at, triggered_by, resource_type, resource_id, error_message",
+);
+
+type RawRow = {
+  id: string;
+  project_id: string;
+  job_type: string;
+  status: RunStatus;
+  attempt_count: number;
+  max_attempts: number;
+  key: string;
+  started_at: Date | null;
+  completed_at: Date | null;
+  triggered_by: string | null;
+  triggered_by_name: string | null;
+  resource_type: string | null;
+  resource_id: string | null;
+  error_message: string | null;
+  project_slug: string;
+  project_name: string;
+};
+
+/**
+ * Run through postgres.js as an unnamed statement: planned with the actual values every time (a
+ * cached generic plan would not know how big this project is or how rare this search term).
+ */
+async function run<T>(query: SQL): Promise<T[]> {
+  const { sql: text, params: values } = dialect.sqlToQuery(query);
+  return (await getDatabase().sql.unsafe(text, values as never[], { prepare: false })) as unknown as T[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page
+
+export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Promise<HistoryPage> {
+  const viewer = await resolveViewer(scope);
+  const projectCount = viewer.projects === "all" ? -1 : viewer.projects.length;
+  if (viewer.projects !== "all" && viewer.projects.length === 0) return { rows: [], nextCursor: null, prevCursor: null, count: { value: 0, exact: true }, projectCount, canWrite: viewer.canWrite };
+
+  const cursor = decodeHistoryCursor(filter.cursor, filter.sort);
+  const backwards = cursor?.direction === "prev";
+  // Newest first unless sorted ascending; a "previous" page reads the other way and is reversed.
+  const descending = (filter.sort === "queued_desc") !== backwards;
+  // Spelled as the indexes are (drizzle's .desc() is DESC NULLS LAST): a plain "desc" means
+  // NULLS FIRST, which those indexes cannot deliver, and the planner would sort a whole project.
+  const dir = sql.raw(descending ? "desc nulls last" : "asc nulls first");
+  const keyset = cursor ? sql`(queued_at, id) ${sql.raw(descending ? "<" : ">")} (${cursor.key}::timestamptz, ${cursor.id}::uuid)` : null;
+  const limit = filter.limit;
+
+  const page = (f: HistoryFilter, branchLimit: number, mergedLimit: number, outerWhere: SQL | null, extra: SQL = sql``) => {
+    const branches = planBranches(f, viewer, filterConditions(f, viewer, keyset)).map(
+      (b) => sql`(select ${ROW_COLUMNS}${extra} from job_runs where ${and(b.where)} order by queued_at ${dir}, id ${dir} limit ${branchLimit})`,
+    );
+    if (branches.length === 0) return null;
+    return sql`
+      select r.id, r.project_id, r.job_type, r.status, r.attempt_count, r.max_attempts, r.started_at, r.completed_at,
+        r.triggered_by, r.resource_type, r.resource_id, r.error_message,
+        to_char(r.queued_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as key,
+        u.name as triggered_by_name, p.slug as project_slug, p.name as project_name
+      from (select * from (select * from (${sql.join(branches, sql` union all `)}) b order by queued_at ${dir}, id ${dir} limit ${mergedLimit}) m
+            ${outerWhere ? sql`where ${outerWhere}` : sql``}
+            order by queued_at ${dir}, id ${dir} limit ${limit + 1}) r
+      join projects p on p.id = r.project_id
+      left join users u on u.id = r.triggered_by
+      order by r.queued_at ${dir}, r.id ${dir}`;
+  };
+
+  const counting = countRuns(filter, viewer);
+  let raw: RawRow[] | null = null;
+  if (filter.q) {
+    // A frequent term is found fastest by reading the newest runs and matching as we go; read at
+    // most SEARCH_SCAN of them. Only if that does not fill the page, ask the trigram index.
+    const scan = page({ ...filter, q: undefined }, SEARCH_SCAN, SEARCH_SCAN, sql`${RUN_SEARCH_TEXT} ilike ${`%${escapeLike(filter.q)}%`}`, sql`, payload`);
+    const found = scan ? await run<RawRow>(scan) : [];
+    if (found.length > limit) raw = found;
+  }
+  const pageQuery = page(filter, limit + 1, limit + 1, null);
+  if (!pageQuery) return { rows: [], nextCursor: null, prevCursor: null, count: { value: 0, exact: true }, projectCount, canWrite: viewer.canWrite };
+  raw ??= await run<RawRow>(pageQuery);
+  let count = await counting;
+  const hasMore = raw.length > limit;
+  // An estimate below what this page proves exists would be wrong: say "more than" instead.
+  const shown = Math.min(raw.length, limit);
+  if (!cursor && !hasMore) count = { value: shown, exact: true };
+  else if (!count.exact && count.value <= shown) count = { value: shown, exact: false, lowerBound: true };
+  const rows = raw.slice(0, limit);
+  if (backwards) rows.reverse();
+  const first = rows[0];
+  const last = rows.at(-1);
+  const cursorOf = (row: RawRow | undefined, direction: "next" | "prev") => (row ? encodeHistoryCursor({ sort: filter.sort, key: row.key, id: row.id, direction }) : null);
+  return {
+    rows: rows.map((r) => toRow(r, viewer.unredacted)),
+    nextCursor: backwards ? cursorOf(last, "next") : hasMore ? cursorOf(last, "next") : null,
+    prevCursor: backwards ? (hasMore ? cursorOf(first, "prev") : null) : cursor ? cursorOf(first, "prev") : null,
+    count,
+    projectCount,
+    canWrite: viewer.canWrite,
+  };
+}
+
+function toRow(r: RawRow, unredacted: boolean): HistoryRow {
+  return {
+    id: r.id,
+    project: { slug: r.project_slug, name: r.project_name },
+    jobType: r.job_type,
+    jobLabel: getJobDefinition(r.job_type)?.label ?? r.job_type,
+    status: r.status,
+    attempts: r.attempt_count,
+    maxAttempts: r.max_attempts,
+    queuedAt: r.key.replace(/\d{3}Z$/, "Z"),
+    durationMs: r.started_at && r.completed_at ? new Date(r.completed_at).getTime() - new Date(r.started_at).getTime() : null,
+    triggeredBy: r.triggered_by && r.triggered_by_name ? { id: r.triggered_by, name: r.triggered_by_name } : null,
+    resource: r.resource_type && r.resource_id ? { type: r.resource_type, id: r.resource_id } : null,
+    error: r.error_message === null ? null : unredacted ? r.error_message : redactText(r.error_message),
+  };
+}
+
+/**
+ * Exact when small, otherwise the planner's estimate ("about N"). The estimate comes first (a
+ * plan, no rows read); only a small estimate is verified by counting over a LIMIT-ed subquery, so
+ * a count never walks a big range. Active and finished runs are counted apart so each part can
+ * use its own (partial) indexes.
+ */
+async function countRuns(filter: HistoryFilter, viewer: Viewer): Promise<HistoryCount> {
+  const statuses = filter.status.length ? filter.status : [...ACTIVE_STATUSES, ...TERMINAL_STATUSES];
+  const parts = [statuses.filter((s) => (ACTIVE_STATUSES as readonly string[]).includes(s)), statuses.filter((s) => (TERMINAL_STATUSES as readonly string[]).includes(s))].filter((p) => p.length > 0);
+  const scope = viewer.projects === "all" ? sql`project_id is not null` : sql`project_id in (${params(viewer.projects.map((p) => p.id))})`;
+  const wheres = parts.map((part) => and([sql`status in (${literalList(part)})`, scope, ...filterConditions(filter, viewer, null)]));
+  const [plan] = await run<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }>(
+    sql`explain (format json) ${sql.join(
+      wheres.map((w) => sql`(select 1 from job_runs where ${w})`),
+      sql` union all `,
+    )}`,
+  );
+  const estimate = Math.round(plan?.["QUERY PLAN"][0]?.Plan["Plan Rows"] ?? 0);
+  if (estimate > 2 * EXACT_COUNT_LIMIT) return { value: estimate, exact: false };
+  const counts = sql.join(
+    wheres.map((w) => sql`(select count(*) from (select 1 from job_runs where ${w} limit ${EXACT_COUNT_LIMIT + 1}) s)`),
+    sql` + `,
+  );
+  const n = await countWithin(sql`select (${counts})::int as n`);
+  if (n === null) return { value: estimate, exact: false };
+  return n <= EXACT_COUNT_LIMIT ? { value: n, exact: true } : { value: Math.max(estimate, EXACT_COUNT_LIMIT + 1), exact: false };
+}
+
+/** The count, or null when it would take longer than the budget (statement_timeout). */
+async function countWithin(query: SQL): Promise<number | null> {
+  const { sql: text, params: values } = dialect.sqlToQuery(query);
+  try {
+    return await getDatabase().sql.begin(async (tx) => {
+      await tx.unsafe(`set local statement_timeout = ${Math.max(1, Math.round(countBudgetMs()))}`);
+      const [row] = (await tx.unsafe(text, values as never[], { prepare: false })) as unknown as { n: number }[];
+      return row?.n ?? 0;
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === "57014") return null; // query_canceled
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filter choices
+
+export type HistoryOptions = { jobTypes: { name: string; label: string }[]; people: { id: string; name: string }[] };
+
+/** Job types and the people who can trigger runs in scope (the toolbar's choices), bounded. */
+export async function getHistoryOptions(scope: HistoryScope): Promise<HistoryOptions> {
+  const viewer = await resolveViewer(scope);
+  const jobTypes = JOB_DEFINITIONS.filter((d) => d.scope === "project" || viewer.unredacted).map((d) => ({ name: d.name, label: d.label }));
+  if (viewer.projects === "all" || viewer.projects.length === 0) return { jobTypes, people: [] };
+  const people = await run<{ id: string; name: string }>(sql`
+    select distinct u.id, u.name from users u
+    join team_members m on m.user_id = u.id
+    join projects p on p.team_id = m.team_id
+    where p.id in (${params(viewer.projects.map((p) => p.id))})
+    order by u.name limit 200`);
+  return { jobTypes, people };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk retry and cancel
+
+export const BULK_MAX = 100;
+export type BulkKind = "cancel" | "retry";
+export type BulkOutcome = "cancelled" | "cancelling" | "retried" | "skipped" | "forbidden" | "not_found";
+export type BulkResult = { runId: string; outcome: BulkOutcome; reason?: string }[];
+
+const runIdsSchema = z.array(z.uuid()).min(1).max(BULK_MAX);
+
+/**
+ * Cancel or retry the selected runs. Runs are grouped by project and each project needs
+ * jobs:write; runs the user may not see are "not found" (never revealed), and on a project they
+ * may only read, "forbidden". Every run reports its own outcome.
+ */
+export async function bulkRuns(scope: HistoryScope, kind: BulkKind, runIds: string[]): Promise<BulkResult> {
+  const viewer = await resolveViewer(scope);
+  const ids = runIdsSchema.parse([...new Set(runIds)]);
+  const rows = await run<{ id: string; slug: string }>(sql`
+    select r.id, p.slug from job_runs r join projects p on p.id = r.project_id
+    where r.id in (${params(ids)}) and p.deleted_at is null`);
+  const readable = viewer.projects === "all" ? null : new Set(viewer.projects.map((p) => p.slug));
+  const slugOf = new Map(rows.filter((r) => !readable || readable.has(r.slug)).map((r) => [r.id, r.slug]));
+  const writable = new Map<string, boolean>();
+  const results: BulkResult = [];
+  for (const runId of ids) {
+    const slug = slugOf.get(runId);
+    if (!slug) {
+      results.push({ runId, outcome: "not_found" });
+      continue;
+    }
+    if (!writable.has(slug)) {
+      writable.set(
+        slug,
+        await requireProjectPermission(slug, "jobs:write").then(
+          () => true,
+          () => false,
+        ),
+      );
+    }
+    if (!writable.get(slug)) {
+      results.push({ runId, outcome: "forbidden" });
+      continue;
+    }
+    results.push({ runId, ...(await applyOne(kind, slug, runId)) });
+  }
+  return results;
+}
+
+async function applyOne(kind: BulkKind, slug: string, runId: string): Promise<{ outcome: BulkOutcome; reason?: string }> {
+  if (kind === "cancel") {
+    const r = await cancelProjectRun(slug, runId);
+    if (r.outcome === "cancelled" || r.outcome === "cancelling") return { outcome: r.outcome };
+    if (r.outcome === "not_found") return { outcome: "not_found" };
+    return { outcome: "skipped", reason: `already ${r.status ?? "finished"}` };
+  }
+  const r = await redriveProjectRun(slug, runId);
+  if (r.ok) return { outcome: "retried" };
+  if (r.code === "not_found") return { outcome: "not_found" };
+  return { outcome: "skipped", reason: r.code === "already_active" ? "another run of this job is active" : "only failed or dead-lettered runs can be retried" };
+}
+
+export function summarizeBulk(results: BulkResult): Record<BulkOutcome, number> {
+  const summary: Record<BulkOutcome, number> = { cancelled: 0, cancelling: 0, retried: 0, skipped: 0, forbidden: 0, not_found: 0 };
+  for (const r of results) summary[r.outcome]++;
+  return summary;
+}
