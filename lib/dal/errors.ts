@@ -152,7 +152,7 @@ export async function listErrorRuns(range: RangeKey, jobType: string, subType: s
     where r.job_type = ${jobType} and r.status in (${statusList()}) and r.queued_at >= ${since.toISOString()}::timestamptz and r.error is not null
       and coalesce(r.error->>'subType', 'unknown') = ${subType}
       ${after ? sql`and (r.queued_at, r.id) < (${after.queuedAt.toISOString()}::timestamptz, ${after.id}::uuid)` : sql``}
-    order by r.queued_at desc, r.id desc
+    order by r.queued_at desc nulls last, r.id desc nulls last
     limit ${ERROR_RUNS_PAGE_SIZE + 1}`);
   const page = rows.slice(0, ERROR_RUNS_PAGE_SIZE);
   const last = page.at(-1);

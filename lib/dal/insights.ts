@@ -45,7 +45,7 @@ export async function getProjectInsights(slug: string, jobType: string | undefin
     with w as (
       select queued_at, status, started_at, completed_at from job_runs
       where project_id = ${access.project.id} and job_type = ${chosen.name} and queued_at >= ${new Date(starts[0]!).toISOString()}::timestamptz
-      order by queued_at desc
+      order by queued_at desc nulls last
       limit ${INSIGHTS_SCAN_CAP + 1}),
     b as (
       select floor((extract(epoch from queued_at) - ${starts[0]! / 1000}) / ${bucketSeconds})::int as bucket, status,

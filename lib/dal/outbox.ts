@@ -1,5 +1,5 @@
 import "server-only";
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import { getDatabase } from "@/lib/db/client";
 import { notifications, NOTIFICATION_STATUSES, type NotificationStatus } from "@/lib/db/schema";
 import { redactText } from "@/lib/jobs/redact";
@@ -55,7 +55,7 @@ export async function listOutbox(status: NotificationStatus | null, cursor?: str
     })
     .from(notifications)
     .where(and(...conditions))
-    .orderBy(desc(notifications.createdAt), desc(notifications.id))
+    .orderBy(sql`${notifications.createdAt} desc nulls last`, sql`${notifications.id} desc nulls last`)
     .limit(OUTBOX_PAGE_SIZE + 1);
   const page = rows.slice(0, OUTBOX_PAGE_SIZE);
   const last = page.at(-1);

@@ -130,13 +130,13 @@ export async function getJobTypesOverview(slug: string): Promise<JobTypeOverview
       (select percentile_cont(0.5) within group (order by d.ms) from (
          select extract(epoch from (completed_at - started_at)) * 1000 as ms, status from job_runs
          where project_id = ${access.project.id} and job_type = t.job_type
-         order by queued_at desc limit 200) d
+         order by queued_at desc nulls last limit 200) d
        where d.status = 'completed' and d.ms is not null) as typical_ms
     from (values ${types}) as t(job_type)
     cross join lateral (
       select id, status, queued_at, triggered_by from job_runs
       where project_id = ${access.project.id} and job_type = t.job_type
-      order by queued_at desc limit 1) r
+      order by queued_at desc nulls last limit 1) r
     left join users u on u.id = r.triggered_by`);
   const latest = latestRows.map((r) => ({
     id: r.id,
@@ -223,7 +223,7 @@ export async function listProjectRuns(slug: string, cursor?: string): Promise<Ru
         after ? or(lt(jobRuns.queuedAt, after.queuedAt), and(eq(jobRuns.queuedAt, after.queuedAt), lt(jobRuns.id, after.id))) : undefined,
       ),
     )
-    .orderBy(desc(jobRuns.queuedAt), desc(jobRuns.id))
+    .orderBy(sql`${jobRuns.queuedAt} desc nulls last`, sql`${jobRuns.id} desc nulls last`)
     .limit(HISTORY_PAGE_SIZE + 1);
   const page = rows.slice(0, HISTORY_PAGE_SIZE);
   const last = page.at(-1);
@@ -348,7 +348,7 @@ async function typicalDurationSeconds(projectId: string, jobType: string): Promi
     from (
       select started_at, completed_at from job_runs
       where project_id = ${projectId} and job_type = ${jobType} and status = 'completed' and started_at is not null and completed_at is not null
-      order by queued_at desc limit ${ETA_SAMPLE}) recent`);
+      order by queued_at desc nulls last limit ${ETA_SAMPLE}) recent`);
   return row?.median === null || row?.median === undefined ? null : Number(row.median);
 }
 

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, eq, lt, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/lib/db/client";
 import { jobRuns, type RunStatus } from "@/lib/db/schema";
 
@@ -49,6 +49,6 @@ export async function listRunsForResource(
         after ? or(lt(jobRuns.queuedAt, after.queuedAt), and(eq(jobRuns.queuedAt, after.queuedAt), lt(jobRuns.id, after.id))) : undefined,
       ),
     )
-    .orderBy(desc(jobRuns.queuedAt), desc(jobRuns.id))
+    .orderBy(sql`${jobRuns.queuedAt} desc nulls last`, sql`${jobRuns.id} desc nulls last`)
     .limit(Number.isFinite(limit) ? Math.min(500, Math.max(1, Math.floor(limit))) : 50);
 }

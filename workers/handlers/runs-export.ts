@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, lt, or } from "drizzle-orm";
+import { and, count, eq, gte, lt, or, sql } from "drizzle-orm";
 import { toCsvRow } from "@/lib/csv";
 import { files, jobRuns, projects, users } from "@/lib/db/schema";
 import { JobError } from "@/lib/jobs/errors";
@@ -48,7 +48,7 @@ export const runsExport: JobHandler<"runs_export"> = async (ctx) => {
       .from(jobRuns)
       .leftJoin(users, eq(users.id, jobRuns.triggeredBy))
       .where(cursor ? and(inWindow, or(lt(jobRuns.queuedAt, cursor.queuedAt), and(eq(jobRuns.queuedAt, cursor.queuedAt), lt(jobRuns.id, cursor.id)))) : inWindow)
-      .orderBy(desc(jobRuns.queuedAt), desc(jobRuns.id))
+      .orderBy(sql`${jobRuns.queuedAt} desc nulls last`, sql`${jobRuns.id} desc nulls last`)
       .limit(BATCH);
     for (const r of page) {
       const duration = r.startedAt && r.completedAt ? r.completedAt.getTime() - r.startedAt.getTime() : null;

@@ -26,5 +26,10 @@ export const notifications = pgTable(
     sentAt: tstz("sent_at"),
     createdAt: createdAt(),
   },
-  (t) => [index("notifications_status_created_idx").on(t.status, t.createdAt), index("notifications_run_idx").on(t.runId)],
+  (t) => [
+    // The outbox page: newest first, with or without a status filter, keyset on (created_at, id).
+    index("notifications_status_created_idx").on(t.status, t.createdAt.desc(), t.id.desc()),
+    index("notifications_created_idx").on(t.createdAt.desc(), t.id.desc()),
+    index("notifications_run_idx").on(t.runId),
+  ],
 );
