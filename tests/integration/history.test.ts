@@ -11,6 +11,8 @@ vi.mock("server-only", () => ({}));
 process.env.HISTORY_COUNT_BUDGET_MS = "2000";
 const session = vi.hoisted(() => ({ user: null as CurrentUser | null }));
 vi.mock("@/lib/dal/users", () => ({ getCurrentUser: async () => session.user }));
+// The run DAL's one-query poll reads the Auth.js session itself.
+vi.mock("@/lib/auth/config", () => ({ auth: async () => (session.user ? { user: { id: session.user.id } } : null) }));
 
 const { listRuns, bulkRuns } = await import("@/lib/dal/history");
 const { AccessError } = await import("@/lib/dal/access");
