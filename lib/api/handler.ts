@@ -104,7 +104,7 @@ export function apiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
       if (!decision.allowed) {
         return errorResponse(429, "rate_limited", `Too many requests for this key; retry in ${decision.retryAfterSeconds} s.`, {}, { "Retry-After": String(decision.retryAfterSeconds), "RateLimit-Limit": String(limiter.burst), "RateLimit-Remaining": "0" });
       }
-      const rawParams = await context.params;
+      const rawParams = (await context?.params) ?? {};
       const params = parseOr422(spec.params ?? z.object({}), rawParams, "", "The path is not valid.");
       const query = parseOr422(spec.query ?? z.object({}), Object.fromEntries(new URL(request.url).searchParams), "", "The query is not valid.");
       const rawBody = spec.body ? await readBody(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : undefined;

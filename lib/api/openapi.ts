@@ -16,7 +16,7 @@ import {
 type Json = Record<string, unknown>;
 
 // Referenced by id so the registry conversion below includes them.
-void [apiErrorSchema, cancelResultSchema, jobTypeListSchema, projectListSchema, runPageSchema, runViewSchema, inlineFileSchema];
+void [apiErrorSchema, cancelResultSchema, jobTypeListSchema, projectListSchema, runPageSchema, runViewSchema, inlineFileSchema, triggerBody];
 
 const ref = (id: string): Json => ({ $ref: `#/components/schemas/${id}` });
 const clean = (schema: Json): Json => {
@@ -24,12 +24,15 @@ const clean = (schema: Json): Json => {
   return rest;
 };
 
+const registrySchemas = (io: "input" | "output") =>
+  (z.toJSONSchema(z.globalRegistry, { target: "draft-2020-12", io, uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, Json> }).schemas;
+
 function components(): Record<string, Json> {
-  const { schemas } = z.toJSONSchema(z.globalRegistry, { target: "draft-2020-12", uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, Json> };
   const out: Record<string, Json> = {};
-  for (const [id, schema] of Object.entries(schemas)) out[id] = clean(schema);
-  // Requests are described as the server accepts them (defaults optional).
-  out.InlineFile = clean(z.toJSONSchema(inlineFileSchema, { io: "input" }) as Json);
+  for (const [id, schema] of Object.entries(registrySchemas("output"))) out[id] = clean(schema);
+  // Requests are described as the server accepts them (fields with defaults are optional).
+  const inputs = registrySchemas("input");
+  for (const id of ["InlineFile", "TriggerRequest"]) if (inputs[id]) out[id] = clean(inputs[id]);
   const triggers = projectJobDefinitions().map((def) => {
     const id = `Trigger_${def.name}`;
     out[id] = {
@@ -41,7 +44,7 @@ function components(): Record<string, Json> {
     };
     return ref(id);
   });
-  out.TriggerRequest = { ...clean(z.toJSONSchema(triggerBody, { io: "input" }) as Json), oneOf: triggers };
+  out.TriggerRequest = { ...out.TriggerRequest, oneOf: triggers };
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { describePayload } from "@/lib/jobs/form";
 import type { JobDefinition } from "@/lib/jobs/types";
-import { inlineFileSchema } from "./schemas";
+import { inlineFileFields } from "./schemas";
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, unknown> };
 
@@ -18,9 +18,8 @@ export function apiPayloadSchema(def: JobDefinition): JsonSchema {
   delete schema.$schema;
   const fileFields = describePayload(def).filter((f) => f.kind === "file");
   if (fileFields.length > 0 && schema.properties) {
-    const inline = z.toJSONSchema(inlineFileSchema, { io: "input" }) as JsonSchema;
+    const inline = z.toJSONSchema(inlineFileFields, { io: "input" }) as JsonSchema;
     delete inline.$schema;
-    delete inline.id;
     for (const f of fileFields) schema.properties[f.name] = { ...inline, title: f.title, description: `The file inline (${f.accept}).` };
   }
   cache.set(def, schema);

@@ -53,14 +53,15 @@ export const runParams = projectParams.extend({ runId: z.string().min(1).max(100
  * A file-typed payload field (contacts_import's `fileId`) takes the file inline: its text, or
  * base64 for binary content. It is stored like a dashboard upload and its id goes in the payload.
  */
-export const inlineFileSchema = z
+export const inlineFileFields = z
   .object({
     name: z.string().min(1).max(200).default("upload"),
     contentType: z.string().max(100).optional(),
     encoding: z.enum(["utf8", "base64"]).default("utf8"),
     content: z.string(),
   })
-  .meta({ id: "InlineFile", description: "A file given inline in a JSON payload: text (utf8) or base64." });
+  .meta({ description: "A file given inline in a JSON payload: text (utf8) or base64." });
+export const inlineFileSchema = inlineFileFields.meta({ id: "InlineFile" });
 
 export const triggerBody = z
   .object({
