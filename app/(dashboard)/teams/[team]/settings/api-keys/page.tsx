@@ -9,12 +9,13 @@ import { RevokeKeyButton } from "./_components/revoke-key-button";
 
 export const metadata: Metadata = { title: "API keys · Runboard" };
 
-function When({ iso }: { iso: string | null }) {
+/** Relative time, with the absolute UTC time below it (or beside it, inline). */
+function When({ iso, inline = false }: { iso: string | null; inline?: boolean }) {
   if (!iso) return <span className="text-zinc-500">never</span>;
   return (
-    <time dateTime={iso} title={formatTimestamp(iso)}>
+    <time dateTime={iso} title={formatTimestamp(iso)} className="whitespace-nowrap">
       {formatRelative(iso)}
-      <span className="block text-xs text-zinc-500">{formatTimestamp(iso)}</span>
+      <span className={inline ? "ml-1 text-xs text-zinc-500" : "block text-xs text-zinc-500"}>{inline ? `(${formatTimestamp(iso)})` : formatTimestamp(iso)}</span>
     </time>
   );
 }
@@ -52,7 +53,7 @@ export default async function ApiKeysPage({ params }: { params: Promise<{ team: 
           <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">No keys yet. Create one above, then run <code>npx runboard login</code> with it.</p>
         ) : (
           <div className="mt-2 overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
-            <table className="w-full text-left text-sm">
+            <table className="w-full min-w-[720px] text-left text-sm">
               <thead className="bg-zinc-50 text-xs uppercase text-zinc-500 dark:bg-zinc-900">
                 <tr>
                   <th className="px-3 py-2">Name</th>
@@ -70,9 +71,9 @@ export default async function ApiKeysPage({ params }: { params: Promise<{ team: 
                   <tr key={k.id} data-testid={`api-key-${k.prefix}`} className="border-t border-zinc-200 align-top dark:border-zinc-800">
                     <td className="px-3 py-2 font-medium">{k.name}</td>
                     <td className="px-3 py-2">
-                      <code className="font-mono text-xs">rb_{k.prefix}_…</code>
+                      <code className="whitespace-nowrap font-mono text-xs">rb_{k.prefix}_…</code>
                     </td>
-                    <td className="px-3 py-2">
+                    <td className="px-3 py-2 whitespace-nowrap">
                       {k.scopes.map((s) => (
                         <code key={s} className="mr-1 rounded bg-zinc-100 px-1 text-xs dark:bg-zinc-800">
                           {s}
@@ -104,7 +105,7 @@ export default async function ApiKeysPage({ params }: { params: Promise<{ team: 
           <ul className="mt-2 space-y-1 text-sm text-zinc-600 dark:text-zinc-400">
             {revoked.map((k) => (
               <li key={k.id} data-testid={`revoked-key-${k.prefix}`}>
-                <span className="font-medium">{k.name}</span> <code className="font-mono text-xs">rb_{k.prefix}_…</code> revoked <When iso={k.revokedAt} />
+                <span className="font-medium">{k.name}</span> <code className="font-mono text-xs">rb_{k.prefix}_…</code> revoked <When iso={k.revokedAt} inline />
               </li>
             ))}
           </ul>
