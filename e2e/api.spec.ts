@@ -188,6 +188,9 @@ test("422 with field errors for bad payloads, bodies and queries; 400 for broken
   const badQuery = await request.get(`/api/v1/projects/${API_PROJECT}/runs?status=running,exploded`, { headers: bearer(admin.key) });
   expect(badQuery.status()).toBe(422);
   expect((await badQuery.json()).error.fieldErrors.status[0]).toContain("exploded");
+  const badCursor = await request.get(`/api/v1/projects/${API_PROJECT}/runs?cursor=not-a-cursor`, { headers: bearer(admin.key) });
+  expect(badCursor.status()).toBe(422);
+  expect(Object.keys((await badCursor.json()).error.fieldErrors)).toEqual(["cursor"]);
   expect(await imports()).toBe(importsBefore);
 });
 

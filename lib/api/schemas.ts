@@ -86,6 +86,16 @@ const statusList = z
   })
   .meta({ description: `Comma-separated: ${RUN_STATUSES.join(", ")}.` });
 
+/** The keyset cursor the DAL hands out (base64url JSON of the last row's queuedAt and id). */
+const cursorShape = z.object({ q: z.iso.datetime({ offset: true }), id: z.uuid() });
+function isRunCursor(value: string): boolean {
+  try {
+    return cursorShape.safeParse(JSON.parse(Buffer.from(value, "base64url").toString("utf8"))).success;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Query of GET /projects/{slug}/runs. One schema, so the history page's shared filter schema can
  * replace it when the two meet.
@@ -93,7 +103,13 @@ const statusList = z
 export const runListQuery = z.object({
   status: statusList.optional(),
   jobType: z.string().min(1).max(100).optional(),
-  cursor: z.string().min(1).max(500).optional().meta({ description: "`nextCursor` of the previous page." }),
+  cursor: z
+    .string()
+    .min(1)
+    .max(500)
+    .refine(isRunCursor, "Not a cursor from this API: pass `nextCursor` as it came.")
+    .optional()
+    .meta({ description: "`nextCursor` of the previous page." }),
 });
 
 // ------------------------------------------------------------------------------------------
