@@ -87,7 +87,7 @@ test("login checks the key and stores it with mode 0600; later commands use the 
 
 test("jobs run --wait shows progress and exits 0 when the run completes", async () => {
   const payloadFile = path.join(home, "payload.json");
-  writeFileSync(payloadFile, JSON.stringify({ items: 6, msPerItem: 400 }));
+  writeFileSync(payloadFile, JSON.stringify({ items: 6, msPerItem: 500 }));
   const result = await cli(["jobs", "run", "demo_paced", "--project", CLI_PROJECT, "--payload", `@${payloadFile}`, "--wait"], authEnv());
   expect(result.code, result.stderr).toBe(0);
   // Not a terminal: one plain line per change, with the bar, counts and percent.
