@@ -5,6 +5,7 @@ import type { Actor } from "@/lib/audit";
 import { permissionsFor, type Permission } from "@/lib/auth/permissions";
 import { getDatabase } from "@/lib/db/client";
 import { projects, teamMembers, teams, type TeamRole } from "@/lib/db/schema";
+import { currentApiPrincipal, type ApiPrincipal } from "./principal";
 import { getCurrentUser, type CurrentUser } from "./users";
 
 export type ProjectAccess = {
@@ -24,6 +25,8 @@ export class AccessError extends Error {
 
 /** The user's access to a project, read fresh from the database (once per request). */
 export const getProjectAccess = cache(async (slug: string): Promise<ProjectAccess | null> => {
+  const key = currentApiPrincipal();
+  if (key) return getKeyProjectAccess(key, slug);
   const user = await getCurrentUser();
   if (!user) return null;
   const { db } = getDatabase();
@@ -49,9 +52,29 @@ export const getProjectAccess = cache(async (slug: string): Promise<ProjectAcces
   return { user, project, permissions: permissionsFor(membership, user.instanceRole), unredacted: user.instanceRole === "support" };
 });
 
-/** The actor recorded in audit events for what this access does. */
+/**
+ * An API key's access: only projects of the key's team exist for it, its scopes are its
+ * permissions, and it sees unredacted details only when its creator is instance support.
+ */
+async function getKeyProjectAccess(key: ApiPrincipal, slug: string): Promise<ProjectAccess | null> {
+  const { db } = getDatabase();
+  const [row] = await db
+    .select({ id: projects.id, slug: projects.slug, name: projects.name, teamId: projects.teamId, teamName: teams.name })
+    .from(projects)
+    .innerJoin(teams, eq(teams.id, projects.teamId))
+    .where(and(eq(projects.slug, slug), eq(projects.teamId, key.teamId), isNull(projects.deletedAt)));
+  if (!row) return null;
+  return { user: key.createdBy, project: row, permissions: new Set(key.scopes), unredacted: key.createdBy.instanceRole === "support" };
+}
+
+/** The signed-in user, or for an API request the user who created the key. */
+async function currentActor(): Promise<CurrentUser | null> {
+  return currentApiPrincipal()?.createdBy ?? (await getCurrentUser());
+}
+
+/** The actor recorded in audit events for what this access does (with the key for API calls). */
 export function actorOf(access: ProjectAccess | TeamAccess): Actor {
-  return { userId: access.user.id, apiKeyId: null };
+  return { userId: access.user.id, apiKeyId: currentApiPrincipal()?.keyId ?? null };
 }
 
 /**
@@ -59,7 +82,7 @@ export function actorOf(access: ProjectAccess | TeamAccess): Actor {
  * held. A project of another team is "not found", never "forbidden".
  */
 export async function requireProjectPermission(slug: string, permission: Permission): Promise<ProjectAccess> {
-  const user = await getCurrentUser();
+  const user = await currentActor();
   if (!user) throw new AccessError("unauthenticated");
   const access = await getProjectAccess(slug);
   if (!access) throw new AccessError("not_found");
@@ -76,6 +99,8 @@ export type TeamAccess = {
 
 /** The user's membership of a team, read fresh from the database; null when not a member. */
 export const getTeamAccess = cache(async (teamSlug: string): Promise<TeamAccess | null> => {
+  // API keys act on projects only; team settings are for people.
+  if (currentApiPrincipal()) return null;
   const user = await getCurrentUser();
   if (!user) return null;
   const { db } = getDatabase();

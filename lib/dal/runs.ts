@@ -198,8 +198,11 @@ export function decodeCursor(cursor: string | undefined): { queuedAt: Date; id: 
   }
 }
 
+/** Optional narrowing of a run list (the API's query; the history page has its own). */
+export type RunListFilter = { status?: readonly RunStatus[]; jobType?: string };
+
 /** A page of the project's runs, newest first; `cursor` continues after the last row shown. */
-export async function listProjectRuns(slug: string, cursor?: string): Promise<RunPage> {
+export async function listProjectRuns(slug: string, cursor?: string, filter: RunListFilter = {}): Promise<RunPage> {
   const access = await requireProjectPermission(slug, "jobs:read");
   const after = decodeCursor(cursor);
   const { db } = getDatabase();
@@ -220,6 +223,8 @@ export async function listProjectRuns(slug: string, cursor?: string): Promise<Ru
     .where(
       and(
         eq(jobRuns.projectId, access.project.id),
+        filter.status?.length ? inArray(jobRuns.status, [...filter.status]) : undefined,
+        filter.jobType ? eq(jobRuns.jobType, filter.jobType) : undefined,
         after ? or(lt(jobRuns.queuedAt, after.queuedAt), and(eq(jobRuns.queuedAt, after.queuedAt), lt(jobRuns.id, after.id))) : undefined,
       ),
     )

@@ -1,0 +1,33 @@
+import { ApiError, apiRoute, json, notFound } from "@/lib/api/handler";
+import { runListQuery, projectParams, triggerBody } from "@/lib/api/schemas";
+import { payloadFromJson } from "@/lib/api/trigger";
+import { getRunView, listProjectRuns, triggerProjectJob } from "@/lib/dal/runs";
+import { MAX_IMPORT_BYTES } from "@/lib/jobs/catalog";
+
+/** GET /api/v1/projects/{slug}/runs: newest first, filtered, one keyset page at a time. */
+export const GET = apiRoute({ params: projectParams, query: runListQuery }, async ({ params, query }) => {
+  const page = await listProjectRuns(params.slug, query.cursor, { status: query.status, jobType: query.jobType });
+  return json({ runs: page.rows, nextCursor: page.nextCursor });
+});
+
+/** POST /api/v1/projects/{slug}/runs: trigger a job; 201 with the run, 409 with the run in the way. */
+export const POST = apiRoute(
+  // An import's file comes inline: room for the largest import in base64, plus the envelope.
+  { params: projectParams, body: triggerBody, maxBodyBytes: Math.ceil((MAX_IMPORT_BYTES * 4) / 3) + 64 * 1024 },
+  async ({ params, body }) => {
+    const outcome = await triggerProjectJob(params.slug, body.jobType, payloadFromJson(body.jobType, body.payload), body.notify);
+    if (outcome.ok) {
+      const run = await getRunView(params.slug, outcome.runId);
+      if (!run) throw notFound();
+      return json(run, 201, { Location: `/api/v1/projects/${params.slug}/runs/${run.id}` });
+    }
+    if (outcome.code === "already_active") {
+      throw new ApiError(409, "already_active", `${body.jobType} is already pending or running for this project.`, { existingRunId: outcome.existingRunId });
+    }
+    if (outcome.code === "invalid") {
+      const fieldErrors = Object.fromEntries(Object.entries(outcome.fieldErrors).map(([k, v]) => [`payload.${k}`, v]));
+      throw new ApiError(422, "invalid", "The payload is not valid for this job type.", { fieldErrors });
+    }
+    throw new ApiError(422, "invalid", `Unknown job type "${body.jobType}".`, { fieldErrors: { jobType: ["Not a project job type."] } });
+  },
+);

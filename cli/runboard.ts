@@ -1,0 +1,332 @@
+/**
+ * `runboard`: trigger and follow Runboard jobs from a terminal or a script, through /api/v1 with
+ * a team API key; plus local operator commands for system jobs. `runboard --help` for the list.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline/promises";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { ApiClient, CliFailure } from "./client";
+import { configPath, readConfig, resolveSettings, writeConfig } from "./config";
+import { EXIT, EXIT_HELP, exitForStatus } from "./exit-codes";
+import { ProgressView, type RunSnapshot } from "./progress";
+import { systemCommand, SYSTEM_USAGE } from "./system";
+
+const MAIN_HELP = `runboard: trigger and follow Runboard jobs (API key), and operate system jobs (local).
+
+Usage: runboard <command> [options]
+
+  login                     store the server URL and an API key in ${"~/.config/runboard/config.json"}
+  projects list             the projects of the key's team
+  jobs list                 the project's job types, last runs and payload fields
+  jobs run <type>           trigger a job (--payload, --file, --notify, --wait)
+  runs list                 runs of a project, newest first (--status, --job-type, --cursor)
+  runs show <id>            one run: status, progress, error
+  runs cancel <id>          cancel a pending or running run
+  runs retry <id>           re-drive a failed or dead-lettered run
+  system list|run|show      operator commands against DATABASE_URL (no API key)
+
+Every command takes --help. API commands take --json (machine-readable output on stdout) and
+--project <slug> (or RUNBOARD_PROJECT, or the project saved by login).
+Settings come from RUNBOARD_URL and RUNBOARD_API_KEY when set, else from the config file.
+
+${EXIT_HELP}`;
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+type Command = { usage: string; options: Options; run: (values: Record<string, string | boolean | string[] | undefined>, positionals: string[]) => Promise<number> };
+
+const common: Options = { help: { type: "boolean", short: "h" }, json: { type: "boolean" }, project: { type: "string", short: "p" } };
+
+function print(json: boolean, data: unknown, text: () => string): void {
+  console.log(json ? JSON.stringify(data, null, 2) : text());
+}
+
+function client(): ApiClient {
+  const { url, apiKey } = resolveSettings();
+  if (!url || !apiKey) throw new CliFailure("Not logged in: run `runboard login --url <server>` or set RUNBOARD_URL and RUNBOARD_API_KEY.", EXIT.auth);
+  return new ApiClient(url, apiKey);
+}
+
+function projectOf(values: Record<string, unknown>): string {
+  const project = typeof values.project === "string" ? values.project : resolveSettings().project;
+  if (!project) throw new CliFailure("Name the project with --project <slug> (see `runboard projects list`).", EXIT.usage);
+  return encodeURIComponent(project);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+}
+
+const when = (iso: string | null | undefined) => (iso ? iso.replace("T", " ").slice(0, 19) : "—");
+
+type Project = { slug: string; name: string; teamName: string };
+type JobType = { name: string; label: string; description: string; lastRun: { id: string; status: string; queuedAt: string } | null; activeRunId: string | null; payloadSchema: { properties?: Record<string, { type?: string; default?: unknown }> } };
+type RunItem = { id: string; jobType: string; status: string; percent: number | null; queuedAt: string; durationMs: number | null; triggeredBy: string | null };
+type Run = RunSnapshot & { jobType: string; attempts: number; maxAttempts: number; queuedAt: string; startedAt: string | null; completedAt: string | null; triggeredBy: string | null; result: unknown; error: (RunSnapshot["error"] & { type: string; subType: string; stack: string | null }) | null };
+
+function requireArg(positionals: string[], what: string): string {
+  const value = positionals[0];
+  if (!value) throw new CliFailure(`Missing ${what}. See --help.`, EXIT.usage);
+  return value;
+}
+
+function readPayload(raw: string | undefined): Record<string, unknown> {
+  if (raw === undefined) return {};
+  let text = raw;
+  if (raw.startsWith("@")) {
+    try {
+      text = readFileSync(raw.slice(1), "utf8");
+    } catch (error) {
+      throw new CliFailure(`Cannot read ${raw.slice(1)}: ${error instanceof Error ? error.message : String(error)}`, EXIT.usage);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new CliFailure("--payload must be a JSON object (or @file with one).", EXIT.usage);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new CliFailure("--payload must be a JSON object.", EXIT.usage);
+  return parsed as Record<string, unknown>;
+}
+
+/** `--file field=path`: the file goes inline (base64) as that payload field. */
+function attachFiles(payload: Record<string, unknown>, specs: string[]): void {
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    if (eq <= 0) throw new CliFailure(`--file takes field=path, got "${spec}".`, EXIT.usage);
+    const file = spec.slice(eq + 1);
+    let content: Buffer;
+    try {
+      content = readFileSync(file);
+    } catch (error) {
+      throw new CliFailure(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, EXIT.usage);
+    }
+    payload[spec.slice(0, eq)] = { name: path.basename(file), encoding: "base64", content: content.toString("base64") };
+  }
+}
+
+function runSummary(run: Run): string {
+  const lines = [`${run.id}  ${run.jobType}  ${run.status}  attempt ${run.attempts}/${run.maxAttempts}`, `queued ${when(run.queuedAt)}  started ${when(run.startedAt)}  finished ${when(run.completedAt)}  by ${run.triggeredBy ?? "—"}`];
+  if (run.progress.processed !== null || run.progress.message) lines.push(`progress ${run.progress.processed ?? 0}/${run.progress.total ?? "?"}${run.stage ? `  stage ${run.stage}` : ""}  ${run.progress.message ?? ""}`.trimEnd());
+  if (run.result !== null && run.result !== undefined) lines.push(`result ${JSON.stringify(run.result)}`);
+  if (run.error) lines.push(`error ${run.error.type}/${run.error.subType}: ${run.error.message} (ref ${run.error.reference})${run.error.stack ? `\n${run.error.stack}` : ""}`);
+  return lines.join("\n");
+}
+
+/** Poll about once a second until the run ends; the exit code follows its final status. */
+async function waitFor(api: ApiClient, project: string, runId: string, json: boolean): Promise<number> {
+  const view = new ProgressView(process.stderr);
+  let run = await api.request<Run>("GET", `/projects/${project}/runs/${runId}`);
+  const interrupt = () => {
+    view.finish();
+    process.stderr.write(`Stopped waiting; the run goes on: runboard runs show ${runId} --project ${decodeURIComponent(project)}\n`);
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupt);
+  try {
+    for (;;) {
+      view.update(run);
+      if (run.terminal) break;
+      await new Promise((r) => setTimeout(r, 1000));
+      run = await api.request<Run>("GET", `/projects/${project}/runs/${runId}`);
+    }
+  } finally {
+    process.off("SIGINT", interrupt);
+    view.finish();
+  }
+  print(json, run, () => runSummary(run));
+  return exitForStatus(run.status);
+}
+
+const COMMANDS: Record<string, Command> = {
+  login: {
+    usage: `Usage: runboard login --url <server> [--key <api key>] [--project <default slug>]
+Checks the key against the server, then saves URL, key and default project to
+${configPath()} (mode 0600). Without --key the key is read from stdin (prompted on a terminal),
+so it stays out of your shell history: \`runboard login --url https://runboard.example\`.`,
+    options: { ...common, url: { type: "string" }, key: { type: "string" } },
+    run: async (values) => {
+      const saved = readConfig();
+      const url = (values.url as string | undefined) ?? process.env.RUNBOARD_URL ?? saved.url;
+      if (!url) throw new CliFailure("Give the server with --url https://your-runboard.", EXIT.usage);
+      try {
+        new URL(url);
+      } catch {
+        throw new CliFailure(`Not a URL: ${url}`, EXIT.usage);
+      }
+      let key = values.key as string | undefined;
+      if (!key) {
+        const rl = createInterface({ input: process.stdin, output: process.stdin.isTTY ? process.stderr : undefined, terminal: process.stdin.isTTY === true });
+        key = (await rl.question(process.stdin.isTTY ? "API key (from Team settings → API keys): " : "")).trim();
+        rl.close();
+      }
+      if (!key) throw new CliFailure("No API key given.", EXIT.usage);
+      const { projects } = await new ApiClient(url, key).request<{ projects: Project[] }>("GET", "/projects");
+      const project = (values.project as string | undefined) ?? saved.project;
+      const file = writeConfig({ url, apiKey: key, project });
+      const team = projects[0]?.teamName;
+      print(values.json === true, { url, project: project ?? null, projects }, () => `Logged in to ${url}${team ? ` (team ${team}, ${projects.length} project${projects.length === 1 ? "" : "s"})` : ""}. Saved to ${file}.`);
+      return EXIT.ok;
+    },
+  },
+  "projects list": {
+    usage: "Usage: runboard projects list [--json]\nThe projects of the key's team.",
+    options: common,
+    run: async (values) => {
+      const { projects } = await client().request<{ projects: Project[] }>("GET", "/projects");
+      print(values.json === true, projects, () => (projects.length ? table([["SLUG", "NAME", "TEAM"], ...projects.map((p) => [p.slug, p.name, p.teamName])]) : "No projects."));
+      return EXIT.ok;
+    },
+  },
+  "jobs list": {
+    usage: "Usage: runboard jobs list --project <slug> [--json]\nThe project's job types: last run, the run in progress, payload fields with defaults.",
+    options: common,
+    run: async (values) => {
+      const { jobTypes } = await client().request<{ jobTypes: JobType[] }>("GET", `/projects/${projectOf(values)}/job-types`);
+      const fields = (t: JobType) =>
+        Object.entries(t.payloadSchema.properties ?? {})
+          .map(([k, p]) => `${k}${p.default !== undefined ? `=${JSON.stringify(p.default)}` : ""}`)
+          .join(" ");
+      print(values.json === true, jobTypes, () =>
+        table([["TYPE", "LAST RUN", "STATUS", "AT", "ACTIVE", "PAYLOAD"], ...jobTypes.map((t) => [t.name, t.lastRun?.id ?? "—", t.lastRun?.status ?? "never run", when(t.lastRun?.queuedAt), t.activeRunId ?? "", fields(t)])]),
+      );
+      return EXIT.ok;
+    },
+  },
+  "jobs run": {
+    usage: `Usage: runboard jobs run <type> --project <slug> [--payload JSON|@file] [--file field=path] [--notify] [--wait] [--json]
+  --payload   the payload as JSON, or @path of a JSON file; fields not given take their defaults
+  --file      send a file inline for a file field, e.g. --file fileId=contacts.csv (contacts_import)
+  --notify    email you when the run ends
+  --wait      follow the run with a progress bar (plain lines when not a terminal) and exit with
+              its outcome: 0 completed, 10 failed, 11 dead-lettered, 12 cancelled
+Already running (409): prints the existing run id and exits 5.
+
+${EXIT_HELP}`,
+    options: { ...common, payload: { type: "string" }, file: { type: "string", multiple: true }, notify: { type: "boolean" }, wait: { type: "boolean", short: "w" } },
+    run: async (values, positionals) => {
+      const jobType = requireArg(positionals, "the job type (see `runboard jobs list`)");
+      const payload = readPayload(values.payload as string | undefined);
+      attachFiles(payload, (values.file as string[] | undefined) ?? []);
+      const project = projectOf(values);
+      const api = client();
+      const json = values.json === true;
+      let run: Run;
+      try {
+        run = await api.request<Run>("POST", `/projects/${project}/runs`, { jobType, payload, notify: values.notify === true });
+      } catch (error) {
+        if (error instanceof CliFailure && error.body?.error.existingRunId) {
+          const existing = error.body.error.existingRunId;
+          if (json) console.log(JSON.stringify(error.body, null, 2));
+          console.error(`${jobType} is already running in ${decodeURIComponent(project)}: run ${existing}`);
+          return EXIT.conflict;
+        }
+        throw error;
+      }
+      if (!values.wait) {
+        print(json, run, () => `Started ${jobType}: run ${run.id} (${run.status})`);
+        return EXIT.ok;
+      }
+      if (!json) console.error(`Started ${jobType}: run ${run.id}`);
+      return waitFor(api, project, run.id, json);
+    },
+  },
+  "runs list": {
+    usage: `Usage: runboard runs list --project <slug> [--status s1,s2] [--job-type t] [--cursor c] [--json]
+Newest first, 25 a page; the next page's cursor is printed at the end.`,
+    options: { ...common, status: { type: "string" }, "job-type": { type: "string" }, cursor: { type: "string" } },
+    run: async (values) => {
+      const query = new URLSearchParams();
+      if (typeof values.status === "string") query.set("status", values.status);
+      if (typeof values["job-type"] === "string") query.set("jobType", values["job-type"]);
+      if (typeof values.cursor === "string") query.set("cursor", values.cursor);
+      const page = await client().request<{ runs: RunItem[]; nextCursor: string | null }>("GET", `/projects/${projectOf(values)}/runs${query.size ? `?${query}` : ""}`);
+      print(values.json === true, page, () => {
+        if (page.runs.length === 0) return "No runs.";
+        const rows = table([["RUN", "TYPE", "STATUS", "%", "QUEUED", "BY"], ...page.runs.map((r) => [r.id, r.jobType, r.status, r.percent === null ? "" : String(Math.round(r.percent)), when(r.queuedAt), r.triggeredBy ?? "—"])]);
+        return page.nextCursor ? `${rows}\nMore: --cursor ${page.nextCursor}` : rows;
+      });
+      return EXIT.ok;
+    },
+  },
+  "runs show": {
+    usage: "Usage: runboard runs show <run id> --project <slug> [--wait] [--json]\n--wait follows it like `jobs run --wait`.",
+    options: { ...common, wait: { type: "boolean", short: "w" } },
+    run: async (values, positionals) => {
+      const runId = encodeURIComponent(requireArg(positionals, "the run id"));
+      const api = client();
+      if (values.wait) return waitFor(api, projectOf(values), runId, values.json === true);
+      const run = await api.request<Run>("GET", `/projects/${projectOf(values)}/runs/${runId}`);
+      print(values.json === true, run, () => runSummary(run));
+      return EXIT.ok;
+    },
+  },
+  "runs cancel": {
+    usage: "Usage: runboard runs cancel <run id> --project <slug> [--json]\nPending runs stop at once; running ones at their next checkpoint. A finished run exits 5.",
+    options: common,
+    run: async (values, positionals) => {
+      const runId = encodeURIComponent(requireArg(positionals, "the run id"));
+      const result = await client().request<{ outcome: string; run: Run }>("POST", `/projects/${projectOf(values)}/runs/${runId}/cancel`);
+      print(values.json === true, result, () => `${result.outcome === "cancelled" ? "Cancelled" : "Cancelling"} run ${result.run.id}`);
+      return EXIT.ok;
+    },
+  },
+  "runs retry": {
+    usage: "Usage: runboard runs retry <run id> --project <slug> [--wait] [--json]\nRe-drives a failed or dead-lettered run with a fresh set of attempts.",
+    options: { ...common, wait: { type: "boolean", short: "w" } },
+    run: async (values, positionals) => {
+      const runId = encodeURIComponent(requireArg(positionals, "the run id"));
+      const api = client();
+      const project = projectOf(values);
+      const run = await api.request<Run>("POST", `/projects/${project}/runs/${runId}/retry`);
+      if (values.wait) return waitFor(api, project, run.id, values.json === true);
+      print(values.json === true, run, () => `Retrying run ${run.id} (${run.status})`);
+      return EXIT.ok;
+    },
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "system") {
+    if (argv.length === 1) console.log(SYSTEM_USAGE);
+    return argv.length === 1 ? EXIT.ok : systemCommand(argv.slice(1));
+  }
+  const name = argv[0] === "login" ? "login" : `${argv[0] ?? ""} ${argv[1] ?? ""}`;
+  const command = COMMANDS[name];
+  if (!command) {
+    const group = argv[0] && !argv[0].startsWith("-") ? Object.keys(COMMANDS).filter((c) => c.startsWith(`${argv[0]} `)) : [];
+    if (group.length) {
+      console.log(`Usage: runboard ${argv[0]} <${group.map((c) => c.split(" ")[1]).join("|")}> [--help]`);
+      return argv[1] === undefined || argv[1] === "--help" || argv[1] === "-h" ? EXIT.ok : EXIT.usage;
+    }
+    console.log(MAIN_HELP);
+    return argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help" ? EXIT.ok : EXIT.usage;
+  }
+  const rest = argv.slice(name === "login" ? 1 : 2);
+  let parsed: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true }) as typeof parsed;
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${command.usage}`);
+    return EXIT.usage;
+  }
+  if (parsed.values.help) {
+    console.log(command.usage);
+    return EXIT.ok;
+  }
+  return command.run(parsed.values, parsed.positionals);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof CliFailure) {
+    console.error(error.message);
+    process.exitCode = error.exitCode;
+  } else {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exitCode = EXIT.error;
+  }
+}

@@ -1,0 +1,66 @@
+import { expect, test } from "@playwright/test";
+import { ACCOUNTS, storageState, type Role } from "./support/accounts";
+import { captureServerAction, replayServerAction } from "./support/actions";
+import { bearer, insertApiKey } from "./support/api-keys";
+import { e2eSql } from "./support/db";
+
+const PAGE = "/teams/acme/settings/api-keys";
+
+test("a member, support and an outsider cannot see Acme's API keys page", async ({ browser }) => {
+  for (const role of ["member", "support", "outsider"] as Role[]) {
+    const context = await browser.newContext({ storageState: storageState(role) });
+    const page = await context.newPage();
+    const response = await page.goto(PAGE);
+    expect(response?.status(), role).toBe(404);
+    await expect(page.getByRole("heading", { name: "API keys" })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Create key" })).toHaveCount(0);
+    await context.close();
+  }
+  // The outsider manages their own team's keys, never Acme's.
+  const outsider = await browser.newContext({ storageState: storageState("outsider") });
+  const page = await outsider.newPage();
+  await page.goto("/teams/globex/settings/api-keys");
+  await expect(page.getByRole("heading", { name: "API keys" })).toBeVisible();
+  await outsider.close();
+});
+
+test("direct calls of the create and revoke actions by a member, an outsider or a signed-out visitor change nothing", async ({ browser, request }) => {
+  const sql = e2eSql();
+  const admin = await browser.newContext({ storageState: storageState("admin") });
+  try {
+    const target = await insertApiKey(sql, { team: "acme", createdBy: ACCOUNTS.admin.email, name: "keep me" });
+    const adminPage = await admin.newPage();
+    await adminPage.goto(PAGE);
+    await adminPage.getByLabel("Key name").fill("replayed key");
+    const create = await captureServerAction(adminPage, () => adminPage.getByRole("button", { name: "Create key" }).click());
+    await adminPage.goto(PAGE);
+    adminPage.once("dialog", (dialog) => void dialog.accept());
+    const revoke = await captureServerAction(adminPage, () => adminPage.getByTestId(`api-key-${target.prefix}`).getByRole("button", { name: "Revoke keep me" }).click());
+
+    const countKeys = async () => (await sql<{ n: number }[]>`select count(*)::int as n from api_keys where name = 'replayed key'`)[0]!.n;
+    for (const role of ["member", "outsider", "support"] as Role[]) {
+      const context = await browser.newContext({ storageState: storageState(role) });
+      for (const action of [create, revoke]) {
+        const reply = await replayServerAction(context.request, action);
+        expect(reply.status).toBe(200);
+        expect(reply.text, role).toMatch(/"code":"(forbidden|not_found)"/);
+        expect(reply.text).not.toMatch(/rb_[A-Za-z0-9]{8}_/);
+      }
+      await context.close();
+    }
+    for (const action of [create, revoke]) expect((await replayServerAction(request, action)).text).toContain("Sign in to continue.");
+
+    expect(await countKeys()).toBe(0);
+    const [row] = await sql<{ revoked_at: Date | null }[]>`select revoked_at from api_keys where id = ${target.id}`;
+    expect(row!.revoked_at).toBeNull();
+    expect((await request.get("/api/v1/projects", { headers: bearer(target.key) })).status()).toBe(200);
+
+    // The admin's own replay works: the captured requests were real.
+    const own = await replayServerAction(admin.request, revoke);
+    expect(own.text).toContain('"ok":true');
+    expect((await request.get("/api/v1/projects", { headers: bearer(target.key) })).status()).toBe(401);
+  } finally {
+    await admin.close();
+    await sql.end();
+  }
+});

@@ -1,0 +1,136 @@
+import { z } from "zod";
+import { projectJobDefinitions } from "@/lib/jobs/catalog";
+import { apiPayloadSchema } from "./payload-schema";
+import {
+  apiErrorSchema,
+  cancelResultSchema,
+  inlineFileSchema,
+  jobTypeListSchema,
+  projectListSchema,
+  runListQuery,
+  runPageSchema,
+  runViewSchema,
+  triggerBody,
+} from "./schemas";
+
+type Json = Record<string, unknown>;
+
+// Referenced by id so the registry conversion below includes them.
+void [apiErrorSchema, cancelResultSchema, jobTypeListSchema, projectListSchema, runPageSchema, runViewSchema, inlineFileSchema, triggerBody];
+
+const ref = (id: string): Json => ({ $ref: `#/components/schemas/${id}` });
+const clean = (schema: Json): Json => {
+  const { $schema: _s, $id: _i, id: _id, ...rest } = schema;
+  return rest;
+};
+
+const registrySchemas = (io: "input" | "output") =>
+  (z.toJSONSchema(z.globalRegistry, { target: "draft-2020-12", io, uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, Json> }).schemas;
+
+function components(): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const [id, schema] of Object.entries(registrySchemas("output"))) out[id] = clean(schema);
+  // Requests are described as the server accepts them (fields with defaults are optional).
+  const inputs = registrySchemas("input");
+  for (const id of ["InlineFile", "TriggerRequest"]) if (inputs[id]) out[id] = clean(inputs[id]);
+  const triggers = projectJobDefinitions().map((def) => {
+    const id = `Trigger_${def.name}`;
+    out[id] = {
+      type: "object",
+      title: def.label,
+      description: def.description,
+      properties: { jobType: { const: def.name }, payload: apiPayloadSchema(def), notify: { type: "boolean", default: false } },
+      required: ["jobType"],
+    };
+    return ref(id);
+  });
+  out.TriggerRequest = { ...out.TriggerRequest, oneOf: triggers };
+  return out;
+}
+
+function queryParameters(): Json[] {
+  return Object.entries(runListQuery.shape).map(([name, schema]) => {
+    const json = clean(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Json);
+    return { name, in: "query", required: false, schema: json, description: typeof json.description === "string" ? json.description : undefined };
+  });
+}
+
+const errors = (...statuses: number[]): Record<string, Json> =>
+  Object.fromEntries(
+    statuses.map((s) => [
+      String(s),
+      {
+        description: ERROR_TEXT[s] ?? "Error",
+        content: { "application/json": { schema: ref("Error") } },
+        ...(s === 429 ? { headers: { "Retry-After": { schema: { type: "integer" }, description: "Seconds until the key may call again." } } } : {}),
+      },
+    ]),
+  );
+
+const ERROR_TEXT: Record<number, string> = {
+  400: "The body is not JSON.",
+  401: "No key, an unknown key, or a revoked key.",
+  403: "The key lacks the scope (jobs:read or jobs:write).",
+  404: "No such project, run or path for this key's team.",
+  409: "Already pending or running (existingRunId), or not in a state for this action.",
+  413: "The body is too large.",
+  422: "Invalid path, query, body or payload (fieldErrors).",
+  429: "Rate limit for this key; see Retry-After.",
+};
+
+const ok = (description: string, schemaId: string, status = "200"): Record<string, Json> => ({
+  [status]: { description, content: { "application/json": { schema: ref(schemaId) } } },
+});
+
+const slug = { name: "slug", in: "path", required: true, schema: { type: "string" } };
+const runId = { name: "runId", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+const common = [401, 404, 422, 429];
+
+let cached: Json | null = null;
+
+/** The OpenAPI 3.1 document of /api/v1, generated from the zod schemas the routes validate with. */
+export function openApiDocument(): Json {
+  cached ??= {
+    openapi: "3.1.0",
+    info: {
+      title: "Runboard API",
+      version: "1.0.0",
+      description:
+        "Trigger and follow project jobs with a team API key (`Authorization: Bearer rb_…`). A key sees only its team's projects; its scopes (jobs:read, jobs:write) are its permissions. Errors share one shape: `{ error: { code, message, fieldErrors?, existingRunId? } }`.",
+    },
+    servers: [{ url: "/api/v1" }],
+    security: [{ apiKey: [] }],
+    paths: {
+      "/projects": { get: { operationId: "listProjects", summary: "Projects of the key's team", responses: { ...ok("Projects", "ProjectList"), ...errors(401, 429) } } },
+      "/projects/{slug}/job-types": {
+        get: { operationId: "listJobTypes", summary: "Project job types with payload schemas", parameters: [slug], responses: { ...ok("Job types", "JobTypeList"), ...errors(403, ...common) } },
+      },
+      "/projects/{slug}/runs": {
+        get: {
+          operationId: "listRuns",
+          summary: "Runs, newest first, one keyset page (25) at a time",
+          parameters: [slug, ...queryParameters()],
+          responses: { ...ok("A page of runs", "RunPage"), ...errors(403, ...common) },
+        },
+        post: {
+          operationId: "triggerRun",
+          summary: "Trigger a job",
+          parameters: [slug],
+          requestBody: { required: true, content: { "application/json": { schema: ref("TriggerRequest") } } },
+          responses: { ...ok("The new run", "Run", "201"), ...errors(400, 403, 409, 413, ...common) },
+        },
+      },
+      "/projects/{slug}/runs/{runId}": {
+        get: { operationId: "getRun", summary: "A run: status, progress, stage, ETA, steps, error", parameters: [slug, runId], responses: { ...ok("The run", "Run"), ...errors(403, ...common) } },
+      },
+      "/projects/{slug}/runs/{runId}/cancel": {
+        post: { operationId: "cancelRun", summary: "Cancel a pending or running run", parameters: [slug, runId], responses: { ...ok("Cancelled or cancelling", "CancelResult"), ...errors(403, 409, ...common) } },
+      },
+      "/projects/{slug}/runs/{runId}/retry": {
+        post: { operationId: "retryRun", summary: "Re-drive a failed or dead-lettered run", parameters: [slug, runId], responses: { ...ok("The run, pending again", "Run"), ...errors(403, 409, ...common) } },
+      },
+    },
+    components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A team API key from Team settings → API keys." } }, schemas: components() },
+  };
+  return cached;
+}

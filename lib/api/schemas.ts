@@ -1,0 +1,218 @@
+import { z } from "zod";
+import { RUN_STATUSES } from "@/lib/db/schema/job-runs";
+import type { KeyProjectItem } from "@/lib/dal/api-keys";
+import type { JobTypeOverview, RunListItem, RunView } from "@/lib/dal/runs";
+
+/**
+ * The /api/v1 contract: every request is parsed with these schemas and the OpenAPI document is
+ * generated from them, so the docs cannot drift from what the server accepts. Response schemas
+ * are checked against the DAL's DTO types at compile time (see the assertions at the end).
+ */
+
+// ------------------------------------------------------------------------------------------
+// Errors
+
+export const API_ERROR_CODES = [
+  "unauthenticated",
+  "forbidden",
+  "not_found",
+  "bad_request",
+  "invalid",
+  "payload_too_large",
+  "rate_limited",
+  "already_active",
+  "not_cancellable",
+  "not_retryable",
+  "internal",
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+export const apiErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(API_ERROR_CODES),
+      message: z.string(),
+      fieldErrors: z.record(z.string(), z.array(z.string())).optional().meta({ description: "Per field, for 422: keys are dotted paths such as `payload.items`." }),
+      existingRunId: z.uuid().optional().meta({ description: "For 409: the pending or running run that holds the slot." }),
+      reference: z.string().optional().meta({ description: "For 500: quote it to the operator; the detail is in the server log." }),
+    }),
+  })
+  .meta({ id: "Error" });
+export type ApiErrorBody = z.infer<typeof apiErrorSchema>;
+
+// ------------------------------------------------------------------------------------------
+// Path parameters
+
+export const projectParams = z.object({ slug: z.string().min(1).max(100) });
+export const runParams = projectParams.extend({ runId: z.string().min(1).max(100) });
+
+// ------------------------------------------------------------------------------------------
+// Requests
+
+/**
+ * A file-typed payload field (contacts_import's `fileId`) takes the file inline: its text, or
+ * base64 for binary content. It is stored like a dashboard upload and its id goes in the payload.
+ */
+export const inlineFileFields = z
+  .object({
+    name: z.string().min(1).max(200).default("upload"),
+    contentType: z.string().max(100).optional(),
+    encoding: z.enum(["utf8", "base64"]).default("utf8"),
+    content: z.string(),
+  })
+  .meta({ description: "A file given inline in a JSON payload: text (utf8) or base64." });
+export const inlineFileSchema = inlineFileFields.meta({ id: "InlineFile" });
+
+export const triggerBody = z
+  .object({
+    jobType: z.string().min(1).max(100).meta({ description: "A project job type, see GET /projects/{slug}/job-types." }),
+    payload: z.record(z.string(), z.unknown()).default({}).meta({ description: "Validated against the job type's payload schema." }),
+    notify: z.boolean().default(false).meta({ description: "Email the key's creator when the run ends." }),
+  })
+  .meta({ id: "TriggerRequest" });
+
+const statusList = z
+  .string()
+  .max(200)
+  .transform((value, ctx) => {
+    const parts = value.split(",").map((s) => s.trim()).filter(Boolean);
+    for (const p of parts) {
+      if (!(RUN_STATUSES as readonly string[]).includes(p)) {
+        ctx.addIssue({ code: "custom", message: `Unknown status "${p}". Use ${RUN_STATUSES.join(", ")}.` });
+        return z.NEVER;
+      }
+    }
+    return parts as (typeof RUN_STATUSES)[number][];
+  })
+  .meta({ description: `Comma-separated: ${RUN_STATUSES.join(", ")}.` });
+
+/** The keyset cursor the DAL hands out (base64url JSON of the last row's queuedAt and id). */
+const cursorShape = z.object({ q: z.iso.datetime({ offset: true }), id: z.uuid() });
+function isRunCursor(value: string): boolean {
+  try {
+    return cursorShape.safeParse(JSON.parse(Buffer.from(value, "base64url").toString("utf8"))).success;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Query of GET /projects/{slug}/runs. One schema, so the history page's shared filter schema can
+ * replace it when the two meet.
+ */
+export const runListQuery = z.object({
+  status: statusList.optional(),
+  jobType: z.string().min(1).max(100).optional(),
+  cursor: z
+    .string()
+    .min(1)
+    .max(500)
+    .refine(isRunCursor, "Not a cursor from this API: pass `nextCursor` as it came.")
+    .optional()
+    .meta({ description: "`nextCursor` of the previous page." }),
+});
+
+// ------------------------------------------------------------------------------------------
+// Responses
+
+export const projectSchema = z.object({ slug: z.string(), name: z.string(), teamName: z.string() }).meta({ id: "Project" });
+export const projectListSchema = z.object({ projects: z.array(projectSchema) }).meta({ id: "ProjectList" });
+
+const runStatus = z.enum(RUN_STATUSES).meta({ id: "RunStatus" });
+
+export const jobTypeSchema = z
+  .object({
+    name: z.string(),
+    label: z.string(),
+    description: z.string(),
+    demo: z.boolean(),
+    lastRun: z.object({ id: z.uuid(), status: runStatus, queuedAt: z.string(), triggeredBy: z.string().nullable() }).nullable(),
+    activeRunId: z.uuid().nullable().meta({ description: "The pending or running run, when one holds the overlap slot." }),
+    payloadSchema: z.record(z.string(), z.unknown()).meta({ description: "JSON Schema of the payload (file fields take an InlineFile)." }),
+  })
+  .meta({ id: "JobType" });
+export const jobTypeListSchema = z.object({ jobTypes: z.array(jobTypeSchema) }).meta({ id: "JobTypeList" });
+
+export const runListItemSchema = z
+  .object({
+    id: z.uuid(),
+    jobType: z.string(),
+    jobLabel: z.string(),
+    status: runStatus,
+    percent: z.number().nullable(),
+    attempts: z.number().int(),
+    queuedAt: z.string(),
+    durationMs: z.number().nullable(),
+    triggeredBy: z.string().nullable(),
+  })
+  .meta({ id: "RunListItem" });
+export const runPageSchema = z.object({ runs: z.array(runListItemSchema), nextCursor: z.string().nullable() }).meta({ id: "RunPage" });
+
+const errorViewSchema = z
+  .object({
+    message: z.string(),
+    type: z.string(),
+    source: z.string(),
+    subType: z.string(),
+    severity: z.number(),
+    retryable: z.boolean(),
+    stack: z.string().nullable().meta({ description: "Only for keys created by instance support; null otherwise." }),
+    reference: z.string(),
+  })
+  .meta({ id: "RunErrorView", description: "Redacted (secrets masked, no stack) unless the key's creator is instance support." });
+
+export const runViewSchema = z
+  .object({
+    id: z.uuid(),
+    projectSlug: z.string(),
+    jobType: z.string(),
+    jobLabel: z.string(),
+    status: runStatus,
+    terminal: z.boolean(),
+    attempts: z.number().int(),
+    maxAttempts: z.number().int(),
+    progress: z.object({ processed: z.number().nullable(), total: z.number().nullable(), message: z.string().nullable(), percent: z.number().nullable() }),
+    stage: z.string().nullable(),
+    etaSeconds: z.number().nullable(),
+    queuedAt: z.string(),
+    startedAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+    durationMs: z.number().nullable(),
+    runAt: z.string(),
+    lastHeartbeat: z.string().nullable(),
+    triggeredBy: z.string().nullable(),
+    notify: z.boolean(),
+    cancelRequested: z.boolean(),
+    resource: z.object({ type: z.string(), id: z.string() }).nullable(),
+    payload: z.unknown(),
+    result: z.unknown(),
+    resultFile: z.object({ id: z.string(), name: z.string() }).nullable(),
+    error: errorViewSchema.nullable(),
+    steps: z.array(
+      z.object({
+        id: z.string(),
+        stepType: z.string(),
+        status: z.string(),
+        attempt: z.number().int(),
+        durationMs: z.number().nullable(),
+        createdAt: z.string(),
+        error: z.object({ message: z.string(), type: z.string().nullable(), subType: z.string().nullable(), severity: z.number().nullable() }).nullable(),
+      }),
+    ),
+    updatedAt: z.string(),
+  })
+  .meta({ id: "Run" });
+
+export const cancelResultSchema = z
+  .object({ outcome: z.enum(["cancelled", "cancelling"]), run: runViewSchema })
+  .meta({ id: "CancelResult", description: "`cancelled` at once when pending; `cancelling` while a running handler stops cooperatively." });
+
+// ------------------------------------------------------------------------------------------
+// The response schemas describe exactly what the DAL returns (compile-time checks).
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type _ProjectMatches = Assert<Same<z.output<typeof projectSchema>, KeyProjectItem>>;
+export type _RunItemMatches = Assert<Same<z.output<typeof runListItemSchema>, RunListItem>>;
+export type _RunViewMatches = Assert<RunView extends z.output<typeof runViewSchema> ? true : false>;
+export type _JobTypeMatches = Assert<Same<Omit<z.output<typeof jobTypeSchema>, "payloadSchema">, JobTypeOverview>>;
