@@ -62,7 +62,7 @@ const when = (iso: string | null | undefined) => (iso ? iso.replace("T", " ").sl
 
 type Project = { slug: string; name: string; teamName: string };
 type JobType = { name: string; label: string; description: string; lastRun: { id: string; status: string; queuedAt: string } | null; activeRunId: string | null; payloadSchema: { properties?: Record<string, { type?: string; default?: unknown }> } };
-type RunItem = { id: string; jobType: string; status: string; percent: number | null; queuedAt: string; durationMs: number | null; triggeredBy: string | null };
+type RunItem = { id: string; jobType: string; status: string; attempts: number; queuedAt: string; durationMs: number | null; triggeredBy: { id: string; name: string } | null };
 type Run = RunSnapshot & { jobType: string; attempts: number; maxAttempts: number; queuedAt: string; startedAt: string | null; completedAt: string | null; triggeredBy: string | null; result: unknown; error: (RunSnapshot["error"] & { type: string; subType: string; stack: string | null }) | null };
 
 function requireArg(positionals: string[], what: string): string {
@@ -234,19 +234,23 @@ ${EXIT_HELP}`,
     },
   },
   "runs list": {
-    usage: `Usage: runboard runs list --project <slug> [--status s1,s2] [--job-type t] [--cursor c] [--json]
-Newest first, 25 a page; the next page's cursor is printed at the end.`,
-    options: { ...common, status: { type: "string" }, "job-type": { type: "string" }, cursor: { type: "string" } },
+    usage: `Usage: runboard runs list --project <slug> [--status s1,s2] [--job-type t] [--search text] [--from iso] [--to iso] [--oldest-first] [--cursor c] [--json]
+The history page's filters; newest first, 25 a page; the next page's cursor is printed at the end.`,
+    options: { ...common, status: { type: "string" }, "job-type": { type: "string" }, search: { type: "string" }, from: { type: "string" }, to: { type: "string" }, "oldest-first": { type: "boolean" }, cursor: { type: "string" } },
     run: async (values) => {
       const query = new URLSearchParams();
-      if (typeof values.status === "string") query.set("status", values.status);
-      if (typeof values["job-type"] === "string") query.set("jobType", values["job-type"]);
-      if (typeof values.cursor === "string") query.set("cursor", values.cursor);
-      const page = await client().request<{ runs: RunItem[]; nextCursor: string | null }>("GET", `/projects/${projectOf(values)}/runs${query.size ? `?${query}` : ""}`);
+      const pass: [string, string][] = [["status", "status"], ["job-type", "jobType"], ["search", "q"], ["from", "from"], ["to", "to"], ["cursor", "cursor"]];
+      for (const [option, param] of pass) {
+        const value = values[option];
+        if (typeof value === "string") query.set(param, value);
+      }
+      if (values["oldest-first"] === true) query.set("sort", "queued_asc");
+      const page = await client().request<{ runs: RunItem[]; nextCursor: string | null; count: { value: number; exact: boolean } }>("GET", `/projects/${projectOf(values)}/runs${query.size ? `?${query}` : ""}`);
       print(values.json === true, page, () => {
         if (page.runs.length === 0) return "No runs.";
-        const rows = table([["RUN", "TYPE", "STATUS", "%", "QUEUED", "BY"], ...page.runs.map((r) => [r.id, r.jobType, r.status, r.percent === null ? "" : String(Math.round(r.percent)), when(r.queuedAt), r.triggeredBy ?? "—"])]);
-        return page.nextCursor ? `${rows}\nMore: --cursor ${page.nextCursor}` : rows;
+        const rows = table([["RUN", "TYPE", "STATUS", "ATTEMPTS", "QUEUED", "BY"], ...page.runs.map((r) => [r.id, r.jobType, r.status, String(r.attempts), when(r.queuedAt), r.triggeredBy?.name ?? "—"])]);
+        const total = `${page.count.exact ? "" : "about "}${page.count.value} matching`;
+        return page.nextCursor ? `${rows}\n${total}. More: --cursor ${page.nextCursor}` : `${rows}\n${total}.`;
       });
       return EXIT.ok;
     },

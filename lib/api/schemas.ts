@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { RUN_STATUSES } from "@/lib/db/schema/job-runs";
 import type { KeyProjectItem } from "@/lib/dal/api-keys";
-import type { JobTypeOverview, RunListItem, RunView } from "@/lib/dal/runs";
+import type { HistoryRow } from "@/lib/dal/history";
+import type { JobTypeOverview, RunView } from "@/lib/dal/runs";
+import { historyFilterSchema } from "@/lib/runs/history-filter";
 
 /**
  * The /api/v1 contract: every request is parsed with these schemas and the OpenAPI document is
@@ -71,46 +73,12 @@ export const triggerBody = z
   })
   .meta({ id: "TriggerRequest" });
 
-const statusList = z
-  .string()
-  .max(200)
-  .transform((value, ctx) => {
-    const parts = value.split(",").map((s) => s.trim()).filter(Boolean);
-    for (const p of parts) {
-      if (!(RUN_STATUSES as readonly string[]).includes(p)) {
-        ctx.addIssue({ code: "custom", message: `Unknown status "${p}". Use ${RUN_STATUSES.join(", ")}.` });
-        return z.NEVER;
-      }
-    }
-    return parts as (typeof RUN_STATUSES)[number][];
-  })
-  .meta({ description: `Comma-separated: ${RUN_STATUSES.join(", ")}.` });
-
-/** The keyset cursor the DAL hands out (base64url JSON of the last row's queuedAt and id). */
-const cursorShape = z.object({ q: z.iso.datetime({ offset: true }), id: z.uuid() });
-function isRunCursor(value: string): boolean {
-  try {
-    return cursorShape.safeParse(JSON.parse(Buffer.from(value, "base64url").toString("utf8"))).success;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Query of GET /projects/{slug}/runs. One schema, so the history page's shared filter schema can
- * replace it when the two meet.
+ * Query of GET /projects/{slug}/runs: the history page's own filter schema (status, jobType,
+ * triggeredBy, from/to, resourceType/resourceId, q, sort, cursor, limit), so a filter means the
+ * same in the dashboard's URL and in the API.
  */
-export const runListQuery = z.object({
-  status: statusList.optional(),
-  jobType: z.string().min(1).max(100).optional(),
-  cursor: z
-    .string()
-    .min(1)
-    .max(500)
-    .refine(isRunCursor, "Not a cursor from this API: pass `nextCursor` as it came.")
-    .optional()
-    .meta({ description: "`nextCursor` of the previous page." }),
-});
+export const runListQuery = historyFilterSchema;
 
 // ------------------------------------------------------------------------------------------
 // Responses
@@ -127,6 +95,7 @@ export const jobTypeSchema = z
     description: z.string(),
     demo: z.boolean(),
     lastRun: z.object({ id: z.uuid(), status: runStatus, queuedAt: z.string(), triggeredBy: z.string().nullable() }).nullable(),
+    typicalMs: z.number().nullable().meta({ description: "Median duration in ms of the type's recent completed runs." }),
     activeRunId: z.uuid().nullable().meta({ description: "The pending or running run, when one holds the overlap slot." }),
     payloadSchema: z.record(z.string(), z.unknown()).meta({ description: "JSON Schema of the payload (file fields take an InlineFile)." }),
   })
@@ -136,17 +105,27 @@ export const jobTypeListSchema = z.object({ jobTypes: z.array(jobTypeSchema) }).
 export const runListItemSchema = z
   .object({
     id: z.uuid(),
+    project: z.object({ slug: z.string(), name: z.string() }),
     jobType: z.string(),
     jobLabel: z.string(),
     status: runStatus,
-    percent: z.number().nullable(),
     attempts: z.number().int(),
+    maxAttempts: z.number().int(),
     queuedAt: z.string(),
     durationMs: z.number().nullable(),
-    triggeredBy: z.string().nullable(),
+    triggeredBy: z.object({ id: z.string(), name: z.string() }).nullable(),
+    resource: z.object({ type: z.string(), id: z.string() }).nullable(),
+    error: z.string().nullable().meta({ description: "The last error message, redacted unless the key's creator is support." }),
   })
   .meta({ id: "RunListItem" });
-export const runPageSchema = z.object({ runs: z.array(runListItemSchema), nextCursor: z.string().nullable() }).meta({ id: "RunPage" });
+export const runPageSchema = z
+  .object({
+    runs: z.array(runListItemSchema),
+    nextCursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next (older, or newer with sort=queued_asc) page." }),
+    prevCursor: z.string().nullable(),
+    count: z.object({ value: z.number().int(), exact: z.boolean(), lowerBound: z.boolean().optional() }).meta({ description: "Exact when small; otherwise the planner's estimate." }),
+  })
+  .meta({ id: "RunPage" });
 
 const errorViewSchema = z
   .object({
@@ -213,6 +192,6 @@ export const cancelResultSchema = z
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 export type _ProjectMatches = Assert<Same<z.output<typeof projectSchema>, KeyProjectItem>>;
-export type _RunItemMatches = Assert<Same<z.output<typeof runListItemSchema>, RunListItem>>;
+export type _RunItemMatches = Assert<Same<z.output<typeof runListItemSchema>, HistoryRow>>;
 export type _RunViewMatches = Assert<RunView extends z.output<typeof runViewSchema> ? true : false>;
 export type _JobTypeMatches = Assert<Same<Omit<z.output<typeof jobTypeSchema>, "payloadSchema">, JobTypeOverview>>;

@@ -46,7 +46,7 @@ const instant = z.preprocess(
 
 export const historyFilterSchema = z
   .object({
-    status: list(z.enum(RUN_STATUSES), RUN_STATUSES.length),
+    status: list(z.enum(RUN_STATUSES, { error: (issue) => `Unknown status "${String(issue.input)}". Use ${RUN_STATUSES.join(", ")}.` }), RUN_STATUSES.length),
     jobType: list(z.string().regex(/^[a-z0-9_]{1,64}$/, "Unknown job type."), 20),
     triggeredBy: z.preprocess(emptyToUndefined, z.union([z.literal("me"), z.uuid()]).optional()),
     from: instant,

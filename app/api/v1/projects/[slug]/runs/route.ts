@@ -1,13 +1,18 @@
 import { ApiError, apiRoute, json, notFound } from "@/lib/api/handler";
 import { runListQuery, projectParams, triggerBody } from "@/lib/api/schemas";
 import { payloadFromJson } from "@/lib/api/trigger";
-import { getRunView, listProjectRuns, triggerProjectJob } from "@/lib/dal/runs";
+import { listRuns } from "@/lib/dal/history";
+import { getRunView, triggerProjectJob } from "@/lib/dal/runs";
+import { decodeHistoryCursor } from "@/lib/runs/history-filter";
 import { MAX_IMPORT_BYTES } from "@/lib/jobs/catalog";
 
-/** GET /api/v1/projects/{slug}/runs: newest first, filtered, one keyset page at a time. */
+/** GET /api/v1/projects/{slug}/runs: the history page's filters and keyset cursor, one page at a time. */
 export const GET = apiRoute({ params: projectParams, query: runListQuery }, async ({ params, query }) => {
-  const page = await listProjectRuns(params.slug, query.cursor, { status: query.status, jobType: query.jobType });
-  return json({ runs: page.rows, nextCursor: page.nextCursor });
+  if (query.cursor && !decodeHistoryCursor(query.cursor, query.sort)) {
+    throw new ApiError(422, "invalid", "The query is not valid.", { fieldErrors: { cursor: ["Not a cursor from this API (for this sort): pass `nextCursor` as it came."] } });
+  }
+  const page = await listRuns({ project: params.slug }, query);
+  return json({ runs: page.rows, nextCursor: page.nextCursor, prevCursor: page.prevCursor, count: page.count });
 });
 
 /** POST /api/v1/projects/{slug}/runs: trigger a job; 201 with the run, 409 with the run in the way. */
