@@ -72,7 +72,7 @@ test("the OpenAPI document is generated from the server's schemas", async ({ req
   const demo = doc.components.schemas.Trigger_demo_paced;
   expect(demo.properties.payload.properties.items).toMatchObject({ type: "integer", minimum: 1, maximum: 1000, default: 20 });
   expect(doc.components.schemas.Trigger_contacts_import.properties.payload.properties.fileId.properties).toHaveProperty("content");
-  expect(doc.paths["/projects/{slug}/runs"].get.parameters.map((p: { name: string }) => p.name)).toEqual(["slug", "status", "jobType", "cursor"]);
+  expect(doc.paths["/projects/{slug}/runs"].get.parameters.map((p: { name: string }) => p.name)).toEqual(["slug", "status", "jobType", "triggeredBy", "from", "to", "resourceType", "resourceId", "q", "sort", "cursor", "limit"]);
 });
 
 test("401 without a key, with a malformed or unknown key, and with a revoked key", async ({ request }) => {

@@ -30,19 +30,29 @@ export function errorResponse(status: number, code: ApiErrorCode, message: strin
 export const notFound = (): ApiError => new ApiError(404, "not_found", "Not found.");
 
 /** Zod issues keyed by dotted path (`payload.items`), the first message of each. */
-export function fieldErrorsOf(error: z.ZodError, prefix = ""): Record<string, string[]> {
+export function fieldErrorsOf(error: z.ZodError, prefix = "", depth = Infinity): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const issue of error.issues) {
-    const key = [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || prefix || "body";
+    const key = [prefix, ...issue.path.slice(0, depth).map(String)].filter(Boolean).join(".") || prefix || "body";
     (out[key] ??= []).push(issue.message);
   }
   return out;
 }
 
-function parseOr422<S extends z.ZodType>(schema: S, value: unknown, prefix: string, message: string): z.output<S> {
+function parseOr422<S extends z.ZodType>(schema: S, value: unknown, prefix: string, message: string, depth = Infinity): z.output<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ApiError(422, "invalid", message, { fieldErrors: fieldErrorsOf(parsed.error, prefix) });
+  if (!parsed.success) throw new ApiError(422, "invalid", message, { fieldErrors: fieldErrorsOf(parsed.error, prefix, depth) });
   return parsed.data;
+}
+
+/** Search params as an object; a repeated parameter (status=a&status=b) becomes a list. */
+function queryObject(url: URL): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(url.searchParams.keys())) {
+    const all = url.searchParams.getAll(key);
+    out[key] = all.length === 1 ? all[0]! : all;
+  }
+  return out;
 }
 
 async function readBody(request: Request, limit: number): Promise<unknown> {
@@ -106,7 +116,8 @@ export function apiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
       }
       const rawParams = (await context?.params) ?? {};
       const params = parseOr422(spec.params ?? z.object({}), rawParams, "", "The path is not valid.");
-      const query = parseOr422(spec.query ?? z.object({}), Object.fromEntries(new URL(request.url).searchParams), "", "The query is not valid.");
+      // Query errors are keyed by the parameter's name (a list's item index means nothing there).
+      const query = parseOr422(spec.query ?? z.object({}), queryObject(new URL(request.url)), "", "The query is not valid.", 1);
       const rawBody = spec.body ? await readBody(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : undefined;
       const body = spec.body ? parseOr422(spec.body, rawBody ?? {}, "", "The request body is not valid.") : undefined;
       const response = await withApiPrincipal(key, () => handler({ params: params as z.output<P>, query: query as z.output<Q>, body: body as z.output<B>, request, key }));
