@@ -21,6 +21,15 @@ export function createDatabase(url: string = databaseUrl(), options: { max?: num
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }
 
+/**
+ * The postgres.js handle behind a drizzle database or transaction. Drizzle sends every statement
+ * unnamed (planned on each call); the worker's per-batch statements go through this handle as
+ * named prepared statements instead, which skips their planning (about a third of their cost).
+ */
+export function clientOf(db: DbOrTx): postgres.Sql {
+  return (db._.session as unknown as { client: postgres.Sql }).client;
+}
+
 const globalForDb = globalThis as unknown as { runboardDatabase?: Database };
 
 /** The process-wide pool (one per web or worker process; survives Next's dev reloads). */

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { DbOrTx } from "@/lib/db/client";
+import { clientOf, type DbOrTx } from "@/lib/db/client";
 import { jobRuns, jobRunSteps, type RunError, type RunStatus } from "@/lib/db/schema";
 
 /**
@@ -26,21 +26,41 @@ export function canTransition(from: RunStatus, to: RunStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
-/**
- * An explicit id list beside a jsonb_to_recordset join: the planner cannot estimate the function's
- * rows and would scan the whole table; with the list it takes the primary key index.
- */
-function idList(ids: string[]) {
-  return sql.join(
-    ids.map((id) => sql`${id}::uuid`),
-    sql`, `,
-  );
-}
-
 /** Statuses a run may be in to move to `to`. */
 function sourcesOf(to: RunStatus): RunStatus[] {
   return (Object.keys(TRANSITIONS) as RunStatus[]).filter((from) => canTransition(from, to));
 }
+
+/**
+ * The per-batch statements below are prepared once per connection and then run on a cached
+ * generic plan. Each batch arrives as parallel arrays (unnest), and every fence, the status a run
+ * must still be in included, is a per-row join column rather than a constant: the only condition
+ * on job_runs the planner can index is then its primary key. (With `status = 'pending'` as a
+ * constant, a generic plan made while statistics said "few pending runs" would walk the partial
+ * index of active runs on every call, which under a backlog holds all of them.)
+ */
+const CLAIMABLE: RunStatus = (() => {
+  const [only, ...others] = sourcesOf("running");
+  if (!only || others.length) throw new Error("startAttempts expects exactly one status a run starts from");
+  return only;
+})();
+
+const CLAIM_SQL = `
+  with started as (
+    update job_runs r set
+      status = 'running',
+      attempt_count = r.attempt_count + 1,
+      started_at = coalesce(r.started_at, now()),
+      last_heartbeat = now(),
+      worker_id = $4,
+      updated_at = now()
+    from unnest($1::uuid[], $2::uuid[], $3::text[]) as v(run_id, boss_job_id, from_status)
+    where r.id = any($1::uuid[]) and r.id = v.run_id and r.boss_job_id = v.boss_job_id and r.status = v.from_status
+    returning r.id as run_id, r.attempt_count as attempt, r.payload, r.project_id, r.team_id, r.resource_type, r.resource_id, r.max_attempts, r.notify,
+      r.cancel_requested_at is not null as cancel_requested),
+  -- The attempt's "started" step in the same statement: one round trip per batch.
+  steps as (insert into job_run_steps (run_id, step_type, status, attempt_number, worker_id) select run_id, 'attempt', 'started', attempt, $4 from started)
+  select * from started`;
 
 export type StartedAttempt = {
   runId: string;
@@ -62,33 +82,20 @@ export type StartedAttempt = {
  */
 export async function startAttempts(db: DbOrTx, deliveries: { runId: string; bossJobId: string }[], workerId: string): Promise<(StartedAttempt | null)[]> {
   if (deliveries.length === 0) return [];
-  const rows = await db.execute<{
-    run_id: string;
-    attempt: number;
-    payload: Record<string, unknown>;
-    project_id: string | null;
-    team_id: string | null;
-    resource_type: string | null;
-    resource_id: string | null;
-    max_attempts: number;
-    notify: boolean;
-    cancel_requested: boolean;
-  }>(sql`
-    with started as (
-    update job_runs r set
-      status = 'running',
-      attempt_count = r.attempt_count + 1,
-      started_at = coalesce(r.started_at, now()),
-      last_heartbeat = now(),
-      worker_id = ${workerId},
-      updated_at = now()
-    from jsonb_to_recordset(${JSON.stringify(deliveries.map((d) => ({ run_id: d.runId, boss_job_id: d.bossJobId })))}::jsonb) as v(run_id uuid, boss_job_id uuid)
-    where r.id in (${idList(deliveries.map((d) => d.runId))}) and r.id = v.run_id and r.boss_job_id = v.boss_job_id and r.status in (${sql.join(sourcesOf("running").map((s) => sql`${s}`), sql`, `)})
-    returning r.id as run_id, r.attempt_count as attempt, r.payload, r.project_id, r.team_id, r.resource_type, r.resource_id, r.max_attempts, r.notify,
-      r.cancel_requested_at is not null as cancel_requested),
-    -- The attempt's "started" step in the same statement: one round trip per batch.
-    steps as (insert into job_run_steps (run_id, step_type, status, attempt_number, worker_id) select run_id, 'attempt', 'started', attempt, ${workerId} from started)
-    select * from started`);
+  const rows = await clientOf(db).unsafe<
+    {
+      run_id: string;
+      attempt: number;
+      payload: Record<string, unknown>;
+      project_id: string | null;
+      team_id: string | null;
+      resource_type: string | null;
+      resource_id: string | null;
+      max_attempts: number;
+      notify: boolean;
+      cancel_requested: boolean;
+    }[]
+  >(CLAIM_SQL, [deliveries.map((d) => d.runId), deliveries.map((d) => d.bossJobId), deliveries.map(() => CLAIMABLE), workerId], { prepare: true });
   const byRun = new Map(rows.map((r) => [r.run_id, r]));
   return deliveries.map((d) => {
     const r = byRun.get(d.runId);
@@ -159,51 +166,22 @@ export async function finishAttempt(db: DbOrTx, runId: string, attempt: number, 
   return written ?? false;
 }
 
-/** finishAttempt for many attempts: one UPDATE and one step insert, whatever their outcomes. */
-export async function finishAttempts(db: DbOrTx, items: FinishInput[]): Promise<boolean[]> {
-  if (items.length === 0) return [];
-  for (const item of items) {
-    if (!canTransition("running", item.outcome.status)) throw new Error(`A running attempt cannot end as ${item.outcome.status}`);
-  }
-  const values = items.map(({ runId, attempt, outcome, progress, workerId, durationMs }) => {
-    const error = "error" in outcome ? outcome.error : null;
-    return {
-      step_status: outcome.status === "pending" ? "retrying" : outcome.status === "dead_letter" ? "failed" : outcome.status,
-      worker_id: workerId,
-      duration_ms: durationMs,
-      id: runId,
-      attempt,
-      status: outcome.status,
-      terminal: outcome.status !== "pending",
-      result: outcome.status === "completed" ? outcome.result : null,
-      error,
-      error_message: error?.message ?? null,
-      run_at: outcome.status === "pending" ? outcome.runAt.toISOString() : null,
-      boss_job_id: outcome.status === "pending" ? outcome.bossJobId : null,
-      has_progress: progress !== undefined,
-      processed: progress?.processed ?? null,
-      total: progress?.total ?? null,
-      message: progress?.message ?? null,
-      percent: progress ? (outcome.status === "completed" && progress.total ? 100 : percentOf(progress.processed, progress.total)) : null,
-      stage: progress?.stage ?? null,
-    };
-  });
-  const rows = await db.execute<{ id: string }>(sql`
-    with v as (
-      select * from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(
-        id uuid, attempt int, status text, terminal boolean, result jsonb, error jsonb, error_message text, run_at timestamptz,
-        boss_job_id uuid, has_progress boolean, processed int, total int, message text, percent smallint, stage text,
-        step_status text, worker_id text, duration_ms int)
-    ), ended as (
+// run_at travels as text: drizzle turns postgres.js's timestamptz[] serializer into a pass-through.
+const FINISH_SQL = `
+  with v as (
+    select * from unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[],
+      $9::int[], $10::int[], $11::text[], $12::int[], $13::text[], $14::text[], $15::text[], $16::int[])
+      as v(id, attempt, from_status, status, result, error, run_at, boss_job_id, processed, total, message, percent, stage, step_status, worker_id, duration_ms)
+  ), ended as (
     update job_runs r set
       status = v.status,
-      result = case when v.status = 'completed' then v.result else r.result end,
+      result = case when v.status = 'completed' then v.result::jsonb else r.result end,
       -- A run that completes (on a later attempt) no longer carries an earlier attempt's error;
       -- the step rows keep it.
-      error = case when v.status = 'completed' then null else coalesce(v.error, r.error) end,
-      error_message = case when v.status = 'completed' then null else coalesce(v.error_message, r.error_message) end,
-      completed_at = case when v.terminal then now() else r.completed_at end,
-      run_at = coalesce(v.run_at, r.run_at),
+      error = case when v.status = 'completed' then null else coalesce(v.error::jsonb, r.error) end,
+      error_message = case when v.status = 'completed' then null else coalesce(v.error::jsonb->>'message', r.error_message) end,
+      completed_at = case when v.status <> 'pending' then now() else r.completed_at end,
+      run_at = coalesce(v.run_at::timestamptz, r.run_at),
       boss_job_id = coalesce(v.boss_job_id, r.boss_job_id),
       progress_processed = case when v.has_progress then v.processed else r.progress_processed end,
       progress_total = case when v.has_progress then v.total else r.progress_total end,
@@ -211,15 +189,47 @@ export async function finishAttempts(db: DbOrTx, items: FinishInput[]): Promise<
       progress_percent = case when v.has_progress then v.percent else r.progress_percent end,
       current_stage = case when v.has_progress then v.stage else r.current_stage end,
       updated_at = now()
-    from v
-    where r.id in (${idList(items.map((i) => i.runId))}) and r.id = v.id and r.attempt_count = v.attempt and r.status = 'running'
+    from (select *, processed is not null as has_progress from v) v
+    where r.id = any($1::uuid[]) and r.id = v.id and r.attempt_count = v.attempt and r.status = v.from_status
     returning r.id),
-    -- Only attempts that were really ended get their step row, in the same statement.
-    steps as (
-      insert into job_run_steps (run_id, step_type, status, attempt_number, error_message, error_type, error_source, error_sub_type, error_severity, worker_id, duration_ms)
-      select v.id, 'attempt', v.step_status, v.attempt, v.error_message, v.error->>'type', v.error->>'source', v.error->>'subType', (v.error->>'severity')::smallint, v.worker_id, v.duration_ms
-      from v join ended on ended.id = v.id)
-    select id from ended`);
+  -- Only attempts that were really ended get their step row, in the same statement.
+  steps as (
+    insert into job_run_steps (run_id, step_type, status, attempt_number, error_message, error_type, error_source, error_sub_type, error_severity, worker_id, duration_ms)
+    select v.id, 'attempt', v.step_status, v.attempt, v.error::jsonb->>'message', v.error::jsonb->>'type', v.error::jsonb->>'source', v.error::jsonb->>'subType',
+      (v.error::jsonb->>'severity')::smallint, v.worker_id, v.duration_ms
+    from v join ended on ended.id = v.id)
+  select id from ended`;
+
+/** finishAttempt for many attempts: one UPDATE and one step insert, whatever their outcomes. */
+export async function finishAttempts(db: DbOrTx, items: FinishInput[]): Promise<boolean[]> {
+  if (items.length === 0) return [];
+  for (const item of items) {
+    if (!canTransition("running", item.outcome.status)) throw new Error(`A running attempt cannot end as ${item.outcome.status}`);
+  }
+  const column = <T>(pick: (item: FinishInput) => T) => items.map(pick);
+  const errorOf = (item: FinishInput) => ("error" in item.outcome ? item.outcome.error : null);
+  const rows = await clientOf(db).unsafe<{ id: string }[]>(
+    FINISH_SQL,
+    [
+      column((i) => i.runId),
+      column((i) => i.attempt),
+      column(() => "running"),
+      column((i) => i.outcome.status),
+      column((i) => (i.outcome.status === "completed" ? JSON.stringify(i.outcome.result) : null)),
+      column((i) => (errorOf(i) ? JSON.stringify(errorOf(i)) : null)),
+      column((i) => (i.outcome.status === "pending" ? i.outcome.runAt.toISOString() : null)),
+      column((i) => (i.outcome.status === "pending" ? i.outcome.bossJobId : null)),
+      column((i) => i.progress?.processed ?? null),
+      column((i) => i.progress?.total ?? null),
+      column((i) => i.progress?.message ?? null),
+      column((i) => (i.progress ? (i.outcome.status === "completed" && i.progress.total ? 100 : percentOf(i.progress.processed, i.progress.total)) : null)),
+      column((i) => i.progress?.stage ?? null),
+      column((i) => (i.outcome.status === "pending" ? "retrying" : i.outcome.status === "dead_letter" ? "failed" : i.outcome.status)),
+      column((i) => i.workerId),
+      column((i) => i.durationMs),
+    ] as never[],
+    { prepare: true },
+  );
   const written = new Set(rows.map((r) => r.id));
   return items.map((item) => written.has(item.runId));
 }
