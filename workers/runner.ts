@@ -8,7 +8,7 @@ import type { QueueJobData } from "@/lib/jobs/enqueue";
 import { classifyError, JobError } from "@/lib/jobs/errors";
 import { recordStep, startAttempts, writeProgress, type Outcome, type Progress, type StartedAttempt } from "@/lib/jobs/lifecycle";
 import { MicroBatcher } from "@/lib/jobs/micro-batch";
-import { failureOutcome, settleAttempts, type SettleInput } from "@/lib/jobs/settle";
+import { failureOutcome, isPlainEnd, outcomeOutput, settleAttempts, type SettleInput } from "@/lib/jobs/settle";
 import type { JobContext, JobHandler, ProgressUpdate } from "./context";
 import { HANDLERS } from "./handlers";
 
@@ -54,6 +54,8 @@ class ShutdownError extends Error {
 }
 
 const INT_MAX = 2_147_483_647;
+/** How long a plain end waits for a claim to ride along with before it is written alone. */
+const FINISH_DEFER_MS = 20;
 /** Progress counters are int columns: one absurd report must not fail the run's writes. */
 function clampInt(n: number): number {
   return Number.isFinite(n) ? Math.max(0, Math.min(INT_MAX, Math.trunc(n))) : 0;
@@ -79,15 +81,20 @@ function shutdownError(): RunError {
 export class Runner {
   private readonly active = new Map<string, ActiveRun>();
   private readonly inFlight = new Set<Promise<unknown>>();
-  /** Attempt starts of one fetched batch are written together. */
-  private readonly starts: MicroBatcher<{ runId: string; bossJobId: string }, StartedAttempt | null>;
   private timers: NodeJS.Timeout[] = [];
 
   /** Attempt ends that fall close together are written in one transaction. */
   private readonly settles: MicroBatcher<SettleInput, boolean>;
 
+  /**
+   * Plain ends (see isPlainEnd) waiting to ride along with the next claim, so a busy worker writes
+   * one statement per batch instead of two. pg-boss's job output carries each outcome meanwhile,
+   * and recovery finishes the write from there if this process dies first (lib/jobs/recovery).
+   */
+  private deferred: SettleInput[] = [];
+  private deferTimer: NodeJS.Timeout | null = null;
+
   constructor(private readonly options: RunnerOptions) {
-    this.starts = new MicroBatcher((items) => startAttempts(options.db, items, options.workerId), { maxSize: 64, delayMs: 0 });
     this.settles = new MicroBatcher((items) => settleAttempts(options.db, options.boss, items), { maxSize: 64, delayMs: 0 });
   }
 
@@ -101,6 +108,32 @@ export class Runner {
   stop(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+  }
+
+  private takeDeferred(): SettleInput[] {
+    if (this.deferTimer) clearTimeout(this.deferTimer);
+    this.deferTimer = null;
+    const taken = this.deferred;
+    this.deferred = [];
+    return taken;
+  }
+
+  private defer(input: SettleInput): void {
+    this.deferred.push(input);
+    // No claim came along (the queue went quiet): write them on their own, shortly.
+    this.deferTimer ??= setTimeout(() => void this.flushDeferred(), FINISH_DEFER_MS);
+  }
+
+  /** Write deferred ends now (no claim is coming, or the worker stops). */
+  async flushDeferred(): Promise<void> {
+    const items = this.takeDeferred();
+    if (items.length === 0) return;
+    try {
+      await settleAttempts(this.options.db, this.options.boss, items);
+    } catch (error) {
+      // The stale-run sweep completes them from pg-boss's job output.
+      console.error(`[worker] ${items.length} run end(s) could not be written yet`, error);
+    }
   }
 
   /**
@@ -146,11 +179,16 @@ export class Runner {
     for (const row of rows) this.active.get(row.id)?.controller.abort(new CancelledError());
   }
 
-  /** pg-boss batch handler: each job settles on its own. */
+  /**
+   * pg-boss batch handler: the whole batch is claimed in one statement (with any deferred ends
+   * riding along), then each job runs and settles on its own.
+   */
   async handleBatch(jobs: Job<QueueJobData>[]): Promise<JobResult[]> {
+    const deliveries = jobs.filter((job) => getJobDefinition(job.name)).map((job) => ({ runId: job.data.runId, bossJobId: job.id }));
+    const claimed = startAttempts(this.options.db, deliveries, this.options.workerId, this.takeDeferred()).then((rows) => new Map(deliveries.map((d, i) => [d.bossJobId, rows[i] ?? null])));
     return Promise.all(
       jobs.map((job) => {
-        const handling = this.handle(job);
+        const handling = this.handle(job, claimed.then((byJob) => byJob.get(job.id) ?? null));
         this.inFlight.add(handling);
         void handling.finally(() => this.inFlight.delete(handling));
         return handling;
@@ -158,10 +196,9 @@ export class Runner {
     );
   }
 
-  private async handle(job: Job<QueueJobData>): Promise<JobResult> {
+  private async handle(job: Job<QueueJobData>, claim: Promise<StartedAttempt | null>): Promise<JobResult> {
     try {
-      const status = await this.execute(job);
-      return { id: job.id, status };
+      return { id: job.id, ...(await this.execute(job, await claim)) };
     } catch (error) {
       // Bookkeeping itself failed (database down): let pg-boss record the failure.
       console.error(`[worker] run ${job.data.runId} could not be tracked`, error);
@@ -169,13 +206,12 @@ export class Runner {
     }
   }
 
-  private async execute(job: Job<QueueJobData>): Promise<"completed" | "failed"> {
+  private async execute(job: Job<QueueJobData>, started: StartedAttempt | null): Promise<Omit<JobResult, "id">> {
     const { db, workerId } = this.options;
     const def = getJobDefinition(job.name);
-    if (!def) return "failed";
-    const started = await this.starts.add({ runId: job.data.runId, bossJobId: job.id });
+    if (!def) return { status: "failed" };
     // The run moved on without this delivery (cancelled while queued, superseded): nothing to do.
-    if (!started) return "completed";
+    if (!started) return { status: "completed" };
     const { runId, attempt } = started;
     const startedAt = performance.now();
     const controller = new AbortController();
@@ -264,9 +300,16 @@ export class Runner {
     }
 
     const durationMs = Math.round(performance.now() - startedAt);
-    // Our record is written before pg-boss settles its job, so the two never disagree for long.
-    await this.settles.add({ runId, jobType: def.name, attempt, outcome, progress, workerId, durationMs, notify: started.notify });
-    return outcome.status === "completed" || outcome.status === "cancelled" ? "completed" : "failed";
+    const end: SettleInput = { runId, jobType: def.name, attempt, outcome, progress, workerId, durationMs, notify: started.notify };
+    const status = outcome.status === "completed" || outcome.status === "cancelled" ? "completed" : "failed";
+    if (isPlainEnd(end)) {
+      this.defer(end);
+      return { status, output: outcomeOutput(outcome) };
+    }
+    // Ends that send mail or schedule another attempt are written (in one transaction) before
+    // pg-boss settles the job.
+    await this.settles.add(end);
+    return { status };
   }
 
 }

@@ -104,6 +104,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       // Stop fetching, let running handlers finish (heartbeats go on meanwhile), then end the rest.
       await Promise.all([...JOB_DEFINITIONS.map((def) => def.name), CRON_QUEUE].map((name) => boss.offWork(name, { wait: false })));
       await runner.drain(settings.shutdownGraceMs);
+      await runner.flushDeferred();
       runner.stop();
       await boss.stop({ graceful: true, timeout: 5_000, close: true });
       nameLock.release();

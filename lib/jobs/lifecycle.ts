@@ -45,22 +45,22 @@ const CLAIMABLE: RunStatus = (() => {
   return only;
 })();
 
-const CLAIM_SQL = `
-  with started as (
+/** Claim `$c1..$c4`: run ids, their delivered queue job ids, the status each must be in, worker id. */
+const CLAIM_CTES = `
+  started as (
     update job_runs r set
       status = 'running',
       attempt_count = r.attempt_count + 1,
       started_at = coalesce(r.started_at, now()),
       last_heartbeat = now(),
-      worker_id = $4,
+      worker_id = $c4,
       updated_at = now()
-    from unnest($1::uuid[], $2::uuid[], $3::text[]) as v(run_id, boss_job_id, from_status)
-    where r.id = any($1::uuid[]) and r.id = v.run_id and r.boss_job_id = v.boss_job_id and r.status = v.from_status
+    from unnest($c1::uuid[], $c2::uuid[], $c3::text[]) as v(run_id, boss_job_id, from_status)
+    where r.id = any($c1::uuid[]) and r.id = v.run_id and r.boss_job_id = v.boss_job_id and r.status = v.from_status
     returning r.id as run_id, r.attempt_count as attempt, r.payload, r.project_id, r.team_id, r.resource_type, r.resource_id, r.max_attempts, r.notify,
       r.cancel_requested_at is not null as cancel_requested),
   -- The attempt's "started" step in the same statement: one round trip per batch.
-  steps as (insert into job_run_steps (run_id, step_type, status, attempt_number, worker_id) select run_id, 'attempt', 'started', attempt, $4 from started)
-  select * from started`;
+  start_steps as (insert into job_run_steps (run_id, step_type, status, attempt_number, worker_id) select run_id, 'attempt', 'started', attempt, $c4 from started)`;
 
 export type StartedAttempt = {
   runId: string;
@@ -78,10 +78,20 @@ export type StartedAttempt = {
 /**
  * Claim runs for the pg-boss jobs that were delivered, many at once (one UPDATE, one step
  * insert). Each attempt is its own pg-boss job, so a delivery whose job id is no longer the run's
- * (cancelled, superseded) starts nothing and gets null.
+ * (cancelled, superseded) starts nothing and gets null. `finishes` (ends of earlier attempts) are
+ * written in the same statement.
  */
-export async function startAttempts(db: DbOrTx, deliveries: { runId: string; bossJobId: string }[], workerId: string): Promise<(StartedAttempt | null)[]> {
-  if (deliveries.length === 0) return [];
+export async function startAttempts(db: DbOrTx, deliveries: { runId: string; bossJobId: string }[], workerId: string, finishes: FinishInput[] = []): Promise<(StartedAttempt | null)[]> {
+  if (deliveries.length === 0) {
+    await finishAttempts(db, finishes);
+    return [];
+  }
+  // Never the same run in both halves: one statement cannot update a row twice.
+  if (finishes.some((f) => deliveries.some((d) => d.runId === f.runId))) {
+    await finishAttempts(db, finishes);
+    finishes = [];
+  }
+  const claim = [deliveries.map((d) => d.runId), deliveries.map((d) => d.bossJobId), deliveries.map(() => CLAIMABLE), workerId] as never[];
   const rows = await clientOf(db).unsafe<
     {
       run_id: string;
@@ -95,7 +105,7 @@ export async function startAttempts(db: DbOrTx, deliveries: { runId: string; bos
       notify: boolean;
       cancel_requested: boolean;
     }[]
-  >(CLAIM_SQL, [deliveries.map((d) => d.runId), deliveries.map((d) => d.bossJobId), deliveries.map(() => CLAIMABLE), workerId], { prepare: true });
+  >(finishes.length ? FINISH_AND_CLAIM_SQL : CLAIM_SQL, finishes.length ? [...finishParams(finishes), ...claim] : claim, { prepare: true });
   const byRun = new Map(rows.map((r) => [r.run_id, r]));
   return deliveries.map((d) => {
     const r = byRun.get(d.runId);
@@ -166,11 +176,14 @@ export async function finishAttempt(db: DbOrTx, runId: string, attempt: number, 
   return written ?? false;
 }
 
-// run_at travels as text: drizzle turns postgres.js's timestamptz[] serializer into a pass-through.
-const FINISH_SQL = `
-  with v as (
-    select * from unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[],
-      $9::int[], $10::int[], $11::text[], $12::int[], $13::text[], $14::text[], $15::text[], $16::int[])
+/**
+ * End attempts, `$f1..$f16`: one array per column below. run_at travels as text: drizzle turns
+ * postgres.js's timestamptz[] serializer into a pass-through.
+ */
+const FINISH_CTES = `
+  v as (
+    select * from unnest($f1::uuid[], $f2::int[], $f3::text[], $f4::text[], $f5::text[], $f6::text[], $f7::text[], $f8::uuid[],
+      $f9::int[], $f10::int[], $f11::text[], $f12::int[], $f13::text[], $f14::text[], $f15::text[], $f16::int[])
       as v(id, attempt, from_status, status, result, error, run_at, boss_job_id, processed, total, message, percent, stage, step_status, worker_id, duration_ms)
   ), ended as (
     update job_runs r set
@@ -190,46 +203,59 @@ const FINISH_SQL = `
       current_stage = case when v.has_progress then v.stage else r.current_stage end,
       updated_at = now()
     from (select *, processed is not null as has_progress from v) v
-    where r.id = any($1::uuid[]) and r.id = v.id and r.attempt_count = v.attempt and r.status = v.from_status
+    where r.id = any($f1::uuid[]) and r.id = v.id and r.attempt_count = v.attempt and r.status = v.from_status
     returning r.id),
   -- Only attempts that were really ended get their step row, in the same statement.
-  steps as (
+  end_steps as (
     insert into job_run_steps (run_id, step_type, status, attempt_number, error_message, error_type, error_source, error_sub_type, error_severity, worker_id, duration_ms)
     select v.id, 'attempt', v.step_status, v.attempt, v.error::jsonb->>'message', v.error::jsonb->>'type', v.error::jsonb->>'source', v.error::jsonb->>'subType',
       (v.error::jsonb->>'severity')::smallint, v.worker_id, v.duration_ms
-    from v join ended on ended.id = v.id)
-  select id from ended`;
+    from v join ended on ended.id = v.id)`;
 
-/** finishAttempt for many attempts: one UPDATE and one step insert, whatever their outcomes. */
-export async function finishAttempts(db: DbOrTx, items: FinishInput[]): Promise<boolean[]> {
-  if (items.length === 0) return [];
+const FINISH_PARAMS = 16;
+
+/** Number the fragments' placeholders: `$fN` first, then `$cN`, as one statement's `$1..$n`. */
+function numbered(text: string): string {
+  const finishes = text.includes("$f1");
+  return text.replace(/\$f(\d+)/g, (_, n: string) => `$${n}`).replace(/\$c(\d+)/g, (_, n: string) => `$${Number(n) + (finishes ? FINISH_PARAMS : 0)}`);
+}
+
+export const CLAIM_SQL = numbered(`with ${CLAIM_CTES} select * from started`);
+export const FINISH_SQL = numbered(`with ${FINISH_CTES} select id from ended`);
+/** Ends of earlier attempts ride along with the next claim: one round trip for both. */
+const FINISH_AND_CLAIM_SQL = numbered(`with ${FINISH_CTES}, ${CLAIM_CTES} select * from started`);
+
+/** FINISH_CTES' parameters, one array per column. */
+function finishParams(items: FinishInput[]): never[] {
   for (const item of items) {
     if (!canTransition("running", item.outcome.status)) throw new Error(`A running attempt cannot end as ${item.outcome.status}`);
   }
   const column = <T>(pick: (item: FinishInput) => T) => items.map(pick);
   const errorOf = (item: FinishInput) => ("error" in item.outcome ? item.outcome.error : null);
-  const rows = await clientOf(db).unsafe<{ id: string }[]>(
-    FINISH_SQL,
-    [
-      column((i) => i.runId),
-      column((i) => i.attempt),
-      column(() => "running"),
-      column((i) => i.outcome.status),
-      column((i) => (i.outcome.status === "completed" ? JSON.stringify(i.outcome.result) : null)),
-      column((i) => (errorOf(i) ? JSON.stringify(errorOf(i)) : null)),
-      column((i) => (i.outcome.status === "pending" ? i.outcome.runAt.toISOString() : null)),
-      column((i) => (i.outcome.status === "pending" ? i.outcome.bossJobId : null)),
-      column((i) => i.progress?.processed ?? null),
-      column((i) => i.progress?.total ?? null),
-      column((i) => i.progress?.message ?? null),
-      column((i) => (i.progress ? (i.outcome.status === "completed" && i.progress.total ? 100 : percentOf(i.progress.processed, i.progress.total)) : null)),
-      column((i) => i.progress?.stage ?? null),
-      column((i) => (i.outcome.status === "pending" ? "retrying" : i.outcome.status === "dead_letter" ? "failed" : i.outcome.status)),
-      column((i) => i.workerId),
-      column((i) => i.durationMs),
-    ] as never[],
-    { prepare: true },
-  );
+  return [
+    column((i) => i.runId),
+    column((i) => i.attempt),
+    column(() => "running"),
+    column((i) => i.outcome.status),
+    column((i) => (i.outcome.status === "completed" ? JSON.stringify(i.outcome.result) : null)),
+    column((i) => (errorOf(i) ? JSON.stringify(errorOf(i)) : null)),
+    column((i) => (i.outcome.status === "pending" ? i.outcome.runAt.toISOString() : null)),
+    column((i) => (i.outcome.status === "pending" ? i.outcome.bossJobId : null)),
+    column((i) => i.progress?.processed ?? null),
+    column((i) => i.progress?.total ?? null),
+    column((i) => i.progress?.message ?? null),
+    column((i) => (i.progress ? (i.outcome.status === "completed" && i.progress.total ? 100 : percentOf(i.progress.processed, i.progress.total)) : null)),
+    column((i) => i.progress?.stage ?? null),
+    column((i) => (i.outcome.status === "pending" ? "retrying" : i.outcome.status === "dead_letter" ? "failed" : i.outcome.status)),
+    column((i) => i.workerId),
+    column((i) => i.durationMs),
+  ] as never[];
+}
+
+/** finishAttempt for many attempts: one UPDATE and one step insert, whatever their outcomes. */
+export async function finishAttempts(db: DbOrTx, items: FinishInput[]): Promise<boolean[]> {
+  if (items.length === 0) return [];
+  const rows = await clientOf(db).unsafe<{ id: string }[]>(FINISH_SQL, finishParams(items), { prepare: true });
   const written = new Set(rows.map((r) => r.id));
   return items.map((item) => written.has(item.runId));
 }

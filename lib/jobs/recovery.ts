@@ -5,7 +5,7 @@ import type { Db } from "@/lib/db/client";
 import { jobRuns, type RunError } from "@/lib/db/schema";
 import { sendAttempt } from "./enqueue";
 import type { Outcome } from "./lifecycle";
-import { failureOutcome, settleAttempt } from "./settle";
+import { failureOutcome, outcomeFromOutput, settleAttempt } from "./settle";
 
 /** Seed 002's wording for runs a restart interrupted. */
 export const WORKER_RESTARTED = "Worker restarted during execution";
@@ -18,10 +18,23 @@ function lostError(message: string, subType: string): RunError {
   return { message, type: "internal", source: "worker", subType, severity: 4, retryable: true };
 }
 
+/**
+ * The outcome a worker handed to pg-boss for this attempt but did not write itself before it died
+ * (a deferred plain end, see Runner): the attempt did finish, so that is how it ends.
+ */
+async function endedInQueue(db: Db, run: StaleRun): Promise<Outcome | null> {
+  if (!run.bossJobId) return null;
+  const [job] = await db.execute<{ output: unknown }>(sql`
+    select output from pgboss.job where id = ${run.bossJobId}::uuid and name = ${run.jobType} and state in ('completed', 'failed')`);
+  return job ? outcomeFromOutput(job.output) : null;
+}
+
 async function recover(db: Db, boss: PgBoss, run: StaleRun, error: RunError, recoveredBy: string): Promise<boolean> {
-  // A run whose cancel was requested ends cancelled; the rest fail and retry per policy.
-  const outcome: Outcome = run.cancelRequested ? { status: "cancelled" } : failureOutcome(run.jobType, run.maxAttempts, run.attempt, error);
   try {
+    const ended = await endedInQueue(db, run);
+    if (ended) return await settleAttempt(db, boss, { runId: run.id, jobType: run.jobType, attempt: run.attempt, outcome: ended, workerId: recoveredBy, durationMs: 0, notify: run.notify });
+    // A run whose cancel was requested ends cancelled; the rest fail and retry per policy.
+    const outcome: Outcome = run.cancelRequested ? { status: "cancelled" } : failureOutcome(run.jobType, run.maxAttempts, run.attempt, error);
     return await settleAttempt(db, boss, { runId: run.id, jobType: run.jobType, attempt: run.attempt, outcome, workerId: recoveredBy, durationMs: 0, staleBossJobId: run.bossJobId, notify: run.notify });
   } catch (e) {
     // One run that cannot be ended must not stop the others (or the worker's start).

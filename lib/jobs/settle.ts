@@ -45,12 +45,38 @@ export async function settleAttempt(db: Db, boss: PgBoss, input: SettleInput): P
   return written ?? false;
 }
 
+/**
+ * A run that simply ended (completed, cancelled, or failed for good) with nobody to email: its end
+ * is one row write and nothing else, so the worker may defer it (see Runner).
+ */
+export function isPlainEnd(input: SettleInput): boolean {
+  const { status } = input.outcome;
+  return !input.staleBossJobId && (status === "completed" || status === "cancelled" || status === "failed") && !notificationWanted(input.jobType, input.notify, status);
+}
+
+/**
+ * A deferred plain end's outcome as the worker hands it to pg-boss (the job's output), so recovery
+ * can still write it when the worker died before it did.
+ */
+const OUTCOME_KEY = "runboardOutcome";
+
+export function outcomeOutput(outcome: Outcome): Record<string, unknown> {
+  return { [OUTCOME_KEY]: outcome };
+}
+
+export function outcomeFromOutput(output: unknown): Outcome | null {
+  const outcome = (output as Record<string, unknown> | null)?.[OUTCOME_KEY] as Outcome | undefined;
+  if (outcome?.status === "completed" && outcome.result && typeof outcome.result === "object") return outcome;
+  if (outcome?.status === "cancelled") return outcome;
+  if (outcome?.status === "failed" && outcome.error && typeof outcome.error.message === "string") return outcome;
+  return null;
+}
+
 /** settleAttempt for many attempts in one transaction: one UPDATE and one step insert for all. */
 export async function settleAttempts(db: Db, boss: PgBoss, inputs: SettleInput[]): Promise<boolean[]> {
   if (inputs.length === 0) return [];
   // The common case (runs that simply ended, nobody to email) is one statement, no transaction.
-  const plain = inputs.every((i) => !i.staleBossJobId && (i.outcome.status === "completed" || i.outcome.status === "cancelled" || i.outcome.status === "failed") && !notificationWanted(i.jobType, i.notify, i.outcome.status));
-  if (plain) return finishAttempts(db, inputs);
+  if (inputs.every(isPlainEnd)) return finishAttempts(db, inputs);
   return db.transaction(async (tx) => {
     const written = await finishAttempts(tx, inputs);
     const adapter = fromDrizzle(tx, sql);

@@ -5,8 +5,8 @@ import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { jobRuns } from "@/lib/db/schema";
 import { cancelRun } from "@/lib/jobs/cancel";
-import { finishAttempt, writeProgress } from "@/lib/jobs/lifecycle";
-import { WORKER_RESTARTED } from "@/lib/jobs/recovery";
+import { finishAttempt, startAttempts, writeProgress } from "@/lib/jobs/lifecycle";
+import { sweepStaleRuns, WORKER_RESTARTED } from "@/lib/jobs/recovery";
 import type { TestDatabase } from "../support/db";
 import { closeTestEnv, createTenant, openTestEnv, runWorker, type Tenant, trigger, waitForRun } from "../support/fixtures";
 
@@ -93,6 +93,33 @@ describe("stale runs", () => {
     } finally {
       child.kill("SIGKILL");
     }
+  }, 45_000);
+
+  test("an end the worker handed to pg-boss but died before writing is finished from the job's output", async () => {
+    const tenant = await createTenant(t.db);
+    // A live worker hands each plain end to pg-boss as the job's output (and writes it shortly after).
+    const worker = await runWorker(t.url);
+    try {
+      const runId = await triggerDemo(tenant, 2, 10);
+      const done = await waitForRun(t.db, runId, (r) => r.status === "completed");
+      const [job] = await t.sql<{ output: unknown }[]>`select output from pgboss.job where id = ${done.bossJobId!}`;
+      expect(job?.output).toEqual({ runboardOutcome: { status: "completed", result: done.result } });
+    } finally {
+      await worker.stop();
+    }
+    // A worker that claimed a run, handed its outcome to pg-boss, and died before its own write.
+    const runId = await triggerDemo(tenant, 3, 10);
+    const [run] = await t.db.select().from(jobRuns).where(eq(jobRuns.id, runId));
+    const [started] = await startAttempts(t.db, [{ runId, bossJobId: run!.bossJobId! }], "gone:1");
+    expect(started?.attempt).toBe(1);
+    const output = { runboardOutcome: { status: "completed", result: { processed: 3 } } };
+    await t.sql`update pgboss.job set state = 'completed', completed_on = now(), output = ${JSON.stringify(output)}::jsonb where id = ${run!.bossJobId!}`;
+    await t.db.update(jobRuns).set({ lastHeartbeat: new Date(Date.now() - 3600_000) }).where(eq(jobRuns.id, runId));
+    expect(await sweepStaleRuns(t.db, boss, 60, "sweeper:1")).toBeGreaterThanOrEqual(1);
+    const [ended] = await t.db.select().from(jobRuns).where(eq(jobRuns.id, runId));
+    // Completed as the worker said, not failed as lost; and pg-boss's record is left as it was.
+    expect(ended).toMatchObject({ status: "completed", result: { processed: 3 }, error: null, attemptCount: 1 });
+    expect(await bossJobState(run!.bossJobId!)).toBe("completed");
   }, 45_000);
 
   test("a worker restarted under the same name fails what its predecessor left running", async () => {
