@@ -9,7 +9,7 @@ export const RUN_STATUSES = ["pending", "running", "completed", "failed", "cance
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /**
- * The text that history search matches (`ilike`), indexed by job_runs_search_trgm_idx: queries
+ * The text that history search matches (`ilike`), indexed by job_runs_finished_text_idx: queries
  * must spell exactly this expression for the index to apply.
  */
 export const RUN_SEARCH_TEXT = sql.raw(`(coalesce(error_message, '') || ' ' || payload::text)`);
@@ -70,25 +70,30 @@ export const jobRuns = pgTable(
     updatedAt: tstz("updated_at").notNull().defaultNow(),
   },
   (t) => [
-    index("job_runs_type_status_queued_idx").on(t.jobType, t.status, t.queuedAt.desc()),
     // Keyset pagination of a project's history: (queued_at, id) descending.
     index("job_runs_project_history_idx").on(t.projectId, t.queuedAt.desc(), t.id.desc()),
     // The newest run of each job type of a project (jobs page), one index probe per type.
     index("job_runs_project_type_queued_idx").on(t.projectId, t.jobType, t.queuedAt.desc()),
-    index("job_runs_resource_idx").on(t.resourceType, t.resourceId, t.queuedAt.desc()),
+    // Runs without a resource (most) are not in it: `resource_id = $1` implies the predicate.
+    index("job_runs_resource_idx").on(t.resourceType, t.resourceId, t.queuedAt.desc()).where(sql`${t.resourceId} is not null`),
     // History (migration 0005). Partial on finished runs: the worker's many updates of pending
     // and running runs never write these; a run enters them once, when it finishes. The few
     // active runs are found through job_runs_active_idx.
+    // Per job type and status (support's all-projects history, error explorer, typical durations).
+    index("job_runs_finished_type_status_idx").on(t.jobType, t.status, t.queuedAt.desc()).where(FINISHED),
     // Filtered by status: one range per (project, status), newest first.
     index("job_runs_finished_status_idx").on(t.projectId, t.status, t.queuedAt.desc(), t.id.desc()).where(FINISHED),
     // Filtered by who triggered them ("me").
-    index("job_runs_finished_trigger_idx").on(t.triggeredBy, t.queuedAt.desc(), t.id.desc()).where(FINISHED),
-    // Text search over error message and payload (pg_trgm), per project (btree_gin).
-    index("job_runs_finished_search_idx").using("gin", t.projectId, sql`(${RUN_SEARCH_TEXT}) gin_trgm_ops`).where(FINISHED),
+    index("job_runs_finished_trigger_idx").on(t.triggeredBy, t.queuedAt.desc(), t.id.desc()).where(sql`${FINISHED} and ${t.triggeredBy} is not null`),
+    // Text search over error message and payload (pg_trgm). Trigrams only: a project key in the
+    // GIN (btree_gin) makes every search read that project's whole posting list, which for a big
+    // project cost more than the rows it was meant to skip (migration 0007).
+    index("job_runs_finished_text_idx").using("gin", sql`(${RUN_SEARCH_TEXT}) gin_trgm_ops`).where(FINISHED),
     index("job_runs_active_idx").on(t.status, t.lastHeartbeat).where(sql`${t.status} in ('pending', 'running')`),
     // Overlap prevention (seed 002) in the database, not by check-then-insert: one
     // pending-or-running run per exclusive key (job type per project, or per instance).
-    uniqueIndex("job_runs_one_active_key").on(t.exclusiveKey).where(sql`${t.status} in ('pending', 'running')`),
+    // Runs of types that allow overlap (null key) stay out of it.
+    uniqueIndex("job_runs_one_active_key").on(t.exclusiveKey).where(sql`${t.status} in ('pending', 'running') and ${t.exclusiveKey} is not null`),
     check("job_runs_percent_range", sql`${t.progressPercent} between 0 and 100`),
   ],
 );
