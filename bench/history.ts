@@ -148,7 +148,9 @@ async function main(): Promise<void> {
     ];
 
     const results: { name: string; p50: number; p95: number; rows: number; count: string }[] = [];
-    for (const [name, u, cookie] of cases) {
+    // BENCH_ONLY="search,monitor": only the views whose name contains one of these.
+    const only = process.env.BENCH_ONLY?.split(",").filter(Boolean);
+    for (const [name, u, cookie] of cases.filter(([name]) => !only || only.some((o) => name.includes(o)))) {
       const first = await get(base, u, cookie);
       for (let i = 0; i < 2; i++) await get(base, u, cookie);
       const times: number[] = [];

@@ -56,6 +56,11 @@ const MAX_BRANCHES = 120;
 const MAX_MONITOR_PROJECTS = 500;
 /** Text search first reads at most this many of the newest runs in scope (see listRuns). */
 const SEARCH_SCAN = 2000;
+/**
+ * A count the planner prices above this (its cost units; ~2 µs each on a warm cache) is not run:
+ * 1,001 rows spread over thousands of heap pages would outlast the time budget anyway.
+ */
+const COUNT_COST_CEILING = 5000;
 /** An exact count may take this long (ms); past it the count is the planner's estimate. */
 const countBudgetMs = () => Number(process.env.HISTORY_COUNT_BUDGET_MS ?? 15);
 const dialect = new PgDialect();
@@ -169,6 +174,8 @@ type RawRow = {
   error_message: string | null;
   project_slug: string;
   project_name: string;
+  /** Position among the rows read before filtering: how far a search scan had to read. */
+  pos: number;
 };
 
 /**
@@ -205,10 +212,11 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
     if (branches.length === 0) return null;
     return sql`
       select r.id, r.project_id, r.job_type, r.status, r.attempt_count, r.max_attempts, r.started_at, r.completed_at,
-        r.triggered_by, r.resource_type, r.resource_id, r.error_message,
+        r.triggered_by, r.resource_type, r.resource_id, r.error_message, r.pos,
         to_char(r.queued_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as key,
         u.name as triggered_by_name, p.slug as project_slug, p.name as project_name
-      from (select * from (select * from (${sql.join(branches, sql` union all `)}) b order by queued_at ${dir}, id ${dir} limit ${mergedLimit}) m
+      from (select * from (select *, (row_number() over (order by queued_at ${dir}, id ${dir}))::int as pos
+              from (select * from (${sql.join(branches, sql` union all `)}) b order by queued_at ${dir}, id ${dir} limit ${mergedLimit}) m0) m
             ${outerWhere ? sql`where ${outerWhere}` : sql``}
             order by queued_at ${dir}, id ${dir} limit ${limit + 1}) r
       join projects p on p.id = r.project_id
@@ -216,24 +224,27 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
       order by r.queued_at ${dir}, r.id ${dir}`;
   };
 
-  const counting = countRuns(filter, viewer);
   let raw: RawRow[] | null = null;
+  let sample: SearchSample | null = null;
   if (filter.q) {
     // A frequent term is found fastest by reading the newest runs and matching as we go; read at
     // most SEARCH_SCAN of them. Only if that does not fill the page, ask the trigram index.
     const scan = page({ ...filter, q: undefined }, SEARCH_SCAN, SEARCH_SCAN, sql`${RUN_SEARCH_TEXT} ilike ${`%${escapeLike(filter.q)}%`}`, sql`, payload`);
     const found = scan ? await run<RawRow>(scan) : [];
-    if (found.length > limit) raw = found;
+    if (found.length > limit) {
+      raw = found;
+      sample = { matched: found.length, read: found.at(-1)!.pos };
+    }
   }
   const pageQuery = page(filter, limit + 1, limit + 1, null);
   if (!pageQuery) return { rows: [], nextCursor: null, prevCursor: null, count: { value: 0, exact: true }, projectCount, canWrite: viewer.canWrite };
   raw ??= await run<RawRow>(pageQuery);
-  let count = await counting;
   const hasMore = raw.length > limit;
-  // An estimate below what this page proves exists would be wrong: say "more than" instead.
   const shown = Math.min(raw.length, limit);
-  if (!cursor && !hasMore) count = { value: shown, exact: true };
-  else if (!count.exact && count.value <= shown) count = { value: shown, exact: false, lowerBound: true };
+  // A first page that holds every match is its own exact count: no count query at all.
+  let count: HistoryCount = !cursor && !hasMore ? { value: shown, exact: true } : await countRuns(filter, viewer, sample);
+  // An estimate below what this page proves exists would be wrong: say "more than" instead.
+  if (!count.exact && count.value <= shown) count = { value: shown, exact: false, lowerBound: true };
   const rows = raw.slice(0, limit);
   if (backwards) rows.reverse();
   const first = rows[0];
@@ -266,30 +277,51 @@ function toRow(r: RawRow, unredacted: boolean): HistoryRow {
   };
 }
 
-/**
- * Exact when small, otherwise the planner's estimate ("about N"). The estimate comes first (a
- * plan, no rows read); only a small estimate is verified by counting over a LIMIT-ed subquery, so
- * a count never walks a big range. Active and finished runs are counted apart so each part can
- * use its own (partial) indexes.
- */
-async function countRuns(filter: HistoryFilter, viewer: Viewer): Promise<HistoryCount> {
+/** A search scan's evidence: `matched` runs among the first `read` runs in scope. */
+type SearchSample = { matched: number; read: number };
+
+type PlanNode = { "Node Type": string; "Plan Rows": number; "Total Cost": number; Plans?: PlanNode[] };
+
+/** The planner's rows for each LIMIT-ed count subquery (what the LIMIT cuts off included). */
+function rowsUnderLimits(node: PlanNode): number {
+  if (node["Node Type"] === "Limit" && node.Plans?.[0]) return node.Plans[0]["Plan Rows"];
+  return (node.Plans ?? []).reduce((sum, child) => sum + rowsUnderLimits(child), 0);
+}
+
+async function explain(query: SQL): Promise<PlanNode> {
+  const [plan] = await run<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(sql`explain (format json) ${query}`);
+  return plan!["QUERY PLAN"][0].Plan;
+}
+
+/** The count query: active and finished runs apart, so each part can use its own (partial) indexes. */
+function countQuery(filter: HistoryFilter, viewer: Viewer): SQL {
   const statuses = filter.status.length ? filter.status : [...ACTIVE_STATUSES, ...TERMINAL_STATUSES];
   const parts = [statuses.filter((s) => (ACTIVE_STATUSES as readonly string[]).includes(s)), statuses.filter((s) => (TERMINAL_STATUSES as readonly string[]).includes(s))].filter((p) => p.length > 0);
   const scope = viewer.projects === "all" ? sql`project_id is not null` : sql`project_id in (${params(viewer.projects.map((p) => p.id))})`;
-  const wheres = parts.map((part) => and([sql`status in (${literalList(part)})`, scope, ...filterConditions(filter, viewer, null)]));
-  const [plan] = await run<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }>(
-    sql`explain (format json) ${sql.join(
-      wheres.map((w) => sql`(select 1 from job_runs where ${w})`),
-      sql` union all `,
-    )}`,
+  const counts = parts.map(
+    (part) => sql`(select count(*) from (select 1 from job_runs where ${and([sql`status in (${literalList(part)})`, scope, ...filterConditions(filter, viewer, null)])} limit ${EXACT_COUNT_LIMIT + 1}) s)`,
   );
-  const estimate = Math.round(plan?.["QUERY PLAN"][0]?.Plan["Plan Rows"] ?? 0);
-  if (estimate > 2 * EXACT_COUNT_LIMIT) return { value: estimate, exact: false };
-  const counts = sql.join(
-    wheres.map((w) => sql`(select count(*) from (select 1 from job_runs where ${w} limit ${EXACT_COUNT_LIMIT + 1}) s)`),
-    sql` + `,
-  );
-  const n = await countWithin(sql`select (${counts})::int as n`);
+  return sql`select (${sql.join(counts, sql` + `)})::int as n`;
+}
+
+/**
+ * Exact when small, otherwise an estimate ("about N"). One EXPLAIN of the count query (a plan, no
+ * rows read) says how many rows the planner expects and what counting them would cost; only a
+ * small, cheap count is run, over LIMIT-ed subqueries and within a time budget, so a count never
+ * walks a big range. For text search the planner's guess for `ilike` can be far off, so a search
+ * that filled its page from the newest runs extrapolates from that sample instead.
+ */
+async function countRuns(filter: HistoryFilter, viewer: Viewer, sample: SearchSample | null): Promise<HistoryCount> {
+  if (sample) {
+    const inScope = rowsUnderLimits(await explain(countQuery({ ...filter, q: undefined }, viewer)));
+    const extrapolated = Math.round((sample.matched / sample.read) * inScope);
+    if (extrapolated > 2 * EXACT_COUNT_LIMIT) return { value: extrapolated, exact: false };
+  }
+  const query = countQuery(filter, viewer);
+  const plan = await explain(query);
+  const estimate = Math.round(rowsUnderLimits(plan));
+  if (estimate > 2 * EXACT_COUNT_LIMIT || plan["Total Cost"] > COUNT_COST_CEILING) return { value: estimate, exact: false };
+  const n = await countWithin(query);
   if (n === null) return { value: estimate, exact: false };
   return n <= EXACT_COUNT_LIMIT ? { value: n, exact: true } : { value: Math.max(estimate, EXACT_COUNT_LIMIT + 1), exact: false };
 }
