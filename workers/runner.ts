@@ -2,7 +2,7 @@ import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Job, JobResult, PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobRuns, type RunError } from "@/lib/db/schema";
-import { createTrackedFetch } from "@/lib/jobs/call-log";
+import { createTrackedFetch, type TrackedFetch } from "@/lib/jobs/call-log";
 import { getJobDefinition, type JobName } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
 import { classifyError, JobError } from "@/lib/jobs/errors";
@@ -28,7 +28,39 @@ export type RunnerOptions = {
 
 export type HandlerMap = { [N in JobName]: JobHandler<N> };
 
-type ActiveRun = { attempt: number; controller: AbortController };
+/**
+ * A run this worker holds. Its AbortController is made only when the handler asks for a signal
+ * (ctx.signal, ctx.fetch): most short handlers never do, and on a busy worker the controller and
+ * its listener were a measurable share of the per-run cost.
+ */
+class ActiveRun {
+  private controller: AbortController | null = null;
+  reason: Error | null = null;
+
+  constructor(
+    readonly attempt: number,
+    private readonly queueSignal: AbortSignal,
+  ) {}
+
+  abort(reason: Error): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+
+  /** pg-boss aborts a job's signal when it gives up on it (stop timeout, expiry): checked on each poll. */
+  checkQueueSignal(): void {
+    if (this.queueSignal.aborted) this.abort(new ShutdownError());
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+}
 
 class CancelledError extends Error {
   constructor() {
@@ -144,7 +176,7 @@ export class Runner {
     const settled = () => Promise.allSettled([...this.inFlight]);
     const timedOut = await Promise.race([settled().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
     if (!timedOut) return;
-    for (const run of this.active.values()) run.controller.abort(new ShutdownError());
+    for (const run of this.active.values()) run.abort(new ShutdownError());
     await settled();
   }
 
@@ -166,17 +198,18 @@ export class Runner {
       .where(and(inArray(jobRuns.id, held.map(([id]) => id)), eq(jobRuns.status, "running"), eq(jobRuns.workerId, this.options.workerId)))
       .returning({ id: jobRuns.id, attempt: jobRuns.attemptCount });
     const alive = new Map(rows.map((r) => [r.id, r.attempt]));
-    for (const [id, run] of held) if (alive.get(id) !== run.attempt) run.controller.abort(new SupersededError());
+    for (const [id, run] of held) if (alive.get(id) !== run.attempt) run.abort(new SupersededError());
   }
 
   private async pollCancels(): Promise<void> {
+    for (const run of this.active.values()) run.checkQueueSignal();
     const ids = this.activeRunIds();
     if (ids.length === 0) return;
     const rows = await this.options.db
       .select({ id: jobRuns.id })
       .from(jobRuns)
       .where(and(inArray(jobRuns.id, ids), isNotNull(jobRuns.cancelRequestedAt)));
-    for (const row of rows) this.active.get(row.id)?.controller.abort(new CancelledError());
+    for (const row of rows) this.active.get(row.id)?.abort(new CancelledError());
   }
 
   /**
@@ -214,11 +247,8 @@ export class Runner {
     if (!started) return { status: "completed" };
     const { runId, attempt } = started;
     const startedAt = performance.now();
-    const controller = new AbortController();
-    // pg-boss aborts a job's signal when it gives up on it (stop timeout, expiry).
-    const onStop = () => controller.abort(new ShutdownError());
-    job.signal.addEventListener("abort", onStop, { once: true });
-    this.active.set(runId, { attempt, controller });
+    const run = new ActiveRun(attempt, job.signal);
+    this.active.set(runId, run);
 
     const progress: Progress = { processed: 0, total: null, message: null, stage: null };
     let progressDirty = false;
@@ -230,8 +260,8 @@ export class Runner {
       progressDirty = false;
       lastWrite = Date.now();
       const state = await writeProgress(db, runId, attempt, { ...progress });
-      if (!state) controller.abort(new SupersededError());
-      else if (state.cancelRequested) controller.abort(new CancelledError());
+      if (!state) run.abort(new SupersededError());
+      else if (state.cancelRequested) run.abort(new CancelledError());
     };
     const scheduleFlush = () => {
       progressDirty = true;
@@ -240,6 +270,7 @@ export class Runner {
       flushTimer = setTimeout(() => void flush().catch((e) => console.error("[worker] progress write failed", e)), wait);
     };
 
+    let trackedFetch: TrackedFetch | null = null;
     const ctx: JobContext<JobName> = {
       runId,
       attempt,
@@ -248,9 +279,13 @@ export class Runner {
       teamId: started.teamId,
       resource: started.resourceType && started.resourceId ? { type: started.resourceType, id: started.resourceId } : null,
       db,
-      signal: controller.signal,
-      fetch: createTrackedFetch({ db, runId, attempt, signal: controller.signal }),
-      isCancelled: () => controller.signal.aborted && controller.signal.reason instanceof CancelledError,
+      get signal() {
+        return run.signal;
+      },
+      get fetch() {
+        return (trackedFetch ??= createTrackedFetch({ db, runId, attempt, signal: run.signal }));
+      },
+      isCancelled: () => run.reason instanceof CancelledError,
       progress: (update: ProgressUpdate) => {
         progress.processed = clampInt(update.processed);
         if (update.total !== undefined) progress.total = update.total === null ? null : clampInt(update.total);
@@ -277,25 +312,26 @@ export class Runner {
 
     let outcome: Outcome;
     try {
-      if (started.cancelRequested) controller.abort(new CancelledError());
+      if (started.cancelRequested) run.abort(new CancelledError());
       if (ctx.isCancelled()) outcome = { status: "cancelled" };
       else {
         ctx.payload = def.payload.parse(started.payload) as never;
         const handler = (this.options.handlers ?? HANDLERS)[def.name as JobName] as JobHandler<JobName>;
         const result = await handler(ctx);
+        run.checkQueueSignal();
         if (ctx.isCancelled()) outcome = { status: "cancelled" };
         // A handler that returned early because of a shutdown did not finish its work.
-        else if (controller.signal.reason instanceof ShutdownError) throw controller.signal.reason;
+        else if (run.reason instanceof ShutdownError) throw run.reason;
         else outcome = { status: "completed", result: jsonSafe(result) };
       }
     } catch (error) {
-      const reason = controller.signal.reason instanceof ShutdownError ? controller.signal.reason : error;
+      run.checkQueueSignal();
+      const reason = run.reason instanceof ShutdownError ? run.reason : error;
       outcome = ctx.isCancelled()
         ? { status: "cancelled" }
         : failureOutcome(def.name, started.maxAttempts, attempt, reason instanceof ShutdownError ? shutdownError() : classifyError(reason));
     } finally {
       if (flushTimer) clearTimeout(flushTimer);
-      job.signal.removeEventListener("abort", onStop);
       this.active.delete(runId);
     }
 
