@@ -178,7 +178,7 @@ async function progressCoalescing(url: string): Promise<{ reports: number; write
 const cluster = await startTestCluster(root, "bench");
 try {
   const fresh = (name: string) => createDatabaseFromTemplate(cluster.url("postgres"), `rb_bench_${name}_${Date.now()}`);
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
   console.log(`Throughput: ${N} no-op jobs, batch ${BATCH}, concurrency ${CONCURRENCY}, LISTEN/NOTIFY on; ${rounds} alternating rounds, medians`);
   const raws: number[] = [];
   const trackeds: number[] = [];
