@@ -112,6 +112,10 @@ async function e2e(adminUrl: string): Promise<void> {
     CANCEL_POLL_MS: "250",
     // History counts are exact within a time budget; a loaded CI box should not turn them into estimates.
     HISTORY_COUNT_BUDGET_MS: "1000",
+    // Searches never ask the trigram index here and read on in steps of 2,500 runs, so
+    // e2e/history-search-limited.spec.ts sees the bounded read (integration tests cover the index).
+    HISTORY_SEARCH_BUDGET_MS: "0",
+    HISTORY_SEARCH_DEEP: "2500",
   };
   children.push(startProcess("web", bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], env));
   children.push(startProcess("worker", process.execPath, ["--import", "tsx", path.join(root, "workers", "index.ts")], env));

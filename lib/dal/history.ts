@@ -44,6 +44,8 @@ export type HistoryPage = {
   projectCount: number;
   /** Whether bulk retry and cancel may be offered (each run is still checked). */
   canWrite: boolean;
+  /** Set when a search read only this many runs (in order) for this page; the next cursor goes on from there. */
+  searchedRuns?: number;
 };
 
 type ProjectRef = { id: string; slug: string; name: string };
@@ -56,6 +58,14 @@ const MAX_BRANCHES = 120;
 const MAX_MONITOR_PROJECTS = 500;
 /** Text search first reads at most this many of the newest runs in scope (see listRuns). */
 const SEARCH_SCAN = 2000;
+/**
+ * A term that is neither frequent among the newest runs nor rare overall (thousands of matches
+ * spread over years) has no fast plan: the trigram index would fetch every match to sort them.
+ * Past this budget (ms; 0: never ask the index) the page reads the next HISTORY_SEARCH_DEEP runs
+ * in order instead, says so, and its next cursor goes on from where it stopped.
+ */
+const searchBudgetMs = () => Number(process.env.HISTORY_SEARCH_BUDGET_MS ?? 250);
+const searchDeep = () => Number(process.env.HISTORY_SEARCH_DEEP ?? 20_000);
 /**
  * A count the planner prices above this (its cost units; ~2 µs each on a warm cache) is not run:
  * 1,001 rows spread over thousands of heap pages would outlast the time budget anyway.
@@ -98,6 +108,18 @@ const params = (values: readonly string[]) =>
   );
 const escapeLike = (q: string) => q.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/**
+ * Text search as the trigram index should answer it: only the term's longest word goes to the
+ * index, and the whole term is checked on the rows it finds (`strpos`, which the index cannot
+ * take). A short word of an id ("8f06" in "19b0dd56-8f06") brings trigrams so common that reading
+ * their posting lists took 18 ms at 10M runs, where the long word alone took 3.
+ */
+function indexedSearch(q: string): SQL {
+  const longest = (q.match(/[\p{L}\p{N}]+/gu) ?? []).reduce((a, b) => (b.length > a.length ? b : a), "");
+  if (longest.length < 3 || longest.length === q.length) return sql`${RUN_SEARCH_TEXT} ilike ${`%${escapeLike(q)}%`}`;
+  return sql`${RUN_SEARCH_TEXT} ilike ${`%${escapeLike(longest)}%`} and strpos(lower(${RUN_SEARCH_TEXT}), lower(${q})) > 0`;
+}
+
 /** Conditions every branch shares: all filters except status and scope, and the keyset. */
 function filterConditions(filter: HistoryFilter, viewer: Viewer, keyset: SQL | null): SQL[] {
   const c: SQL[] = [];
@@ -107,7 +129,7 @@ function filterConditions(filter: HistoryFilter, viewer: Viewer, keyset: SQL | n
   if (filter.to) c.push(sql`queued_at < ${filter.to.toISOString()}::timestamptz`);
   if (filter.resourceType) c.push(sql`resource_type = ${filter.resourceType}`);
   if (filter.resourceId) c.push(sql`resource_id = ${filter.resourceId}::uuid`);
-  if (filter.q) c.push(sql`${RUN_SEARCH_TEXT} ilike ${`%${escapeLike(filter.q)}%`}`);
+  if (filter.q) c.push(indexedSearch(filter.q));
   if (keyset) c.push(keyset);
   return c;
 }
@@ -176,6 +198,8 @@ type RawRow = {
   project_name: string;
   /** Position among the rows read before filtering: how far a search scan had to read. */
   pos: number;
+  /** Whether the row matches the search (a search scan also returns the last row it read). */
+  matched: boolean;
 };
 
 /**
@@ -205,19 +229,28 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
   const keyset = cursor ? sql`(queued_at, id) ${sql.raw(descending ? "<" : ">")} (${cursor.key}::timestamptz, ${cursor.id}::uuid)` : null;
   const limit = filter.limit;
 
-  const page = (f: HistoryFilter, branchLimit: number, mergedLimit: number, outerWhere: SQL | null, extra: SQL = sql``) => {
+  /**
+   * One page: the merged index ranges, newest first (or oldest), at most `mergedLimit` rows read.
+   * A scan (`match`) reads them in order and keeps the matches; with `keepLast` it also returns
+   * the last row it read, so the next page can go on from there.
+   */
+  const page = (f: HistoryFilter, mergedLimit: number, scan: { match: SQL; keepLast: boolean } | null) => {
+    const extra = scan ? sql`, payload` : sql``;
     const branches = planBranches(f, viewer, filterConditions(f, viewer, keyset)).map(
-      (b) => sql`(select ${ROW_COLUMNS}${extra} from job_runs where ${and(b.where)} order by queued_at ${dir}, id ${dir} limit ${branchLimit})`,
+      (b) => sql`(select ${ROW_COLUMNS}${extra} from job_runs where ${and(b.where)} order by queued_at ${dir}, id ${dir} limit ${mergedLimit})`,
     );
     if (branches.length === 0) return null;
+    // The row at `mergedLimit` exists only if the scope held that many; row_number() streams, so a
+    // scan that finds its page early stops reading there.
+    const where = scan ? (scan.keepLast ? sql`where matched or pos = ${mergedLimit}` : sql`where matched`) : sql``;
     return sql`
       select r.id, r.project_id, r.job_type, r.status, r.attempt_count, r.max_attempts, r.started_at, r.completed_at,
-        r.triggered_by, r.resource_type, r.resource_id, r.error_message, r.pos,
+        r.triggered_by, r.resource_type, r.resource_id, r.error_message, r.pos, r.matched,
         to_char(r.queued_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as key,
         u.name as triggered_by_name, p.slug as project_slug, p.name as project_name
-      from (select * from (select *, (row_number() over (order by queued_at ${dir}, id ${dir}))::int as pos
+      from (select * from (select *, (row_number() over (order by queued_at ${dir}, id ${dir}))::int as pos, ${scan ? scan.match : sql`true`} as matched
               from (select * from (${sql.join(branches, sql` union all `)}) b order by queued_at ${dir}, id ${dir} limit ${mergedLimit}) m0) m
-            ${outerWhere ? sql`where ${outerWhere}` : sql``}
+            ${where}
             order by queued_at ${dir}, id ${dir} limit ${limit + 1}) r
       join projects p on p.id = r.project_id
       left join users u on u.id = r.triggered_by
@@ -226,37 +259,61 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
 
   let raw: RawRow[] | null = null;
   let sample: SearchSample | null = null;
+  // Where a bounded search stopped reading, when it stopped before the end of the scope.
+  let stoppedAt: RawRow | null = null;
+  let searchedRuns: number | undefined;
+  const pageQuery = page(filter, limit + 1, null);
+  if (!pageQuery) return { rows: [], nextCursor: null, prevCursor: null, count: { value: 0, exact: true }, projectCount, canWrite: viewer.canWrite };
   if (filter.q) {
+    const match = sql`${RUN_SEARCH_TEXT} ilike ${`%${escapeLike(filter.q)}%`}`;
+    const unsearched = { ...filter, q: undefined };
     // A frequent term is found fastest by reading the newest runs and matching as we go; read at
-    // most SEARCH_SCAN of them. Only if that does not fill the page, ask the trigram index.
-    const scan = page({ ...filter, q: undefined }, SEARCH_SCAN, SEARCH_SCAN, sql`${RUN_SEARCH_TEXT} ilike ${`%${escapeLike(filter.q)}%`}`, sql`, payload`);
-    const found = scan ? await run<RawRow>(scan) : [];
+    // most SEARCH_SCAN of them. If that was the whole scope, its matches are the answer; if they
+    // do not fill the page, ask the trigram index (a rare term answers from it at once).
+    const scanned = await run<RawRow>(page(unsearched, SEARCH_SCAN, { match, keepLast: true })!);
+    const found = scanned.filter((r) => r.matched);
     if (found.length > limit) {
       raw = found;
       sample = { matched: found.length, read: found.at(-1)!.pos };
+    } else if (!scanned.some((r) => r.pos === SEARCH_SCAN)) {
+      raw = found;
+    } else {
+      const budget = searchBudgetMs();
+      raw = budget > 0 ? await runWithin<RawRow>(pageQuery, budget) : null;
+      if (!raw) {
+        // Too many matches further back for the index to sort in time: read on in order, bounded.
+        const deep = await run<RawRow>(page(unsearched, searchDeep(), { match, keepLast: true })!);
+        raw = deep.filter((r) => r.matched);
+        const last = deep.find((r) => r.pos === searchDeep());
+        if (last) {
+          searchedRuns = last.pos;
+          if (raw.length <= limit) stoppedAt = last;
+        }
+      }
     }
   }
-  const pageQuery = page(filter, limit + 1, limit + 1, null);
-  if (!pageQuery) return { rows: [], nextCursor: null, prevCursor: null, count: { value: 0, exact: true }, projectCount, canWrite: viewer.canWrite };
   raw ??= await run<RawRow>(pageQuery);
-  const hasMore = raw.length > limit;
+  const hasMore = raw.length > limit || stoppedAt !== null;
   const shown = Math.min(raw.length, limit);
+  let count: HistoryCount;
+  if (searchedRuns) count = { value: shown, exact: false, lowerBound: true };
   // A first page that holds every match is its own exact count: no count query at all.
-  let count: HistoryCount = !cursor && !hasMore ? { value: shown, exact: true } : await countRuns(filter, viewer, sample);
+  else count = !cursor && !hasMore ? { value: shown, exact: true } : await countRuns(filter, viewer, sample);
   // An estimate below what this page proves exists would be wrong: say "more than" instead.
   if (!count.exact && count.value <= shown) count = { value: shown, exact: false, lowerBound: true };
-  const rows = raw.slice(0, limit);
-  if (backwards) rows.reverse();
-  const first = rows[0];
-  const last = rows.at(-1);
+  const read = raw.slice(0, limit);
+  // The row the next page (in reading direction) starts after.
+  const edge = stoppedAt ?? read.at(-1);
+  const rows = backwards ? [...read].reverse() : read;
   const cursorOf = (row: RawRow | undefined, direction: "next" | "prev") => (row ? encodeHistoryCursor({ sort: filter.sort, key: row.key, id: row.id, direction }) : null);
   return {
     rows: rows.map((r) => toRow(r, viewer.unredacted)),
-    nextCursor: backwards ? cursorOf(last, "next") : hasMore ? cursorOf(last, "next") : null,
-    prevCursor: backwards ? (hasMore ? cursorOf(first, "prev") : null) : cursor ? cursorOf(first, "prev") : null,
+    nextCursor: backwards ? cursorOf(read[0], "next") : hasMore ? cursorOf(edge, "next") : null,
+    prevCursor: backwards ? (hasMore ? cursorOf(edge, "prev") : null) : cursor ? cursorOf(read[0], "prev") : null,
     count,
     projectCount,
     canWrite: viewer.canWrite,
+    searchedRuns,
   };
 }
 
@@ -321,20 +378,21 @@ async function countRuns(filter: HistoryFilter, viewer: Viewer, sample: SearchSa
   const plan = await explain(query);
   const estimate = Math.round(rowsUnderLimits(plan));
   if (estimate > 2 * EXACT_COUNT_LIMIT || plan["Total Cost"] > COUNT_COST_CEILING) return { value: estimate, exact: false };
-  const n = await countWithin(query);
-  if (n === null) return { value: estimate, exact: false };
+  const counted = await runWithin<{ n: number }>(query, countBudgetMs());
+  if (counted === null) return { value: estimate, exact: false };
+  const n = counted[0]?.n ?? 0;
   return n <= EXACT_COUNT_LIMIT ? { value: n, exact: true } : { value: Math.max(estimate, EXACT_COUNT_LIMIT + 1), exact: false };
 }
 
-/** The count, or null when it would take longer than the budget (statement_timeout). */
-async function countWithin(query: SQL): Promise<number | null> {
+/** The rows, or null when the query would take longer than `budgetMs` (statement_timeout). */
+async function runWithin<T>(query: SQL, budgetMs: number): Promise<T[] | null> {
   const { sql: text, params: values } = dialect.sqlToQuery(query);
   try {
-    return await getDatabase().sql.begin(async (tx) => {
-      await tx.unsafe(`set local statement_timeout = ${Math.max(1, Math.round(countBudgetMs()))}`);
-      const [row] = (await tx.unsafe(text, values as never[], { prepare: false })) as unknown as { n: number }[];
-      return row?.n ?? 0;
+    const rows = await getDatabase().sql.begin(async (tx) => {
+      await tx.unsafe(`set local statement_timeout = ${Math.max(1, Math.round(budgetMs))}`);
+      return tx.unsafe(text, values as never[], { prepare: false });
     });
+    return rows as unknown as T[];
   } catch (error) {
     if ((error as { code?: string }).code === "57014") return null; // query_canceled
     throw error;

@@ -210,6 +210,46 @@ describe("listRuns", () => {
     expect(big.count.value).toBeGreaterThan(1000);
   });
 
+  test("a search the index cannot answer in time reads on in bounded steps, says so, and pages on", async () => {
+    as("admin");
+    const slug = `deep-${randomUUID().slice(0, 6)}`;
+    const [p] = await t.sql<{ id: string }[]>`insert into projects (team_id, slug, name) values (${ids.teamA!}, ${slug}, 'Deep') returning id`;
+    // 3,000 runs, one a second; "needle" in the 300th, 2,200th and 2,800th newest.
+    await t.sql`insert into job_runs (id, team_id, project_id, job_type, status, max_attempts, payload, error_message, queued_at)
+      select gen_random_uuid(), ${ids.teamA!}, ${p!.id}, 'demo_paced', 'failed', 1, '{}'::jsonb,
+        case when g in (300, 2200, 2800) then 'needle ' || g end, now() - g * interval '1 second' from generate_series(1, 3000) g`;
+    const q = filter({ q: "needle" });
+    const errors = (page: Awaited<ReturnType<typeof listRuns>>) => page.rows.map((r) => r.error);
+    // The newest 2,000 runs hold one match; the trigram index answers the rest at once.
+    const indexed = await listRuns({ project: slug }, q);
+    expect(errors(indexed)).toEqual(["needle 300", "needle 2200", "needle 2800"]);
+    expect(indexed.searchedRuns).toBeUndefined();
+    // Through the index, a term of several words matches as a whole (its longest word alone would find all three).
+    expect(errors(await listRuns({ project: slug }, filter({ q: "NEEDLE 2200" })))).toEqual(["needle 2200"]);
+    expect(errors(await listRuns({ project: slug }, filter({ q: "needle_22" })))).toEqual([]);
+    // Stand-in for an index that cannot answer in time: reads of 2,500 runs at a time instead.
+    process.env.HISTORY_SEARCH_BUDGET_MS = "0";
+    process.env.HISTORY_SEARCH_DEEP = "2500";
+    try {
+      const first = await listRuns({ project: slug }, q);
+      expect(errors(first)).toEqual(["needle 300", "needle 2200"]);
+      expect(first.searchedRuns).toBe(2500);
+      expect(first.count).toEqual({ value: 2, exact: false, lowerBound: true });
+      // Next goes on from the last run read, not the last match.
+      const second = await listRuns({ project: slug }, { ...q, cursor: first.nextCursor! });
+      expect(errors(second)).toEqual(["needle 2800"]);
+      expect(second.searchedRuns).toBeUndefined();
+      expect(second.nextCursor).toBeNull();
+      const back = await listRuns({ project: slug }, { ...q, cursor: second.prevCursor! });
+      expect(errors(back)).toEqual(["needle 300", "needle 2200"]);
+    } finally {
+      delete process.env.HISTORY_SEARCH_BUDGET_MS;
+      delete process.env.HISTORY_SEARCH_DEEP;
+      // The later tests count team A's runs.
+      await t.sql`delete from projects where id = ${p!.id}`;
+    }
+  });
+
   test("scope: another team's runs never appear, and their project is not found", async () => {
     as("admin");
     const all = await walk("monitor", filter({ limit: "100" }));

@@ -28,6 +28,12 @@ export async function HistoryView({ scope, base, searchParams }: { scope: Histor
         {countLabel}
         {isFiltered(filter) ? " match these filters" : ""}
       </p>
+      {page.searchedRuns && (
+        <p className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-200" data-testid="history-search-limited">
+          This search read {filter.cursor ? "the next" : "the newest"} {page.searchedRuns.toLocaleString("en")} runs only: older runs may match too.{" "}
+          {page.nextCursor ? "Use Next to search further back, or narrow" : "Narrow"} it with a status, job type or time range.
+        </p>
+      )}
       <HistoryTable
         key={historyHref(base, filter)}
         rows={page.rows}
