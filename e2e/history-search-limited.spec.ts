@@ -32,9 +32,9 @@ test("a search that reads only part of the history says so, and Next searches fu
   await expect(rows).toHaveCount(2);
   await expect(rows.nth(0)).toContainText("needle 300");
   await expect(rows.nth(1)).toContainText("needle 2200");
-  await expect(page.getByTestId("history-count")).toHaveText("more than 2 runs match these filters");
+  await expect(page.getByTestId("history-count")).toHaveText("2 matches among the 2,500 runs read");
   const notice = page.getByTestId("history-search-limited");
-  await expect(notice).toHaveText(/read the newest 2,500 runs only: older runs may match too\. Use Next to search further back/);
+  await expect(notice).toHaveText(/read the newest 2,500 runs only: older runs may match too\. Use Next to search on/);
   // For a person to look at: the notice at desktop and phone widths.
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: 800 });
@@ -48,7 +48,17 @@ test("a search that reads only part of the history says so, and Next searches fu
   await expect(notice).toHaveCount(0);
   await expect(page.getByRole("link", { name: "Next →" })).toHaveCount(0);
 
+  // Back toward newer runs: the same two, read the other way.
   await page.getByRole("link", { name: "← Previous" }).click();
   await expect(rows).toHaveCount(2);
   await expect(rows.nth(0)).toContainText("needle 300");
+  await expect(notice).toHaveText(/read the next 2,500 runs only: newer runs may match too\. Use Previous to search on/);
+  // Nothing newer matches; the empty page still leads on and back.
+  await page.getByRole("link", { name: "← Previous" }).click();
+  await expect(rows).toHaveCount(0);
+  await expect(page.getByTestId("history-empty")).toContainText("No more runs this way");
+  await expect(page.getByRole("link", { name: "Next →" })).toBeVisible();
+  await page.getByRole("link", { name: "Back to the first page" }).click();
+  await expect(rows).toHaveCount(2);
+  await expect(page).toHaveURL(/q=needle/);
 });

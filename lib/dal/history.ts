@@ -44,8 +44,11 @@ export type HistoryPage = {
   projectCount: number;
   /** Whether bulk retry and cancel may be offered (each run is still checked). */
   canWrite: boolean;
-  /** Set when a search read only this many runs (in order) for this page; the next cursor goes on from there. */
-  searchedRuns?: number;
+  /**
+   * Set when a search read only `read` runs (in order) for this page: runs further `toward` may
+   * match too, and the cursor `more` (next or prev) goes on from the last run read.
+   */
+  search?: { read: number; toward: "older" | "newer"; more: "next" | "prev" | null };
 };
 
 type ProjectRef = { id: string; slug: string; name: string };
@@ -261,7 +264,7 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
   let sample: SearchSample | null = null;
   // Where a bounded search stopped reading, when it stopped before the end of the scope.
   let stoppedAt: RawRow | null = null;
-  let searchedRuns: number | undefined;
+  let searchedRuns = 0;
   const pageQuery = page(filter, limit + 1, null);
   if (!pageQuery) return { rows: [], nextCursor: null, prevCursor: null, count: { value: 0, exact: true }, projectCount, canWrite: viewer.canWrite };
   if (filter.q) {
@@ -305,15 +308,20 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
   // The row the next page (in reading direction) starts after.
   const edge = stoppedAt ?? read.at(-1);
   const rows = backwards ? [...read].reverse() : read;
-  const cursorOf = (row: RawRow | undefined, direction: "next" | "prev") => (row ? encodeHistoryCursor({ sort: filter.sort, key: row.key, id: row.id, direction }) : null);
+  const cursorOf = (row: { key: string; id: string } | undefined, direction: "next" | "prev") => (row ? encodeHistoryCursor({ sort: filter.sort, key: row.key, id: row.id, direction }) : null);
+  // The way back starts at the first row read, or, when a bounded search found none, at the cursor
+  // this page started from (else an empty page would strand the reader).
+  const start = read[0] ?? cursor ?? undefined;
   return {
     rows: rows.map((r) => toRow(r, viewer.unredacted)),
-    nextCursor: backwards ? cursorOf(read[0], "next") : hasMore ? cursorOf(edge, "next") : null,
-    prevCursor: backwards ? (hasMore ? cursorOf(edge, "prev") : null) : cursor ? cursorOf(read[0], "prev") : null,
+    nextCursor: backwards ? cursorOf(start, "next") : hasMore ? cursorOf(edge, "next") : null,
+    prevCursor: backwards ? (hasMore ? cursorOf(edge, "prev") : null) : cursor ? cursorOf(start, "prev") : null,
     count,
     projectCount,
     canWrite: viewer.canWrite,
-    searchedRuns,
+    ...(searchedRuns
+      ? { search: { read: searchedRuns, toward: descending ? "older" : "newer", more: stoppedAt ? (backwards ? "prev" : "next") : null } as const }
+      : {}),
   };
 }
 

@@ -223,7 +223,7 @@ describe("listRuns", () => {
     // The newest 2,000 runs hold one match; the trigram index answers the rest at once.
     const indexed = await listRuns({ project: slug }, q);
     expect(errors(indexed)).toEqual(["needle 300", "needle 2200", "needle 2800"]);
-    expect(indexed.searchedRuns).toBeUndefined();
+    expect(indexed.search).toBeUndefined();
     // Through the index, a term of several words matches as a whole (its longest word alone would find all three).
     expect(errors(await listRuns({ project: slug }, filter({ q: "NEEDLE 2200" })))).toEqual(["needle 2200"]);
     expect(errors(await listRuns({ project: slug }, filter({ q: "needle_22" })))).toEqual([]);
@@ -233,15 +233,22 @@ describe("listRuns", () => {
     try {
       const first = await listRuns({ project: slug }, q);
       expect(errors(first)).toEqual(["needle 300", "needle 2200"]);
-      expect(first.searchedRuns).toBe(2500);
+      expect(first.search).toEqual({ read: 2500, toward: "older", more: "next" });
       expect(first.count).toEqual({ value: 2, exact: false, lowerBound: true });
       // Next goes on from the last run read, not the last match.
       const second = await listRuns({ project: slug }, { ...q, cursor: first.nextCursor! });
       expect(errors(second)).toEqual(["needle 2800"]);
-      expect(second.searchedRuns).toBeUndefined();
+      expect(second.search).toBeUndefined();
       expect(second.nextCursor).toBeNull();
       const back = await listRuns({ project: slug }, { ...q, cursor: second.prevCursor! });
       expect(errors(back)).toEqual(["needle 300", "needle 2200"]);
+      expect(back.search).toEqual({ read: 2500, toward: "newer", more: "prev" });
+      // Reading on toward newer runs finds none; the empty page still leads back (after run 300,
+      // where it started).
+      const newest = await listRuns({ project: slug }, { ...q, cursor: back.prevCursor! });
+      expect(newest.rows).toEqual([]);
+      expect(newest.prevCursor).toBeNull();
+      expect(errors(await listRuns({ project: slug }, { ...q, cursor: newest.nextCursor! }))).toEqual(["needle 2200", "needle 2800"]);
     } finally {
       delete process.env.HISTORY_SEARCH_BUDGET_MS;
       delete process.env.HISTORY_SEARCH_DEEP;

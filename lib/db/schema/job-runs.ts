@@ -70,6 +70,9 @@ export const jobRuns = pgTable(
     updatedAt: tstz("updated_at").notNull().defaultNow(),
   },
   (t) => [
+    // Per job type and status, active runs included: support's all-projects history, the error
+    // explorer (whose statuses include pending and running runs that carry an earlier error).
+    index("job_runs_type_status_queued_idx").on(t.jobType, t.status, t.queuedAt.desc()),
     // Keyset pagination of a project's history: (queued_at, id) descending.
     index("job_runs_project_history_idx").on(t.projectId, t.queuedAt.desc(), t.id.desc()),
     // The newest run of each job type of a project (jobs page), one index probe per type.
@@ -79,8 +82,6 @@ export const jobRuns = pgTable(
     // History (migration 0005). Partial on finished runs: the worker's many updates of pending
     // and running runs never write these; a run enters them once, when it finishes. The few
     // active runs are found through job_runs_active_idx.
-    // Per job type and status (support's all-projects history, error explorer, typical durations).
-    index("job_runs_finished_type_status_idx").on(t.jobType, t.status, t.queuedAt.desc()).where(FINISHED),
     // Filtered by status: one range per (project, status), newest first.
     index("job_runs_finished_status_idx").on(t.projectId, t.status, t.queuedAt.desc(), t.id.desc()).where(FINISHED),
     // Filtered by who triggered them ("me").

@@ -15,23 +15,27 @@ export async function HistoryView({ scope, base, searchParams }: { scope: Histor
   const [page, options] = await Promise.all([listRuns(scope, filter), getHistoryOptions(scope)]);
   const monitor = scope === "monitor";
   const { value, exact, lowerBound } = page.count;
-  const countLabel = exact
-    ? `${value.toLocaleString("en")} run${value === 1 ? "" : "s"}`
-    : lowerBound
-      ? `more than ${value.toLocaleString("en")} runs`
-      : `about ${value.toLocaleString("en")} runs (estimate)`;
+  const { search } = page;
+  const countLabel = search
+    ? `${value.toLocaleString("en")} match${value === 1 ? "" : "es"} among the ${search.read.toLocaleString("en")} runs read`
+    : exact
+      ? `${value.toLocaleString("en")} run${value === 1 ? "" : "s"}`
+      : lowerBound
+        ? `more than ${value.toLocaleString("en")} runs`
+        : `about ${value.toLocaleString("en")} runs (estimate)`;
+  const readWhich = filter.cursor ? "the next" : search?.toward === "older" ? "the newest" : "the oldest";
 
   return (
     <div className="space-y-4">
       <HistoryToolbar base={base} filter={filter} options={options} errors={parsed.ok ? {} : parsed.fieldErrors} />
       <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="history-count">
         {countLabel}
-        {isFiltered(filter) ? " match these filters" : ""}
+        {isFiltered(filter) && !search ? " match these filters" : ""}
       </p>
-      {page.searchedRuns && (
+      {search && (
         <p className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-200" data-testid="history-search-limited">
-          This search read {filter.cursor ? "the next" : "the newest"} {page.searchedRuns.toLocaleString("en")} runs only: older runs may match too.{" "}
-          {page.nextCursor ? "Use Next to search further back, or narrow" : "Narrow"} it with a status, job type or time range.
+          This search read {readWhich} {search.read.toLocaleString("en")} runs only: {search.toward} runs may match too.{" "}
+          {search.more ? `Use ${search.more === "next" ? "Next" : "Previous"} to search on, or narrow` : "Narrow"} it with a status, job type or time range.
         </p>
       )}
       <HistoryTable
@@ -44,19 +48,21 @@ export async function HistoryView({ scope, base, searchParams }: { scope: Histor
           <div className="rounded-lg border border-dashed border-zinc-300 p-6 text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400" data-testid="history-empty">
             {monitor && page.projectCount === 0 ? (
               <p>You cannot read the runs of any project yet. Ask a team admin to grant you jobs:read.</p>
+            ) : search ? (
+              <p>No matches among these {search.read.toLocaleString("en")} runs; see the note above.</p>
+            ) : filter.cursor ? (
+              <p>
+                No more runs this way.{" "}
+                <Link href={historyHref(base, { ...filter, cursor: undefined })} className="text-indigo-700 hover:underline dark:text-indigo-400">
+                  Back to the first page
+                </Link>
+                .
+              </p>
             ) : isFiltered(filter) ? (
               <p>
                 No runs match these filters. Widen the time range, remove a filter or{" "}
                 <Link href={base} className="text-indigo-700 hover:underline dark:text-indigo-400">
                   clear all filters
-                </Link>
-                .
-              </p>
-            ) : filter.cursor ? (
-              <p>
-                No more runs this way.{" "}
-                <Link href={base} className="text-indigo-700 hover:underline dark:text-indigo-400">
-                  Back to the newest runs
                 </Link>
                 .
               </p>
