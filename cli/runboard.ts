@@ -245,12 +245,18 @@ The history page's filters; newest first, 25 a page; the next page's cursor is p
         if (typeof value === "string") query.set(param, value);
       }
       if (values["oldest-first"] === true) query.set("sort", "queued_asc");
-      const page = await client().request<{ runs: RunItem[]; nextCursor: string | null; count: { value: number; exact: boolean } }>("GET", `/projects/${projectOf(values)}/runs${query.size ? `?${query}` : ""}`);
+      const page = await client().request<{ runs: RunItem[]; nextCursor: string | null; count: { value: number; exact: boolean; lowerBound?: boolean }; search?: { read: number; toward: string } }>(
+        "GET",
+        `/projects/${projectOf(values)}/runs${query.size ? `?${query}` : ""}`,
+      );
       print(values.json === true, page, () => {
-        if (page.runs.length === 0) return "No runs.";
+        const more = page.nextCursor ? ` More: --cursor ${page.nextCursor}` : "";
+        // A search that read only part of the history may find nothing here and more further on.
+        const partial = page.search ? `Searched ${page.search.read} runs only; ${page.search.toward} runs may match too.` : "";
+        if (page.runs.length === 0) return page.search ? `No matches yet. ${partial}${more}` : "No runs.";
         const rows = table([["RUN", "TYPE", "STATUS", "ATTEMPTS", "QUEUED", "BY"], ...page.runs.map((r) => [r.id, r.jobType, r.status, String(r.attempts), when(r.queuedAt), r.triggeredBy?.name ?? "—"])]);
-        const total = `${page.count.exact ? "" : "about "}${page.count.value} matching`;
-        return page.nextCursor ? `${rows}\n${total}. More: --cursor ${page.nextCursor}` : `${rows}\n${total}.`;
+        const total = page.search ? partial : `${page.count.exact ? "" : page.count.lowerBound ? "more than " : "about "}${page.count.value} matching.`;
+        return `${rows}\n${total}${more}`;
       });
       return EXIT.ok;
     },

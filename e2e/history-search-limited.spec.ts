@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { storageState } from "./support/accounts";
+import { ACCOUNTS, storageState } from "./support/accounts";
+import { bearer, insertApiKey } from "./support/api-keys";
 import { e2eSql } from "./support/db";
 
 // A team of its own that only support sees, so no other spec's counts or searches include it.
@@ -61,4 +62,16 @@ test("a search that reads only part of the history says so, and Next searches fu
   await page.getByRole("link", { name: "Back to the first page" }).click();
   await expect(rows).toHaveCount(2);
   await expect(page).toHaveURL(/q=needle/);
+});
+
+test("the REST API says when a search read only part of the history, and its cursor searches on", async ({ request }) => {
+  const { key } = await insertApiKey(sql, { team: SLUG, createdBy: ACCOUNTS.support.email, scopes: ["jobs:read"] });
+  type Page = { runs: { error: string | null }[]; nextCursor: string | null; search?: { read: number; toward: string; more: string | null } };
+  const first = (await (await request.get(`/api/v1/projects/${SLUG}/runs?q=needle`, { headers: bearer(key) })).json()) as Page;
+  expect(first.runs.map((r) => r.error)).toEqual(["needle 300", "needle 2200"]);
+  expect(first.search).toEqual({ read: 2500, toward: "older", more: "next" });
+  const second = (await (await request.get(`/api/v1/projects/${SLUG}/runs?q=needle&cursor=${first.nextCursor}`, { headers: bearer(key) })).json()) as Page;
+  expect(second.runs.map((r) => r.error)).toEqual(["needle 2800"]);
+  expect(second.search).toBeUndefined();
+  expect(second.nextCursor).toBeNull();
 });

@@ -123,7 +123,16 @@ export const runPageSchema = z
     runs: z.array(runListItemSchema),
     nextCursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next (older, or newer with sort=queued_asc) page." }),
     prevCursor: z.string().nullable(),
-    count: z.object({ value: z.number().int(), exact: z.boolean(), lowerBound: z.boolean().optional() }).meta({ description: "Exact when small; otherwise the planner's estimate." }),
+    count: z
+      .object({ value: z.number().int(), exact: z.boolean(), lowerBound: z.boolean().optional() })
+      .meta({ description: "Exact when small; otherwise an estimate, or with lowerBound at least this many." }),
+    search: z
+      .object({ read: z.number().int(), toward: z.enum(["older", "newer"]), more: z.enum(["next", "prev"]).nullable() })
+      .optional()
+      .meta({
+        description:
+          "Present when a search read only `read` runs for this page (a term too common to look up, too rare to fill a page from the newest runs): runs further `toward` may match too; follow the `more` cursor to search on, even when `runs` is empty.",
+      }),
   })
   .meta({ id: "RunPage" });
 

@@ -12,7 +12,7 @@ export const GET = apiRoute({ params: projectParams, query: runListQuery }, asyn
     throw new ApiError(422, "invalid", "The query is not valid.", { fieldErrors: { cursor: ["Not a cursor from this API (for this sort): pass `nextCursor` as it came."] } });
   }
   const page = await listRuns({ project: params.slug }, query);
-  return json({ runs: page.rows, nextCursor: page.nextCursor, prevCursor: page.prevCursor, count: page.count });
+  return json({ runs: page.rows, nextCursor: page.nextCursor, prevCursor: page.prevCursor, count: page.count, ...(page.search ? { search: page.search } : {}) });
 });
 
 /** POST /api/v1/projects/{slug}/runs: trigger a job; 201 with the run, 409 with the run in the way. */
