@@ -140,6 +140,8 @@ export class Runner {
   stop(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    if (this.deferTimer) clearTimeout(this.deferTimer);
+    this.deferTimer = null;
   }
 
   private takeDeferred(): SettleInput[] {
@@ -163,9 +165,25 @@ export class Runner {
     try {
       await settleAttempts(this.options.db, this.options.boss, items);
     } catch (error) {
-      // The stale-run sweep completes them from pg-boss's job output.
-      console.error(`[worker] ${items.length} run end(s) could not be written yet`, error);
+      console.error(`[worker] ${items.length} run end(s) could not be written; retrying each alone`, error);
+      for (const item of items) this.retryAlone(item);
     }
+  }
+
+  /** Ends waiting for their one retry (still this worker's runs: the heartbeat keeps them). */
+  private readonly retrying = new Set<SettleInput>();
+
+  /**
+   * One more try a second later, alone, so an end the database refuses cannot hold back the
+   * others. After that the stale-run sweep finishes it from pg-boss's job output.
+   */
+  private retryAlone(item: SettleInput): void {
+    this.retrying.add(item);
+    setTimeout(() => {
+      void settleAttempts(this.options.db, this.options.boss, [item])
+        .catch((error) => console.error(`[worker] the end of run ${item.runId} could not be written; the stale-run sweep will finish it`, error))
+        .finally(() => this.retrying.delete(item));
+    }, 1000).unref();
   }
 
   /**
@@ -191,11 +209,13 @@ export class Runner {
    */
   private async heartbeat(): Promise<void> {
     const held = [...this.active.entries()];
-    if (held.length === 0) return;
+    // Ended runs whose end is not written yet are still this worker's: keep them from looking lost.
+    const ended = [...this.deferred, ...this.retrying].map((d) => d.runId);
+    if (held.length === 0 && ended.length === 0) return;
     const rows = await this.options.db
       .update(jobRuns)
       .set({ lastHeartbeat: sql`now()` })
-      .where(and(inArray(jobRuns.id, held.map(([id]) => id)), eq(jobRuns.status, "running"), eq(jobRuns.workerId, this.options.workerId)))
+      .where(and(inArray(jobRuns.id, [...held.map(([id]) => id), ...ended]), eq(jobRuns.status, "running"), eq(jobRuns.workerId, this.options.workerId)))
       .returning({ id: jobRuns.id, attempt: jobRuns.attemptCount });
     const alive = new Map(rows.map((r) => [r.id, r.attempt]));
     for (const [id, run] of held) if (alive.get(id) !== run.attempt) run.abort(new SupersededError());
@@ -213,12 +233,29 @@ export class Runner {
   }
 
   /**
+   * Claim a batch, with the deferred ends riding along. If that one statement fails, the claim is
+   * tried alone and the ends go back to wait, so an end the database refuses never fails a batch.
+   */
+  private async claim(deliveries: { runId: string; bossJobId: string }[]): Promise<(StartedAttempt | null)[]> {
+    const { db, workerId } = this.options;
+    const ends = this.takeDeferred();
+    if (ends.length === 0) return startAttempts(db, deliveries, workerId);
+    try {
+      return await startAttempts(db, deliveries, workerId, ends);
+    } catch (error) {
+      console.error(`[worker] a claim with ${ends.length} run end(s) failed; claiming alone`, error);
+      for (const end of ends) this.retryAlone(end);
+      return startAttempts(db, deliveries, workerId);
+    }
+  }
+
+  /**
    * pg-boss batch handler: the whole batch is claimed in one statement (with any deferred ends
    * riding along), then each job runs and settles on its own.
    */
   async handleBatch(jobs: Job<QueueJobData>[]): Promise<JobResult[]> {
     const deliveries = jobs.filter((job) => getJobDefinition(job.name)).map((job) => ({ runId: job.data.runId, bossJobId: job.id }));
-    const claimed = startAttempts(this.options.db, deliveries, this.options.workerId, this.takeDeferred()).then((rows) => new Map(deliveries.map((d, i) => [d.bossJobId, rows[i] ?? null])));
+    const claimed = this.claim(deliveries).then((rows) => new Map(deliveries.map((d, i) => [d.bossJobId, rows[i] ?? null])));
     return Promise.all(
       jobs.map((job) => {
         const handling = this.handle(job, claimed.then((byJob) => byJob.get(job.id) ?? null));

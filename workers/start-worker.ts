@@ -107,6 +107,8 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       await runner.flushDeferred();
       runner.stop();
       await boss.stop({ graceful: true, timeout: 5_000, close: true });
+      // A batch pg-boss handed over while it stopped may have ended since.
+      await runner.flushDeferred();
       nameLock.release();
       await database.close();
     })();

@@ -232,20 +232,24 @@ function finishParams(items: FinishInput[]): never[] {
   }
   const column = <T>(pick: (item: FinishInput) => T) => items.map(pick);
   const errorOf = (item: FinishInput) => ("error" in item.outcome ? item.outcome.error : null);
+  // Postgres text and jsonb refuse NUL characters: one in a handler's message must not fail the
+  // batch's write (ends of other runs, and the claim they ride along with).
+  const text = (v: string | null | undefined) => (v == null ? null : v.replaceAll("\u0000", ""));
+  const json = (v: unknown) => JSON.stringify(v, (_key, value: unknown) => (typeof value === "string" ? value.replaceAll("\u0000", "") : value));
   return [
     column((i) => i.runId),
     column((i) => i.attempt),
     column(() => "running"),
     column((i) => i.outcome.status),
-    column((i) => (i.outcome.status === "completed" ? JSON.stringify(i.outcome.result) : null)),
-    column((i) => (errorOf(i) ? JSON.stringify(errorOf(i)) : null)),
+    column((i) => (i.outcome.status === "completed" ? json(i.outcome.result) : null)),
+    column((i) => (errorOf(i) ? json(errorOf(i)) : null)),
     column((i) => (i.outcome.status === "pending" ? i.outcome.runAt.toISOString() : null)),
     column((i) => (i.outcome.status === "pending" ? i.outcome.bossJobId : null)),
     column((i) => i.progress?.processed ?? null),
     column((i) => i.progress?.total ?? null),
-    column((i) => i.progress?.message ?? null),
+    column((i) => text(i.progress?.message)),
     column((i) => (i.progress ? (i.outcome.status === "completed" && i.progress.total ? 100 : percentOf(i.progress.processed, i.progress.total)) : null)),
-    column((i) => i.progress?.stage ?? null),
+    column((i) => text(i.progress?.stage)),
     column((i) => (i.outcome.status === "pending" ? "retrying" : i.outcome.status === "dead_letter" ? "failed" : i.outcome.status)),
     column((i) => i.workerId),
     column((i) => i.durationMs),

@@ -157,6 +157,19 @@ describe("fencing and orphans", () => {
     expect(await writeProgress(t.db, runId, 2, { processed: 1, total: 1, message: "mine", stage: null })).toEqual({ cancelRequested: false });
   });
 
+  test("an end whose messages hold NUL characters is written (without them) together with a claim", async () => {
+    const tenant = await createTenant(t.db);
+    const [ended, next] = [await triggerDemo(tenant, 1, 10), await trigger(t.db, boss, tenant, "runs_export", { days: 1 })];
+    if (!next.ok) throw new Error("trigger refused");
+    const runOf = async (id: string) => (await t.db.select().from(jobRuns).where(eq(jobRuns.id, id)))[0]!;
+    const [started] = await startAttempts(t.db, [{ runId: ended, bossJobId: (await runOf(ended)).bossJobId! }], "w:1");
+    const error = { message: "bad\u0000byte", type: "internal", source: "handler", subType: "x", severity: 3, retryable: false };
+    const end = { runId: ended, attempt: started!.attempt, outcome: { status: "failed" as const, error }, progress: { processed: 1, total: 2, message: "half\u0000way", stage: null }, workerId: "w:1", durationMs: 5 };
+    const [claimed] = await startAttempts(t.db, [{ runId: next.runId, bossJobId: (await runOf(next.runId)).bossJobId! }], "w:1", [end]);
+    expect(claimed?.runId).toBe(next.runId);
+    expect(await runOf(ended)).toMatchObject({ status: "failed", errorMessage: "badbyte", progressMessage: "halfway", error: { message: "badbyte" } });
+  });
+
   test("a pending run whose queue job is gone gets a new one and runs", async () => {
     const tenant = await createTenant(t.db);
     const runId = await triggerDemo(tenant, 1, 10);
