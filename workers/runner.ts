@@ -140,13 +140,16 @@ export class Runner {
   stop(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.clearDeferTimer();
+  }
+
+  private clearDeferTimer(): void {
     if (this.deferTimer) clearTimeout(this.deferTimer);
     this.deferTimer = null;
   }
 
   private takeDeferred(): SettleInput[] {
-    if (this.deferTimer) clearTimeout(this.deferTimer);
-    this.deferTimer = null;
+    this.clearDeferTimer();
     const taken = this.deferred;
     this.deferred = [];
     return taken;

@@ -119,9 +119,12 @@ const escapeLike = (q: string) => q.replace(/[\\%_]/g, (c) => `\\${c}`);
  */
 function indexedSearch(q: string): SQL {
   const longest = (q.match(/[\p{L}\p{N}]+/gu) ?? []).reduce((a, b) => (b.length > a.length ? b : a), "");
-  if (longest.length < 3 || longest.length === q.length) return sql`${RUN_SEARCH_TEXT} ilike ${`%${escapeLike(q)}%`}`;
-  return sql`${RUN_SEARCH_TEXT} ilike ${`%${escapeLike(longest)}%`} and strpos(lower(${RUN_SEARCH_TEXT}), lower(${q})) > 0`;
+  if (longest.length < 3 || longest.length === q.length) return containsTerm(q);
+  return sql`${containsTerm(longest)} and strpos(lower(${RUN_SEARCH_TEXT}), lower(${q})) > 0`;
 }
+
+/** The search text contains `q`, case-insensitively (the trigram index can answer it). */
+const containsTerm = (q: string) => sql`${RUN_SEARCH_TEXT} ilike ${`%${escapeLike(q)}%`}`;
 
 /** Conditions every branch shares: all filters except status and scope, and the keyset. */
 function filterConditions(filter: HistoryFilter, viewer: Viewer, keyset: SQL | null): SQL[] {
@@ -234,24 +237,24 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
 
   /**
    * One page: the merged index ranges, newest first (or oldest), at most `mergedLimit` rows read.
-   * A scan (`match`) reads them in order and keeps the matches; with `keepLast` it also returns
-   * the last row it read, so the next page can go on from there.
+   * A scan (`match`) reads them in order and keeps the matches, and also the row at `mergedLimit`
+   * when there is one, so the caller knows whether the scope ran out and where the next page goes on.
    */
-  const page = (f: HistoryFilter, mergedLimit: number, scan: { match: SQL; keepLast: boolean } | null) => {
-    const extra = scan ? sql`, payload` : sql``;
+  const page = (f: HistoryFilter, mergedLimit: number, match: SQL | null) => {
+    const extra = match ? sql`, payload` : sql``;
     const branches = planBranches(f, viewer, filterConditions(f, viewer, keyset)).map(
       (b) => sql`(select ${ROW_COLUMNS}${extra} from job_runs where ${and(b.where)} order by queued_at ${dir}, id ${dir} limit ${mergedLimit})`,
     );
     if (branches.length === 0) return null;
     // The row at `mergedLimit` exists only if the scope held that many; row_number() streams, so a
     // scan that finds its page early stops reading there.
-    const where = scan ? (scan.keepLast ? sql`where matched or pos = ${mergedLimit}` : sql`where matched`) : sql``;
+    const where = match ? sql`where matched or pos = ${mergedLimit}` : sql``;
     return sql`
       select r.id, r.project_id, r.job_type, r.status, r.attempt_count, r.max_attempts, r.started_at, r.completed_at,
         r.triggered_by, r.resource_type, r.resource_id, r.error_message, r.pos, r.matched,
         to_char(r.queued_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as key,
         u.name as triggered_by_name, p.slug as project_slug, p.name as project_name
-      from (select * from (select *, (row_number() over (order by queued_at ${dir}, id ${dir}))::int as pos, ${scan ? scan.match : sql`true`} as matched
+      from (select * from (select *, (row_number() over (order by queued_at ${dir}, id ${dir}))::int as pos, ${match ?? sql`true`} as matched
               from (select * from (${sql.join(branches, sql` union all `)}) b order by queued_at ${dir}, id ${dir} limit ${mergedLimit}) m0) m
             ${where}
             order by queued_at ${dir}, id ${dir} limit ${limit + 1}) r
@@ -268,12 +271,12 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
   const pageQuery = page(filter, limit + 1, null);
   if (!pageQuery) return { rows: [], nextCursor: null, prevCursor: null, count: { value: 0, exact: true }, projectCount, canWrite: viewer.canWrite };
   if (filter.q) {
-    const match = sql`${RUN_SEARCH_TEXT} ilike ${`%${escapeLike(filter.q)}%`}`;
+    const match = containsTerm(filter.q);
     const unsearched = { ...filter, q: undefined };
     // A frequent term is found fastest by reading the newest runs and matching as we go; read at
     // most SEARCH_SCAN of them. If that was the whole scope, its matches are the answer; if they
     // do not fill the page, ask the trigram index (a rare term answers from it at once).
-    const scanned = await run<RawRow>(page(unsearched, SEARCH_SCAN, { match, keepLast: true })!);
+    const scanned = await run<RawRow>(page(unsearched, SEARCH_SCAN, match)!);
     const found = scanned.filter((r) => r.matched);
     if (found.length > limit) {
       raw = found;
@@ -285,7 +288,7 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
       raw = budget > 0 ? await runWithin<RawRow>(pageQuery, budget) : null;
       if (!raw) {
         // Too many matches further back for the index to sort in time: read on in order, bounded.
-        const deep = await run<RawRow>(page(unsearched, searchDeep(), { match, keepLast: true })!);
+        const deep = await run<RawRow>(page(unsearched, searchDeep(), match)!);
         raw = deep.filter((r) => r.matched);
         const last = deep.find((r) => r.pos === searchDeep());
         if (last) {

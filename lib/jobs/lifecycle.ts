@@ -220,8 +220,8 @@ function numbered(text: string): string {
   return text.replace(/\$f(\d+)/g, (_, n: string) => `$${n}`).replace(/\$c(\d+)/g, (_, n: string) => `$${Number(n) + (finishes ? FINISH_PARAMS : 0)}`);
 }
 
-export const CLAIM_SQL = numbered(`with ${CLAIM_CTES} select * from started`);
-export const FINISH_SQL = numbered(`with ${FINISH_CTES} select id from ended`);
+const CLAIM_SQL = numbered(`with ${CLAIM_CTES} select * from started`);
+const FINISH_SQL = numbered(`with ${FINISH_CTES} select id from ended`);
 /** Ends of earlier attempts ride along with the next claim: one round trip for both. */
 const FINISH_AND_CLAIM_SQL = numbered(`with ${FINISH_CTES}, ${CLAIM_CTES} select * from started`);
 

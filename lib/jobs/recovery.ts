@@ -31,11 +31,12 @@ async function endedInQueue(db: Db, run: StaleRun): Promise<Outcome | null> {
 
 async function recover(db: Db, boss: PgBoss, run: StaleRun, error: RunError, recoveredBy: string): Promise<boolean> {
   try {
+    // Ended as its worker handed to pg-boss; else a run whose cancel was requested ends cancelled,
+    // and the rest fail (with their lost queue job) and retry per policy.
     const ended = await endedInQueue(db, run);
-    if (ended) return await settleAttempt(db, boss, { runId: run.id, jobType: run.jobType, attempt: run.attempt, outcome: ended, workerId: recoveredBy, durationMs: 0, notify: run.notify });
-    // A run whose cancel was requested ends cancelled; the rest fail and retry per policy.
-    const outcome: Outcome = run.cancelRequested ? { status: "cancelled" } : failureOutcome(run.jobType, run.maxAttempts, run.attempt, error);
-    return await settleAttempt(db, boss, { runId: run.id, jobType: run.jobType, attempt: run.attempt, outcome, workerId: recoveredBy, durationMs: 0, staleBossJobId: run.bossJobId, notify: run.notify });
+    const outcome: Outcome = ended ?? (run.cancelRequested ? { status: "cancelled" } : failureOutcome(run.jobType, run.maxAttempts, run.attempt, error));
+    const staleBossJobId = ended ? null : run.bossJobId;
+    return await settleAttempt(db, boss, { runId: run.id, jobType: run.jobType, attempt: run.attempt, outcome, workerId: recoveredBy, durationMs: 0, staleBossJobId, notify: run.notify });
   } catch (e) {
     // One run that cannot be ended must not stop the others (or the worker's start).
     console.error(`[worker] could not recover run ${run.id}`, e);
