@@ -25,10 +25,8 @@ test("the run page shows attempts, step timeline, call log, payload, audit trail
         now() - interval '5 minutes', now() - interval '5 minutes', now() - interval '3 minutes') returning id`;
     const runId = run!.id;
     await sql`insert into job_run_steps (run_id, step_type, status, attempt_number, duration_ms, error_message, error_type, error_sub_type, error_severity, created_at) values
-      (${runId}, 'attempt', 'started', 1, null, null, null, null, null, now() - interval '5 minutes'),
       (${runId}, 'fetch_rows', 'completed', 1, 1500, null, null, null, null, now() - interval '299 seconds'),
       (${runId}, 'attempt', 'retrying', 1, 2000, 'Upstream returned 503', 'api_error', 'upstream_unavailable', 3, now() - interval '298 seconds'),
-      (${runId}, 'attempt', 'started', 2, null, null, null, null, null, now() - interval '4 minutes'),
       (${runId}, 'attempt', 'failed', 2, 60000, 'Upstream returned 503', 'api_error', 'upstream_unavailable', 3, now() - interval '3 minutes')`;
     await sql`insert into job_run_calls (run_id, attempt, retry, method, url, request_headers, request_body, response_status, response_body, duration_ms) values
       (${runId}, 1, 0, 'POST', 'https://crm.example.test/v1/export', ${sql.json({ "content-type": "application/json" })}, '{"days":7}', 503, 'busy', 120),
@@ -126,7 +124,7 @@ async function setVisibility(page: Page, state: "hidden" | "visible"): Promise<v
   }, state);
 }
 
-test("polling pauses while the tab is hidden, resumes when shown, and stops when the run ends", async ({ page }) => {
+test("polling pauses while the tab is hidden, resumes when shown, and stops when the run ends", async ({ page }, testInfo) => {
   await page.goto(`/projects/${OUTSIDER_PROJECT}/jobs`);
   const card = page.getByTestId("job-type-demo_paced");
   await card.getByLabel("Items").fill("40");
@@ -140,6 +138,9 @@ test("polling pauses while the tab is hidden, resumes when shown, and stops when
   });
   await expect(page.locator("[data-polling=active]")).toBeVisible();
   await expect.poll(() => polls).toBeGreaterThan(0);
+  // 40 × 250 ms: the attempt under way is shown (from the run row) until its step row is written.
+  await expect(page.getByRole("region", { name: "Attempts" }).getByTestId("attempt")).toContainText(/Attempt 1\s*running/);
+  await page.screenshot({ path: testInfo.outputPath("run-running.png"), fullPage: true }); // for a person to look at
 
   await setVisibility(page, "hidden");
   await page.waitForTimeout(300); // a poll already in flight may land

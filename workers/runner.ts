@@ -10,6 +10,7 @@ import { recordStep, startAttempts, writeProgress, type Outcome, type Progress, 
 import { MicroBatcher } from "@/lib/jobs/micro-batch";
 import { failureOutcome, isPlainEnd, outcomeOutput, settleAttempts, type SettleInput } from "@/lib/jobs/settle";
 import type { JobContext, JobHandler, ProgressUpdate } from "./context";
+import { EndWriter } from "./end-writer";
 import { HANDLERS } from "./handlers";
 
 export type RunnerOptions = {
@@ -86,8 +87,6 @@ class ShutdownError extends Error {
 }
 
 const INT_MAX = 2_147_483_647;
-/** How long a plain end waits for a claim to ride along with before it is written alone. */
-const FINISH_DEFER_MS = 20;
 /** Progress counters are int columns: one absurd report must not fail the run's writes. */
 function clampInt(n: number): number {
   return Number.isFinite(n) ? Math.max(0, Math.min(INT_MAX, Math.trunc(n))) : 0;
@@ -118,16 +117,12 @@ export class Runner {
   /** Attempt ends that fall close together are written in one transaction. */
   private readonly settles: MicroBatcher<SettleInput, boolean>;
 
-  /**
-   * Plain ends (see isPlainEnd) waiting to ride along with the next claim, so a busy worker writes
-   * one statement per batch instead of two. pg-boss's job output carries each outcome meanwhile,
-   * and recovery finishes the write from there if this process dies first (lib/jobs/recovery).
-   */
-  private deferred: SettleInput[] = [];
-  private deferTimer: NodeJS.Timeout | null = null;
+  /** Plain ends (see isPlainEnd), written in the background, many at a time. */
+  private readonly ends: EndWriter;
 
   constructor(private readonly options: RunnerOptions) {
     this.settles = new MicroBatcher((items) => settleAttempts(options.db, options.boss, items), { maxSize: 64, delayMs: 0 });
+    this.ends = new EndWriter((items) => settleAttempts(options.db, options.boss, items), { maxBatch: 64, delayMs: 20, retryAfterMs: 1000 });
   }
 
   start(): void {
@@ -140,53 +135,12 @@ export class Runner {
   stop(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    this.clearDeferTimer();
+    this.ends.stop();
   }
 
-  private clearDeferTimer(): void {
-    if (this.deferTimer) clearTimeout(this.deferTimer);
-    this.deferTimer = null;
-  }
-
-  private takeDeferred(): SettleInput[] {
-    this.clearDeferTimer();
-    const taken = this.deferred;
-    this.deferred = [];
-    return taken;
-  }
-
-  private defer(input: SettleInput): void {
-    this.deferred.push(input);
-    // No claim came along (the queue went quiet): write them on their own, shortly.
-    this.deferTimer ??= setTimeout(() => void this.flushDeferred(), FINISH_DEFER_MS);
-  }
-
-  /** Write deferred ends now (no claim is coming, or the worker stops). */
-  async flushDeferred(): Promise<void> {
-    const items = this.takeDeferred();
-    if (items.length === 0) return;
-    try {
-      await settleAttempts(this.options.db, this.options.boss, items);
-    } catch (error) {
-      console.error(`[worker] ${items.length} run end(s) could not be written; retrying each alone`, error);
-      for (const item of items) this.retryAlone(item);
-    }
-  }
-
-  /** Ends waiting for their one retry (still this worker's runs: the heartbeat keeps them). */
-  private readonly retrying = new Set<SettleInput>();
-
-  /**
-   * One more try a second later, alone, so an end the database refuses cannot hold back the
-   * others. After that the stale-run sweep finishes it from pg-boss's job output.
-   */
-  private retryAlone(item: SettleInput): void {
-    this.retrying.add(item);
-    setTimeout(() => {
-      void settleAttempts(this.options.db, this.options.boss, [item])
-        .catch((error) => console.error(`[worker] the end of run ${item.runId} could not be written; the stale-run sweep will finish it`, error))
-        .finally(() => this.retrying.delete(item));
-    }, 1000).unref();
+  /** Write the ends still waiting (the worker stops). */
+  flushEnds(): Promise<void> {
+    return this.ends.flush();
   }
 
   /**
@@ -213,7 +167,7 @@ export class Runner {
   private async heartbeat(): Promise<void> {
     const held = [...this.active.entries()];
     // Ended runs whose end is not written yet are still this worker's: keep them from looking lost.
-    const ended = [...this.deferred, ...this.retrying].map((d) => d.runId);
+    const ended = this.ends.heldRunIds();
     if (held.length === 0 && ended.length === 0) return;
     const rows = await this.options.db
       .update(jobRuns)
@@ -235,30 +189,10 @@ export class Runner {
     for (const row of rows) this.active.get(row.id)?.abort(new CancelledError());
   }
 
-  /**
-   * Claim a batch, with the deferred ends riding along. If that one statement fails, the claim is
-   * tried alone and the ends go back to wait, so an end the database refuses never fails a batch.
-   */
-  private async claim(deliveries: { runId: string; bossJobId: string }[]): Promise<(StartedAttempt | null)[]> {
-    const { db, workerId } = this.options;
-    const ends = this.takeDeferred();
-    if (ends.length === 0) return startAttempts(db, deliveries, workerId);
-    try {
-      return await startAttempts(db, deliveries, workerId, ends);
-    } catch (error) {
-      console.error(`[worker] a claim with ${ends.length} run end(s) failed; claiming alone`, error);
-      for (const end of ends) this.retryAlone(end);
-      return startAttempts(db, deliveries, workerId);
-    }
-  }
-
-  /**
-   * pg-boss batch handler: the whole batch is claimed in one statement (with any deferred ends
-   * riding along), then each job runs and settles on its own.
-   */
+  /** pg-boss batch handler: the whole batch is claimed in one statement, then each job runs and settles on its own. */
   async handleBatch(jobs: Job<QueueJobData>[]): Promise<JobResult[]> {
     const deliveries = jobs.filter((job) => getJobDefinition(job.name)).map((job) => ({ runId: job.data.runId, bossJobId: job.id }));
-    const claimed = this.claim(deliveries).then((rows) => new Map(deliveries.map((d, i) => [d.bossJobId, rows[i] ?? null])));
+    const claimed = startAttempts(this.options.db, deliveries, this.options.workerId).then((rows) => new Map(deliveries.map((d, i) => [d.bossJobId, rows[i] ?? null])));
     return Promise.all(
       jobs.map((job) => {
         const handling = this.handle(job, claimed.then((byJob) => byJob.get(job.id) ?? null));
@@ -376,10 +310,10 @@ export class Runner {
     }
 
     const durationMs = Math.round(performance.now() - startedAt);
-    const end: SettleInput = { runId, jobType: def.name, attempt, outcome, progress, workerId, durationMs, notify: started.notify };
+    const end: SettleInput = { runId, jobType: def.name, attempt, outcome, progress, durationMs, notify: started.notify };
     const status = outcome.status === "completed" || outcome.status === "cancelled" ? "completed" : "failed";
     if (isPlainEnd(end)) {
-      this.defer(end);
+      this.ends.add(end);
       return { status, output: outcomeOutput(outcome) };
     }
     // Ends that send mail or schedule another attempt are written (in one transaction) before

@@ -75,7 +75,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   });
   runner.start();
   const sweep = () =>
-    void Promise.all([sweepStaleRuns(database.db, boss, settings.staleAfterSeconds, workerId), requeueOrphanedPending(database.db, boss, settings.staleAfterSeconds)]).catch((e) =>
+    void Promise.all([sweepStaleRuns(database.db, boss, settings.staleAfterSeconds), requeueOrphanedPending(database.db, boss, settings.staleAfterSeconds)]).catch((e) =>
       console.error("[worker] stale-run sweep failed", e),
     );
   const sweeper = setInterval(sweep, settings.sweepIntervalSeconds * 1000);
@@ -104,11 +104,11 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       // Stop fetching, let running handlers finish (heartbeats go on meanwhile), then end the rest.
       await Promise.all([...JOB_DEFINITIONS.map((def) => def.name), CRON_QUEUE].map((name) => boss.offWork(name, { wait: false })));
       await runner.drain(settings.shutdownGraceMs);
-      await runner.flushDeferred();
+      await runner.flushEnds();
       runner.stop();
       await boss.stop({ graceful: true, timeout: 5_000, close: true });
       // A batch pg-boss handed over while it stopped may have ended since.
-      await runner.flushDeferred();
+      await runner.flushEnds();
       nameLock.release();
       await database.close();
     })();

@@ -261,7 +261,7 @@ export type StepView = {
   error: { message: string; type: string | null; subType: string | null; severity: number | null } | null;
 };
 
-/** One attempt as its `attempt` step rows tell it: when it started, how it ended, with what error. */
+/** One attempt: when it started, how it ended (`running` while under way), with what error. */
 export type AttemptView = {
   number: number;
   startedAt: string | null;
@@ -357,20 +357,31 @@ async function typicalDurationSeconds(projectId: string, jobType: string): Promi
   return row?.median === null || row?.median === undefined ? null : Number(row.median);
 }
 
-/** The attempts of a run from its `attempt` step rows (start row, then the row that ended it). */
-function attemptsFromSteps(steps: StepView[]): AttemptView[] {
+/**
+ * The attempts of a run: each ended attempt from its `attempt` step row (written when it ended,
+ * with its duration), the one under way from the run row. Rows with status `started` are from
+ * before migration 0008, when an attempt's start had a row of its own.
+ */
+function attemptsOf(steps: StepView[], current: { number: number; startedAt: Date | null } | null): AttemptView[] {
   const byNumber = new Map<number, AttemptView>();
+  const attemptOf = (n: number) => byNumber.get(n) ?? { number: n, startedAt: null, endedAt: null, status: "running", durationMs: null, error: null };
   for (const s of steps) {
     if (s.stepType !== "attempt") continue;
-    const a = byNumber.get(s.attempt) ?? { number: s.attempt, startedAt: null, endedAt: null, status: "started", durationMs: null, error: null };
+    const a = attemptOf(s.attempt);
     if (s.status === "started") a.startedAt = s.createdAt;
     else {
       a.endedAt = s.createdAt;
       a.status = s.status;
       a.durationMs = s.durationMs;
       a.error = s.error;
+      a.startedAt ??= s.durationMs === null ? null : new Date(Date.parse(s.createdAt) - s.durationMs).toISOString();
     }
     byNumber.set(s.attempt, a);
+  }
+  if (current && !byNumber.get(current.number)?.endedAt) {
+    const a = attemptOf(current.number);
+    a.startedAt = current.startedAt?.toISOString() ?? a.startedAt;
+    byNumber.set(current.number, a);
   }
   return [...byNumber.values()].sort((x, y) => x.number - y.number);
 }
@@ -447,7 +458,7 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
     resultFile: fileId ? { id: fileId, name: fileName } : null,
     error: r.error ? errorView(r.error, r.id, access.unredacted) : null,
     steps,
-    attemptList: attemptsFromSteps(steps),
+    attemptList: attemptsOf(steps, r.status === "running" ? { number: r.attemptCount, startedAt: r.attemptStartedAt } : null),
     // Stored redacted by the worker; masked again for tenants in case a row predates that.
     calls: callRows.slice(0, MAX_CALLS).map((c) => ({
       id: c.id,

@@ -45,22 +45,24 @@ const CLAIMABLE: RunStatus = (() => {
   return only;
 })();
 
-/** Claim `$c1..$c4`: run ids, their delivered queue job ids, the status each must be in, worker id. */
-const CLAIM_CTES = `
-  started as (
-    update job_runs r set
-      status = 'running',
-      attempt_count = r.attempt_count + 1,
-      started_at = coalesce(r.started_at, now()),
-      last_heartbeat = now(),
-      worker_id = $c4,
-      updated_at = now()
-    from unnest($c1::uuid[], $c2::uuid[], $c3::text[]) as v(run_id, boss_job_id, from_status)
-    where r.id = any($c1::uuid[]) and r.id = v.run_id and r.boss_job_id = v.boss_job_id and r.status = v.from_status
-    returning r.id as run_id, r.attempt_count as attempt, r.payload, r.project_id, r.team_id, r.resource_type, r.resource_id, r.max_attempts, r.notify,
-      r.cancel_requested_at is not null as cancel_requested),
-  -- The attempt's "started" step in the same statement: one round trip per batch.
-  start_steps as (insert into job_run_steps (run_id, step_type, status, attempt_number, worker_id) select run_id, 'attempt', 'started', attempt, $c4 from started)`;
+/**
+ * Claim `$1..$4`: run ids, their delivered queue job ids, the status each must be in, worker id.
+ * The attempt's start is recorded on the run row only (attempt_started_at, worker_id): its step row
+ * is written once, when it ends, with its duration (FINISH_SQL).
+ */
+const CLAIM_SQL = `
+  update job_runs r set
+    status = 'running',
+    attempt_count = r.attempt_count + 1,
+    started_at = coalesce(r.started_at, now()),
+    attempt_started_at = now(),
+    last_heartbeat = now(),
+    worker_id = $4,
+    updated_at = now()
+  from unnest($1::uuid[], $2::uuid[], $3::text[]) as v(run_id, boss_job_id, from_status)
+  where r.id = any($1::uuid[]) and r.id = v.run_id and r.boss_job_id = v.boss_job_id and r.status = v.from_status
+  returning r.id as run_id, r.attempt_count as attempt, r.payload, r.project_id, r.team_id, r.resource_type, r.resource_id, r.max_attempts, r.notify,
+    r.cancel_requested_at is not null as cancel_requested`;
 
 export type StartedAttempt = {
   runId: string;
@@ -76,22 +78,13 @@ export type StartedAttempt = {
 };
 
 /**
- * Claim runs for the pg-boss jobs that were delivered, many at once (one UPDATE, one step
- * insert). Each attempt is its own pg-boss job, so a delivery whose job id is no longer the run's
- * (cancelled, superseded) starts nothing and gets null. `finishes` (ends of earlier attempts) are
- * written in the same statement.
+ * Claim runs for the pg-boss jobs that were delivered, many at once (one UPDATE). Each attempt is
+ * its own pg-boss job, so a delivery whose job id is no longer the run's (cancelled, superseded)
+ * starts nothing and gets null.
  */
-export async function startAttempts(db: DbOrTx, deliveries: { runId: string; bossJobId: string }[], workerId: string, finishes: FinishInput[] = []): Promise<(StartedAttempt | null)[]> {
-  if (deliveries.length === 0) {
-    await finishAttempts(db, finishes);
-    return [];
-  }
-  // Never the same run in both halves: one statement cannot update a row twice.
-  if (finishes.some((f) => deliveries.some((d) => d.runId === f.runId))) {
-    await finishAttempts(db, finishes);
-    finishes = [];
-  }
-  const claim = [deliveries.map((d) => d.runId), deliveries.map((d) => d.bossJobId), deliveries.map(() => CLAIMABLE), workerId] as never[];
+export async function startAttempts(db: DbOrTx, deliveries: { runId: string; bossJobId: string }[], workerId: string): Promise<(StartedAttempt | null)[]> {
+  if (deliveries.length === 0) return [];
+  const params = [deliveries.map((d) => d.runId), deliveries.map((d) => d.bossJobId), deliveries.map(() => CLAIMABLE), workerId] as never[];
   const rows = await clientOf(db).unsafe<
     {
       run_id: string;
@@ -105,7 +98,7 @@ export async function startAttempts(db: DbOrTx, deliveries: { runId: string; bos
       notify: boolean;
       cancel_requested: boolean;
     }[]
-  >(finishes.length ? FINISH_AND_CLAIM_SQL : CLAIM_SQL, finishes.length ? [...finishParams(finishes), ...claim] : claim, { prepare: true });
+  >(CLAIM_SQL, params, { prepare: true });
   const byRun = new Map(rows.map((r) => [r.run_id, r]));
   return deliveries.map((d) => {
     const r = byRun.get(d.runId);
@@ -163,28 +156,29 @@ export type FinishInput = {
   attempt: number;
   outcome: Outcome;
   progress?: Progress;
-  workerId: string;
-  durationMs: number;
+  /** As the worker measured it; null when someone else ends the attempt (from attempt_started_at). */
+  durationMs: number | null;
 };
 
 /**
  * End an attempt. Fenced on (run, attempt, running): returns false when the attempt was already
  * ended elsewhere (cancelled while pending, rescued as stale), and then nothing was written.
  */
-export async function finishAttempt(db: DbOrTx, runId: string, attempt: number, outcome: Outcome, extra: { progress?: Progress; workerId: string; durationMs: number }): Promise<boolean> {
+export async function finishAttempt(db: DbOrTx, runId: string, attempt: number, outcome: Outcome, extra: { progress?: Progress; durationMs: number | null }): Promise<boolean> {
   const [written] = await finishAttempts(db, [{ runId, attempt, outcome, ...extra }]);
   return written ?? false;
 }
 
 /**
- * End attempts, `$f1..$f16`: one array per column below. run_at travels as text: drizzle turns
- * postgres.js's timestamptz[] serializer into a pass-through.
+ * End attempts, `$1..$15`: one array per column below. run_at travels as text: drizzle turns
+ * postgres.js's timestamptz[] serializer into a pass-through. The attempt's step row names the
+ * worker that ran it (a recovered attempt: the worker that was lost).
  */
-const FINISH_CTES = `
-  v as (
-    select * from unnest($f1::uuid[], $f2::int[], $f3::text[], $f4::text[], $f5::text[], $f6::text[], $f7::text[], $f8::uuid[],
-      $f9::int[], $f10::int[], $f11::text[], $f12::int[], $f13::text[], $f14::text[], $f15::text[], $f16::int[])
-      as v(id, attempt, from_status, status, result, error, run_at, boss_job_id, processed, total, message, percent, stage, step_status, worker_id, duration_ms)
+const FINISH_SQL = `
+  with v as (
+    select * from unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[],
+      $9::int[], $10::int[], $11::text[], $12::int[], $13::text[], $14::text[], $15::int[])
+      as v(id, attempt, from_status, status, result, error, run_at, boss_job_id, processed, total, message, percent, stage, step_status, duration_ms)
   ), ended as (
     update job_runs r set
       status = v.status,
@@ -203,29 +197,18 @@ const FINISH_CTES = `
       current_stage = case when v.has_progress then v.stage else r.current_stage end,
       updated_at = now()
     from (select *, processed is not null as has_progress from v) v
-    where r.id = any($f1::uuid[]) and r.id = v.id and r.attempt_count = v.attempt and r.status = v.from_status
-    returning r.id),
+    where r.id = any($1::uuid[]) and r.id = v.id and r.attempt_count = v.attempt and r.status = v.from_status
+    returning r.id, r.worker_id, r.attempt_started_at),
   -- Only attempts that were really ended get their step row, in the same statement.
   end_steps as (
     insert into job_run_steps (run_id, step_type, status, attempt_number, error_message, error_type, error_source, error_sub_type, error_severity, worker_id, duration_ms)
     select v.id, 'attempt', v.step_status, v.attempt, v.error::jsonb->>'message', v.error::jsonb->>'type', v.error::jsonb->>'source', v.error::jsonb->>'subType',
-      (v.error::jsonb->>'severity')::smallint, v.worker_id, v.duration_ms
-    from v join ended on ended.id = v.id)`;
+      (v.error::jsonb->>'severity')::smallint, ended.worker_id,
+      coalesce(v.duration_ms, round(extract(epoch from now() - ended.attempt_started_at) * 1000)::int)
+    from v join ended on ended.id = v.id)
+  select id from ended`;
 
-const FINISH_PARAMS = 16;
-
-/** Number the fragments' placeholders: `$fN` first, then `$cN`, as one statement's `$1..$n`. */
-function numbered(text: string): string {
-  const finishes = text.includes("$f1");
-  return text.replace(/\$f(\d+)/g, (_, n: string) => `$${n}`).replace(/\$c(\d+)/g, (_, n: string) => `$${Number(n) + (finishes ? FINISH_PARAMS : 0)}`);
-}
-
-const CLAIM_SQL = numbered(`with ${CLAIM_CTES} select * from started`);
-const FINISH_SQL = numbered(`with ${FINISH_CTES} select id from ended`);
-/** Ends of earlier attempts ride along with the next claim: one round trip for both. */
-const FINISH_AND_CLAIM_SQL = numbered(`with ${FINISH_CTES}, ${CLAIM_CTES} select * from started`);
-
-/** FINISH_CTES' parameters, one array per column. */
+/** FINISH_SQL's parameters, one array per column. */
 function finishParams(items: FinishInput[]): never[] {
   for (const item of items) {
     if (!canTransition("running", item.outcome.status)) throw new Error(`A running attempt cannot end as ${item.outcome.status}`);
@@ -233,7 +216,7 @@ function finishParams(items: FinishInput[]): never[] {
   const column = <T>(pick: (item: FinishInput) => T) => items.map(pick);
   const errorOf = (item: FinishInput) => ("error" in item.outcome ? item.outcome.error : null);
   // Postgres text and jsonb refuse NUL characters: one in a handler's message must not fail the
-  // batch's write (ends of other runs, and the claim they ride along with).
+  // batch's write (the ends of other runs).
   const text = (v: string | null | undefined) => (v == null ? null : v.replaceAll("\u0000", ""));
   const json = (v: unknown) => JSON.stringify(v, (_key, value: unknown) => (typeof value === "string" ? value.replaceAll("\u0000", "") : value));
   return [
@@ -251,7 +234,6 @@ function finishParams(items: FinishInput[]): never[] {
     column((i) => (i.progress ? (i.outcome.status === "completed" && i.progress.total ? 100 : percentOf(i.progress.processed, i.progress.total)) : null)),
     column((i) => text(i.progress?.stage)),
     column((i) => (i.outcome.status === "pending" ? "retrying" : i.outcome.status === "dead_letter" ? "failed" : i.outcome.status)),
-    column((i) => i.workerId),
     column((i) => i.durationMs),
   ] as never[];
 }

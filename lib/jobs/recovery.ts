@@ -29,14 +29,14 @@ async function endedInQueue(db: Db, run: StaleRun): Promise<Outcome | null> {
   return job ? outcomeFromOutput(job.output) : null;
 }
 
-async function recover(db: Db, boss: PgBoss, run: StaleRun, error: RunError, recoveredBy: string): Promise<boolean> {
+async function recover(db: Db, boss: PgBoss, run: StaleRun, error: RunError): Promise<boolean> {
   try {
     // Ended as its worker handed to pg-boss; else a run whose cancel was requested ends cancelled,
     // and the rest fail (with their lost queue job) and retry per policy.
     const ended = await endedInQueue(db, run);
     const outcome: Outcome = ended ?? (run.cancelRequested ? { status: "cancelled" } : failureOutcome(run.jobType, run.maxAttempts, run.attempt, error));
     const staleBossJobId = ended ? null : run.bossJobId;
-    return await settleAttempt(db, boss, { runId: run.id, jobType: run.jobType, attempt: run.attempt, outcome, workerId: recoveredBy, durationMs: 0, staleBossJobId, notify: run.notify });
+    return await settleAttempt(db, boss, { runId: run.id, jobType: run.jobType, attempt: run.attempt, outcome, durationMs: null, staleBossJobId, notify: run.notify });
   } catch (e) {
     // One run that cannot be ended must not stop the others (or the worker's start).
     console.error(`[worker] could not recover run ${run.id}`, e);
@@ -98,7 +98,7 @@ export async function recoverRestartedRuns(db: Db, boss: PgBoss, workerName: str
     .where(and(eq(jobRuns.status, "running"), like(jobRuns.workerId, `${workerName.replace(/[\\%_]/g, "\\$&")}:%`), ne(jobRuns.workerId, workerId)))
     .limit(1000);
   let recovered = 0;
-  for (const run of rows) if (await recover(db, boss, run, lostError(WORKER_RESTARTED, "worker_restarted"), workerId)) recovered++;
+  for (const run of rows) if (await recover(db, boss, run, lostError(WORKER_RESTARTED, "worker_restarted"))) recovered++;
   return recovered;
 }
 
@@ -106,7 +106,7 @@ export async function recoverRestartedRuns(db: Db, boss: PgBoss, workerName: str
  * Any worker's sweep: a running run whose heartbeat is older than the threshold lost its worker
  * (crash, kill -9, partition). The fence means a worker that comes back late changes nothing.
  */
-export async function sweepStaleRuns(db: Db, boss: PgBoss, staleAfterSeconds: number, sweeperId: string): Promise<number> {
+export async function sweepStaleRuns(db: Db, boss: PgBoss, staleAfterSeconds: number): Promise<number> {
   const rows = await db
     .select(staleColumns)
     .from(jobRuns)
@@ -114,7 +114,7 @@ export async function sweepStaleRuns(db: Db, boss: PgBoss, staleAfterSeconds: nu
     .limit(SWEEP_BATCH);
   let recovered = 0;
   for (const run of rows) {
-    if (await recover(db, boss, run, lostError(`No heartbeat for over ${staleAfterSeconds}s: the worker was lost`, "heartbeat_timeout"), sweeperId)) recovered++;
+    if (await recover(db, boss, run, lostError(`No heartbeat for over ${staleAfterSeconds}s: the worker was lost`, "heartbeat_timeout"))) recovered++;
   }
   return recovered;
 }

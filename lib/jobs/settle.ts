@@ -25,8 +25,8 @@ export type SettleInput = {
   jobType: string;
   attempt: number;
   outcome: Outcome;
-  workerId: string;
-  durationMs: number;
+  /** Null when someone other than its worker ends it: measured from the attempt's start. */
+  durationMs: number | null;
   progress?: Progress;
   /** The attempt's own queue job, when someone other than its worker ends it (recovery). */
   staleBossJobId?: string | null;

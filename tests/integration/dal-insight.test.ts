@@ -106,6 +106,19 @@ describe("run page", () => {
     expect(JSON.stringify(support!.payload)).toContain(SECRET_KEY);
   });
 
+  test("attempts: an ended one from its step row (start = end minus duration), the one under way from the run row", async () => {
+    const attemptStartedAt = ago(2000);
+    const endedAt = ago(3000);
+    const runId = await insertRun(acme, { status: "running", attemptCount: 2, startedAt: ago(4500), attemptStartedAt, lastHeartbeat: ago(500) });
+    await t.db.insert(jobRunSteps).values({ runId, stepType: "attempt", status: "retrying", attemptNumber: 1, durationMs: 1500, createdAt: endedAt, errorMessage: "boom", errorType: "internal", errorSubType: "x", errorSeverity: 3 });
+    as(acme.userId);
+    const view = await getRunView(acmeSlug, runId);
+    expect(view!.attemptList).toEqual([
+      { number: 1, status: "retrying", startedAt: new Date(endedAt.getTime() - 1500).toISOString(), endedAt: endedAt.toISOString(), durationMs: 1500, error: expect.objectContaining({ message: "boom" }) },
+      { number: 2, status: "running", startedAt: attemptStartedAt.toISOString(), endedAt: null, durationMs: null, error: null },
+    ]);
+  });
+
   test("history ETA from the type's recent completed durations when progress is unknown", async () => {
     const other = await createTenant(t.db);
     const slug = (await t.sql<{ slug: string }[]>`select slug from projects where id = ${other.projectId}`)[0]!.slug;

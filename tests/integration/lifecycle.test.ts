@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { jobRuns } from "@/lib/db/schema";
+import { jobRuns, jobRunSteps } from "@/lib/db/schema";
 import { cancelRun } from "@/lib/jobs/cancel";
-import { finishAttempt, startAttempts, writeProgress } from "@/lib/jobs/lifecycle";
+import { finishAttempt, finishAttempts, startAttempts, writeProgress } from "@/lib/jobs/lifecycle";
 import { sweepStaleRuns, WORKER_RESTARTED } from "@/lib/jobs/recovery";
 import type { TestDatabase } from "../support/db";
 import { closeTestEnv, createTenant, openTestEnv, runWorker, type Tenant, trigger, waitForRun } from "../support/fixtures";
@@ -84,6 +84,10 @@ describe("stale runs", () => {
         expect(rescued).toMatchObject({ status: "failed", attemptCount: 1 });
         expect(rescued.error).toMatchObject({ type: "internal", source: "worker", subType: "heartbeat_timeout", retryable: true });
         expect(await bossJobState(running.bossJobId!)).toBe("failed");
+        // The attempt's step row names the worker that was lost, and how long the attempt had run.
+        const [lost] = await t.db.select().from(jobRunSteps).where(and(eq(jobRunSteps.runId, runId), eq(jobRunSteps.stepType, "attempt")));
+        expect(lost).toMatchObject({ status: "failed", attemptNumber: 1, workerId: running.workerId, errorSubType: "heartbeat_timeout" });
+        expect(lost!.durationMs).toBeGreaterThanOrEqual(killedAt - running.attemptStartedAt!.getTime());
         expect(await writeProgress(t.db, runId, running.attemptCount, { processed: 399, total: 400, message: "late", stage: null })).toBeNull();
         const [after] = await t.db.select().from(jobRuns).where(eq(jobRuns.id, runId));
         expect(after?.progressMessage).not.toBe("late");
@@ -115,7 +119,7 @@ describe("stale runs", () => {
     const output = { runboardOutcome: { status: "completed", result: { processed: 3 } } };
     await t.sql`update pgboss.job set state = 'completed', completed_on = now(), output = ${JSON.stringify(output)}::jsonb where id = ${run!.bossJobId!}`;
     await t.db.update(jobRuns).set({ lastHeartbeat: new Date(Date.now() - 3600_000) }).where(eq(jobRuns.id, runId));
-    expect(await sweepStaleRuns(t.db, boss, 60, "sweeper:1")).toBeGreaterThanOrEqual(1);
+    expect(await sweepStaleRuns(t.db, boss, 60)).toBeGreaterThanOrEqual(1);
     const [ended] = await t.db.select().from(jobRuns).where(eq(jobRuns.id, runId));
     // Completed as the worker said, not failed as lost; and pg-boss's record is left as it was.
     expect(ended).toMatchObject({ status: "completed", result: { processed: 3 }, error: null, attemptCount: 1 });
@@ -151,23 +155,25 @@ describe("fencing and orphans", () => {
     await t.sql`update pgboss.job set state = 'cancelled' where data->>'runId' = ${runId}`;
     await t.db.update(jobRuns).set({ status: "running", attemptCount: 2, progressMessage: "attempt 2" }).where(eq(jobRuns.id, runId));
     expect(await writeProgress(t.db, runId, 1, { processed: 1, total: 1, message: "late", stage: null })).toBeNull();
-    expect(await finishAttempt(t.db, runId, 1, { status: "completed", result: {} }, { workerId: "ghost", durationMs: 1 })).toBe(false);
+    expect(await finishAttempt(t.db, runId, 1, { status: "completed", result: {} }, { durationMs: 1 })).toBe(false);
     const [run] = await t.db.select().from(jobRuns).where(eq(jobRuns.id, runId));
     expect(run).toMatchObject({ status: "running", attemptCount: 2, progressMessage: "attempt 2" });
     expect(await writeProgress(t.db, runId, 2, { processed: 1, total: 1, message: "mine", stage: null })).toEqual({ cancelRequested: false });
   });
 
-  test("an end whose messages hold NUL characters is written (without them) together with a claim", async () => {
-    const tenant = await createTenant(t.db);
-    const [ended, next] = [await triggerDemo(tenant, 1, 10), await trigger(t.db, boss, tenant, "runs_export", { days: 1 })];
-    if (!next.ok) throw new Error("trigger refused");
+  test("an end whose messages hold NUL characters is written without them, and the other ends in its batch with it", async () => {
+    // Two projects: demo_paced allows one active run per project.
+    const [bad, good] = [await triggerDemo(await createTenant(t.db), 1, 10), await triggerDemo(await createTenant(t.db), 1, 10)];
     const runOf = async (id: string) => (await t.db.select().from(jobRuns).where(eq(jobRuns.id, id)))[0]!;
-    const [started] = await startAttempts(t.db, [{ runId: ended, bossJobId: (await runOf(ended)).bossJobId! }], "w:1");
+    const claimed = await startAttempts(t.db, [{ runId: bad, bossJobId: (await runOf(bad)).bossJobId! }, { runId: good, bossJobId: (await runOf(good)).bossJobId! }], "w:1");
     const error = { message: "bad\u0000byte", type: "internal", source: "handler", subType: "x", severity: 3, retryable: false };
-    const end = { runId: ended, attempt: started!.attempt, outcome: { status: "failed" as const, error }, progress: { processed: 1, total: 2, message: "half\u0000way", stage: null }, workerId: "w:1", durationMs: 5 };
-    const [claimed] = await startAttempts(t.db, [{ runId: next.runId, bossJobId: (await runOf(next.runId)).bossJobId! }], "w:1", [end]);
-    expect(claimed?.runId).toBe(next.runId);
-    expect(await runOf(ended)).toMatchObject({ status: "failed", errorMessage: "badbyte", progressMessage: "halfway", error: { message: "badbyte" } });
+    const written = await finishAttempts(t.db, [
+      { runId: bad, attempt: claimed[0]!.attempt, outcome: { status: "failed", error }, progress: { processed: 1, total: 2, message: "half\u0000way", stage: null }, durationMs: 5 },
+      { runId: good, attempt: claimed[1]!.attempt, outcome: { status: "completed", result: { note: "fine\u0000" } }, durationMs: 5 },
+    ]);
+    expect(written).toEqual([true, true]);
+    expect(await runOf(bad)).toMatchObject({ status: "failed", errorMessage: "badbyte", progressMessage: "halfway", error: { message: "badbyte" } });
+    expect(await runOf(good)).toMatchObject({ status: "completed", result: { note: "fine" } });
   });
 
   test("a pending run whose queue job is gone gets a new one and runs", async () => {

@@ -44,12 +44,16 @@ describe("the worker", () => {
     expect(running.progressTotal).toBe(8);
     expect(running.progressProcessed).toBeLessThan(8);
     expect(running.workerId).toMatch(/^test-/);
+    // The attempt under way is on the run row; its step row comes when it ends.
+    expect(running.attemptStartedAt).not.toBeNull();
+    expect((await steps(runId)).filter((x) => x.stepType === "attempt")).toEqual([]);
     const done = await waitForRun(t.db, runId, (r) => r.status === "completed");
     expect(done).toMatchObject({ attemptCount: 1, progressProcessed: 8, progressTotal: 8, progressPercent: 100, result: { processed: 8 } });
     expect(done.startedAt!.getTime()).toBeLessThanOrEqual(done.completedAt!.getTime());
     expect(done.lastHeartbeat).not.toBeNull();
     const s = await steps(runId);
-    expect(s.map((x) => `${x.stepType}:${x.status}`)).toEqual(["attempt:started", "warm_up:completed", "attempt:completed"]);
+    expect(s.map((x) => `${x.stepType}:${x.status}`)).toEqual(["warm_up:completed", "attempt:completed"]);
+    expect(s.at(-1)).toMatchObject({ attemptNumber: 1, workerId: running.workerId });
     expect(s.at(-1)?.durationMs).toBeGreaterThanOrEqual(400);
   });
 
@@ -100,14 +104,14 @@ describe("the worker", () => {
     const [file] = await t.db.select().from(files).where(eq(files.id, fileId));
     expect(file?.content.toString("utf8").split("\r\n")[0]).toMatch(/^run_id,job_type,status/);
     const s = await steps(runId);
-    expect(s.filter((x) => x.stepType === "attempt").map((x) => `${x.attemptNumber}:${x.status}`)).toEqual(["1:started", "1:retrying", "2:started", "2:completed"]);
+    expect(s.filter((x) => x.stepType === "attempt").map((x) => `${x.attemptNumber}:${x.status}`)).toEqual(["1:retrying", "2:completed"]);
   }, 30_000);
 
   test("writes for an attempt that has already ended change nothing", async () => {
     const tenant = await createTenant(t.db);
     const runId = await triggerOk(t.db, boss, tenant, "demo_paced", { items: 2, msPerItem: 10 });
     const done = await waitForRun(t.db, runId, (r) => r.status === "completed");
-    const late = await finishAttempt(t.db, runId, 1, { status: "failed", error: { message: "late", type: "internal", source: "worker", subType: "x", severity: 3, retryable: false } }, { workerId: "ghost", durationMs: 1 });
+    const late = await finishAttempt(t.db, runId, 1, { status: "failed", error: { message: "late", type: "internal", source: "worker", subType: "x", severity: 3, retryable: false } }, { durationMs: 1 });
     expect(late).toBe(false);
     expect(await writeProgress(t.db, runId, 1, { processed: 0, total: 2, message: "late", stage: null })).toBeNull();
     const after = await waitForRun(t.db, runId, () => true);

@@ -64,7 +64,13 @@ export const jobRuns = pgTable(
     cancelledBy: uuid("cancelled_by").references(() => users.id, { onDelete: "set null" }),
     queuedAt: tstz("queued_at").notNull().defaultNow(),
     runAt: tstz("run_at").notNull().defaultNow(),
+    /** When the first attempt started (the run's start). */
     startedAt: tstz("started_at"),
+    /**
+     * When the current (or last) attempt started. An attempt's step row is written when it ends,
+     * with its duration; until then the run row alone tells that it started, when and where.
+     */
+    attemptStartedAt: tstz("attempt_started_at"),
     completedAt: tstz("completed_at"),
     createdAt: createdAt(),
     updatedAt: tstz("updated_at").notNull().defaultNow(),
@@ -99,7 +105,11 @@ export const jobRuns = pgTable(
   ],
 );
 
-/** Step history (seed 001's job_step_history): one row per attempt start/end and per step. */
+/**
+ * Step history (seed 001's job_step_history): one row per ended attempt and per step, each written
+ * when it ends, with its duration. (Rows with status `started` are from before migration 0008,
+ * which stopped writing a second row at each attempt's start.)
+ */
 export const jobRunSteps = pgTable(
   "job_run_steps",
   {
