@@ -2,14 +2,14 @@ import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Job, JobResult, PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobRuns, type RunError } from "@/lib/db/schema";
-import { createTrackedFetch, type TrackedFetch } from "@/lib/jobs/call-log";
 import { getJobDefinition, type JobName } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
 import { classifyError, JobError } from "@/lib/jobs/errors";
-import { recordStep, startAttempts, writeProgress, type Outcome, type Progress, type StartedAttempt } from "@/lib/jobs/lifecycle";
+import { startAttempts, type Outcome, type StartedAttempt } from "@/lib/jobs/lifecycle";
 import { MicroBatcher } from "@/lib/jobs/micro-batch";
 import { failureOutcome, isPlainEnd, outcomeOutput, settleAttempts, type SettleInput } from "@/lib/jobs/settle";
-import type { JobContext, JobHandler, ProgressUpdate } from "./context";
+import { ActiveRun, CancelledError, ShutdownError, SupersededError, type ActiveRunSettings } from "./active-run";
+import type { JobHandler } from "./context";
 import { EndWriter } from "./end-writer";
 import { HANDLERS } from "./handlers";
 
@@ -28,69 +28,6 @@ export type RunnerOptions = {
 };
 
 export type HandlerMap = { [N in JobName]: JobHandler<N> };
-
-/**
- * A run this worker holds. Its AbortController is made only when the handler asks for a signal
- * (ctx.signal, ctx.fetch): most short handlers never do, and on a busy worker the controller and
- * its listener were a measurable share of the per-run cost.
- */
-class ActiveRun {
-  private controller: AbortController | null = null;
-  reason: Error | null = null;
-
-  constructor(
-    readonly attempt: number,
-    private readonly queueSignal: AbortSignal,
-  ) {}
-
-  abort(reason: Error): void {
-    if (this.reason) return;
-    this.reason = reason;
-    this.controller?.abort(reason);
-  }
-
-  /** pg-boss aborts a job's signal when it gives up on it (stop timeout, expiry): checked on each poll. */
-  checkQueueSignal(): void {
-    if (this.queueSignal.aborted) this.abort(new ShutdownError());
-  }
-
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.reason) this.controller.abort(this.reason);
-    }
-    return this.controller.signal;
-  }
-}
-
-class CancelledError extends Error {
-  constructor() {
-    super("Cancelled");
-    this.name = "CancelledError";
-  }
-}
-
-/** This attempt was ended elsewhere (stale sweep, restart recovery): its writes are fenced off. */
-class SupersededError extends Error {
-  constructor() {
-    super("The attempt was ended elsewhere");
-    this.name = "SupersededError";
-  }
-}
-
-/** The worker is stopping and the grace period ran out: the attempt ends and is retried per policy. */
-class ShutdownError extends Error {
-  constructor() {
-    super("The worker shut down before the run finished");
-    this.name = "ShutdownError";
-  }
-}
-
-const INT_MAX = 2_147_483_647;
-/** Progress counters are int columns: one absurd report must not fail the run's writes. */
-function clampInt(n: number): number {
-  return Number.isFinite(n) ? Math.max(0, Math.min(INT_MAX, Math.trunc(n))) : 0;
-}
 
 /**
  * A result goes into a jsonb column in a batch with other runs' results: check it serialises
@@ -120,7 +57,10 @@ export class Runner {
   /** Plain ends (see isPlainEnd), written in the background, many at a time. */
   private readonly ends: EndWriter;
 
+  private readonly runSettings: ActiveRunSettings;
+
   constructor(private readonly options: RunnerOptions) {
+    this.runSettings = { db: options.db, workerId: options.workerId, progressIntervalMs: options.progressIntervalMs };
     this.settles = new MicroBatcher((items) => settleAttempts(options.db, options.boss, items), { maxSize: 64, delayMs: 0 });
     this.ends = new EndWriter((items) => settleAttempts(options.db, options.boss, items), { maxBatch: 64, delayMs: 20, retryAfterMs: 1000 });
   }
@@ -190,110 +130,58 @@ export class Runner {
   }
 
   /** pg-boss batch handler: the whole batch is claimed in one statement, then each job runs and settles on its own. */
-  async handleBatch(jobs: Job<QueueJobData>[]): Promise<JobResult[]> {
-    const deliveries = jobs.filter((job) => getJobDefinition(job.name)).map((job) => ({ runId: job.data.runId, bossJobId: job.id }));
-    const claimed = startAttempts(this.options.db, deliveries, this.options.workerId).then((rows) => new Map(deliveries.map((d, i) => [d.bossJobId, rows[i] ?? null])));
-    return Promise.all(
-      jobs.map((job) => {
-        const handling = this.handle(job, claimed.then((byJob) => byJob.get(job.id) ?? null));
-        this.inFlight.add(handling);
-        void handling.finally(() => this.inFlight.delete(handling));
-        return handling;
-      }),
-    );
+  handleBatch(jobs: Job<QueueJobData>[]): Promise<JobResult[]> {
+    const batch = this.runBatch(jobs);
+    this.inFlight.add(batch);
+    void batch.finally(() => this.inFlight.delete(batch));
+    return batch;
   }
 
-  private async handle(job: Job<QueueJobData>, claim: Promise<StartedAttempt | null>): Promise<JobResult> {
+  private async runBatch(jobs: Job<QueueJobData>[]): Promise<JobResult[]> {
+    const deliveries = jobs.filter((job) => getJobDefinition(job.name)).map((job) => ({ runId: job.data.runId, bossJobId: job.id }));
+    let started: Map<string, StartedAttempt | null>;
     try {
-      return { id: job.id, ...(await this.execute(job, await claim)) };
+      const rows = await startAttempts(this.options.db, deliveries, this.options.workerId);
+      started = new Map(deliveries.map((d, i) => [d.bossJobId, rows[i] ?? null]));
     } catch (error) {
-      // Bookkeeping itself failed (database down): let pg-boss record the failure.
-      console.error(`[worker] run ${job.data.runId} could not be tracked`, error);
-      return { id: job.id, status: "failed", output: { message: String(error) } };
+      return jobs.map((job) => this.untracked(job, error));
+    }
+    return Promise.all(jobs.map((job) => this.handle(job, started.get(job.id) ?? null)));
+  }
+
+  /** Bookkeeping itself failed (database down): let pg-boss record the failure. */
+  private untracked(job: Job<QueueJobData>, error: unknown): JobResult {
+    console.error(`[worker] run ${job.data.runId} could not be tracked`, error);
+    return { id: job.id, status: "failed", output: { message: String(error) } };
+  }
+
+  private async handle(job: Job<QueueJobData>, started: StartedAttempt | null): Promise<JobResult> {
+    try {
+      return { id: job.id, ...(await this.execute(job, started)) };
+    } catch (error) {
+      return this.untracked(job, error);
     }
   }
 
   private async execute(job: Job<QueueJobData>, started: StartedAttempt | null): Promise<Omit<JobResult, "id">> {
-    const { db, workerId } = this.options;
     const def = getJobDefinition(job.name);
     if (!def) return { status: "failed" };
     // The run moved on without this delivery (cancelled while queued, superseded): nothing to do.
     if (!started) return { status: "completed" };
-    const { runId, attempt } = started;
     const startedAt = performance.now();
-    const run = new ActiveRun(attempt, job.signal);
-    this.active.set(runId, run);
-
-    const progress: Progress = { processed: 0, total: null, message: null, stage: null };
-    let progressDirty = false;
-    let lastWrite = 0;
-    let flushTimer: NodeJS.Timeout | null = null;
-    const flush = async () => {
-      flushTimer = null;
-      if (!progressDirty) return;
-      progressDirty = false;
-      lastWrite = Date.now();
-      const state = await writeProgress(db, runId, attempt, { ...progress });
-      if (!state) run.abort(new SupersededError());
-      else if (state.cancelRequested) run.abort(new CancelledError());
-    };
-    const scheduleFlush = () => {
-      progressDirty = true;
-      if (flushTimer) return;
-      const wait = Math.max(0, lastWrite + this.options.progressIntervalMs - Date.now());
-      flushTimer = setTimeout(() => void flush().catch((e) => console.error("[worker] progress write failed", e)), wait);
-    };
-
-    let trackedFetch: TrackedFetch | null = null;
-    const ctx: JobContext<JobName> = {
-      runId,
-      attempt,
-      payload: {} as never,
-      projectId: started.projectId,
-      teamId: started.teamId,
-      resource: started.resourceType && started.resourceId ? { type: started.resourceType, id: started.resourceId } : null,
-      db,
-      get signal() {
-        return run.signal;
-      },
-      get fetch() {
-        return (trackedFetch ??= createTrackedFetch({ db, runId, attempt, signal: run.signal }));
-      },
-      isCancelled: () => run.reason instanceof CancelledError,
-      progress: (update: ProgressUpdate) => {
-        progress.processed = clampInt(update.processed);
-        if (update.total !== undefined) progress.total = update.total === null ? null : clampInt(update.total);
-        if (update.message !== undefined) progress.message = update.message;
-        scheduleFlush();
-      },
-      stage: (name: string) => {
-        progress.stage = name;
-        scheduleFlush();
-      },
-      step: async (name, fn) => {
-        ctx.stage(name);
-        const t0 = performance.now();
-        try {
-          const value = await fn();
-          await recordStep(db, { runId, attempt, stepType: name, status: "completed", durationMs: Math.round(performance.now() - t0), workerId });
-          return value;
-        } catch (error) {
-          await recordStep(db, { runId, attempt, stepType: name, status: "failed", durationMs: Math.round(performance.now() - t0), workerId, error: classifyError(error) });
-          throw error;
-        }
-      },
-    };
+    const run = new ActiveRun(started, job.signal, this.runSettings);
+    this.active.set(run.runId, run);
 
     let outcome: Outcome;
     try {
       if (started.cancelRequested) run.abort(new CancelledError());
-      if (ctx.isCancelled()) outcome = { status: "cancelled" };
+      if (run.cancelled) outcome = { status: "cancelled" };
       else {
-        ctx.payload = def.payload.parse(started.payload) as never;
+        run.payload = def.payload.parse(started.payload) as never;
         const handler = (this.options.handlers ?? HANDLERS)[def.name as JobName] as JobHandler<JobName>;
-        const result = await handler(ctx);
+        const result = await handler(run);
         run.checkQueueSignal();
-        if (ctx.isCancelled()) outcome = { status: "cancelled" };
+        if (run.cancelled) outcome = { status: "cancelled" };
         // A handler that returned early because of a shutdown did not finish its work.
         else if (run.reason instanceof ShutdownError) throw run.reason;
         else outcome = { status: "completed", result: jsonSafe(result) };
@@ -301,16 +189,16 @@ export class Runner {
     } catch (error) {
       run.checkQueueSignal();
       const reason = run.reason instanceof ShutdownError ? run.reason : error;
-      outcome = ctx.isCancelled()
+      outcome = run.cancelled
         ? { status: "cancelled" }
-        : failureOutcome(def.name, started.maxAttempts, attempt, reason instanceof ShutdownError ? shutdownError() : classifyError(reason));
+        : failureOutcome(def.name, started.maxAttempts, run.attempt, reason instanceof ShutdownError ? shutdownError() : classifyError(reason));
     } finally {
-      if (flushTimer) clearTimeout(flushTimer);
-      this.active.delete(runId);
+      run.endReporting();
+      this.active.delete(run.runId);
     }
 
     const durationMs = Math.round(performance.now() - startedAt);
-    const end: SettleInput = { runId, jobType: def.name, attempt, outcome, progress, durationMs, notify: started.notify };
+    const end: SettleInput = { runId: run.runId, jobType: def.name, attempt: run.attempt, outcome, progress: run.reported, durationMs, notify: started.notify };
     const status = outcome.status === "completed" || outcome.status === "cancelled" ? "completed" : "failed";
     if (isPlainEnd(end)) {
       this.ends.add(end);
@@ -321,5 +209,4 @@ export class Runner {
     await this.settles.add(end);
     return { status };
   }
-
 }
