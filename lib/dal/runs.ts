@@ -364,7 +364,7 @@ async function typicalDurationSeconds(projectId: string, jobType: string): Promi
  */
 function attemptsOf(steps: StepView[], current: { number: number; startedAt: Date | null } | null): AttemptView[] {
   const byNumber = new Map<number, AttemptView>();
-  const attemptOf = (n: number) => byNumber.get(n) ?? { number: n, startedAt: null, endedAt: null, status: "running", durationMs: null, error: null };
+  const attemptOf = (n: number) => byNumber.get(n) ?? { number: n, startedAt: null, endedAt: null, status: "started", durationMs: null, error: null };
   for (const s of steps) {
     if (s.stepType !== "attempt") continue;
     const a = attemptOf(s.attempt);
@@ -380,6 +380,7 @@ function attemptsOf(steps: StepView[], current: { number: number; startedAt: Dat
   }
   if (current && !byNumber.get(current.number)?.endedAt) {
     const a = attemptOf(current.number);
+    a.status = "running";
     a.startedAt = current.startedAt?.toISOString() ?? a.startedAt;
     byNumber.set(current.number, a);
   }

@@ -20,23 +20,27 @@ function lostError(message: string, subType: string): RunError {
 
 /**
  * The outcome a worker handed to pg-boss for this attempt but did not write itself before it died
- * (a deferred plain end, see Runner): the attempt did finish, so that is how it ends.
+ * (a plain end, see EndWriter): the attempt did finish, so that is how it ends, and pg-boss's
+ * record of the job says how long it took.
  */
-async function endedInQueue(db: Db, run: StaleRun): Promise<Outcome | null> {
+async function endedInQueue(db: Db, run: StaleRun): Promise<{ outcome: Outcome; durationMs: number | null } | null> {
   if (!run.bossJobId) return null;
-  const [job] = await db.execute<{ output: unknown }>(sql`
-    select output from pgboss.job where id = ${run.bossJobId}::uuid and name = ${run.jobType} and state in ('completed', 'failed')`);
-  return job ? outcomeFromOutput(job.output) : null;
+  const [job] = await db.execute<{ output: unknown; duration_ms: number | null }>(sql`
+    select output, round(extract(epoch from completed_on - started_on) * 1000)::int as duration_ms
+    from pgboss.job where id = ${run.bossJobId}::uuid and name = ${run.jobType} and state in ('completed', 'failed')`);
+  const outcome = job ? outcomeFromOutput(job.output) : null;
+  return outcome ? { outcome, durationMs: job!.duration_ms } : null;
 }
 
 async function recover(db: Db, boss: PgBoss, run: StaleRun, error: RunError): Promise<boolean> {
   try {
     // Ended as its worker handed to pg-boss; else a run whose cancel was requested ends cancelled,
-    // and the rest fail (with their lost queue job) and retry per policy.
+    // and the rest fail (with their lost queue job) and retry per policy. A lost attempt's
+    // duration runs from its start (attempt_started_at) to now.
     const ended = await endedInQueue(db, run);
-    const outcome: Outcome = ended ?? (run.cancelRequested ? { status: "cancelled" } : failureOutcome(run.jobType, run.maxAttempts, run.attempt, error));
+    const outcome: Outcome = ended?.outcome ?? (run.cancelRequested ? { status: "cancelled" } : failureOutcome(run.jobType, run.maxAttempts, run.attempt, error));
     const staleBossJobId = ended ? null : run.bossJobId;
-    return await settleAttempt(db, boss, { runId: run.id, jobType: run.jobType, attempt: run.attempt, outcome, durationMs: null, staleBossJobId, notify: run.notify });
+    return await settleAttempt(db, boss, { runId: run.id, jobType: run.jobType, attempt: run.attempt, outcome, durationMs: ended?.durationMs ?? null, staleBossJobId, notify: run.notify });
   } catch (e) {
     // One run that cannot be ended must not stop the others (or the worker's start).
     console.error(`[worker] could not recover run ${run.id}`, e);

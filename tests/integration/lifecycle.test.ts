@@ -117,12 +117,15 @@ describe("stale runs", () => {
     const [started] = await startAttempts(t.db, [{ runId, bossJobId: run!.bossJobId! }], "gone:1");
     expect(started?.attempt).toBe(1);
     const output = { runboardOutcome: { status: "completed", result: { processed: 3 } } };
-    await t.sql`update pgboss.job set state = 'completed', completed_on = now(), output = ${JSON.stringify(output)}::jsonb where id = ${run!.bossJobId!}`;
+    await t.sql`update pgboss.job set state = 'completed', started_on = now() - interval '2 seconds', completed_on = now(), output = ${JSON.stringify(output)}::jsonb where id = ${run!.bossJobId!}`;
     await t.db.update(jobRuns).set({ lastHeartbeat: new Date(Date.now() - 3600_000) }).where(eq(jobRuns.id, runId));
     expect(await sweepStaleRuns(t.db, boss, 60)).toBeGreaterThanOrEqual(1);
     const [ended] = await t.db.select().from(jobRuns).where(eq(jobRuns.id, runId));
     // Completed as the worker said, not failed as lost; and pg-boss's record is left as it was.
     expect(ended).toMatchObject({ status: "completed", result: { processed: 3 }, error: null, attemptCount: 1 });
+    // Its step row: the worker that ran it, and the duration pg-boss recorded for the job.
+    const [step] = await t.db.select().from(jobRunSteps).where(and(eq(jobRunSteps.runId, runId), eq(jobRunSteps.stepType, "attempt")));
+    expect(step).toMatchObject({ status: "completed", workerId: "gone:1", durationMs: 2000 });
     expect(await bossJobState(run!.bossJobId!)).toBe("completed");
   }, 45_000);
 
