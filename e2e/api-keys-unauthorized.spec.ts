@@ -1,8 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { ACCOUNTS, storageState, type Role } from "./support/accounts";
 import { captureServerAction, replayServerAction } from "./support/actions";
-import { bearer, insertApiKey } from "./support/api-keys";
+import { bearer, ensureProject, insertApiKey } from "./support/api-keys";
 import { e2eSql } from "./support/db";
+import { createTeamUser } from "./support/users";
 
 const PAGE = "/teams/acme/settings/api-keys";
 
@@ -68,6 +69,33 @@ test("direct calls of the create and revoke actions by a member, an outsider or 
     expect((await request.get("/api/v1/projects", { headers: bearer(target.key) })).status()).toBe(401);
   } finally {
     await admin.close();
+    await sql.end();
+  }
+});
+
+test("a key keeps only what its creator still holds: demoted, its writes are refused; removed from the team, everything", async ({ request }) => {
+  const sql = e2eSql();
+  try {
+    const slug = "keys-follow-creator";
+    await ensureProject(sql, "acme", slug);
+    const creator = await createTeamUser(sql, "acme", "admin");
+    const { key } = await insertApiKey(sql, { team: "acme", createdBy: creator.email });
+    const read = () => request.get(`/api/v1/projects/${slug}/runs`, { headers: bearer(key) });
+    // A cancel of a run that does not exist: 404 once the permission check passes, 403 before.
+    const write = () => request.post(`/api/v1/projects/${slug}/runs/${crypto.randomUUID()}/cancel`, { headers: bearer(key) });
+    expect((await read()).status()).toBe(200);
+    expect((await write()).status()).toBe(404);
+
+    await sql`update team_members set role = 'member', grants = '{jobs:read}' from users where users.id = team_members.user_id and users.email = ${creator.email}`;
+    expect((await read()).status()).toBe(200);
+    const refused = await write();
+    expect(refused.status()).toBe(403);
+    expect((await refused.json()).error.message).toContain("its creator no longer holds it");
+
+    await sql`delete from team_members using users where users.id = team_members.user_id and users.email = ${creator.email}`;
+    expect((await read()).status()).toBe(403);
+    expect((await write()).status()).toBe(403);
+  } finally {
     await sql.end();
   }
 });

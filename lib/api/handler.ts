@@ -128,7 +128,7 @@ export function apiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
     } catch (error) {
       if (error instanceof ApiError) return errorResponse(error.status, error.code, error.message, error.extra, error.headers);
       if (error instanceof AccessError) {
-        if (error.code === "forbidden") return errorResponse(403, "forbidden", "This API key lacks the scope for that.");
+        if (error.code === "forbidden") return errorResponse(403, "forbidden", "This API key lacks the scope for that, or its creator no longer holds it in the team.");
         if (error.code === "not_found") return errorResponse(404, "not_found", "Not found.");
         return errorResponse(401, "unauthenticated", error.message);
       }

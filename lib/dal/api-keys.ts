@@ -3,9 +3,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, asc, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "@/lib/audit";
-import { GRANTABLE_PERMISSIONS, isGrantable, type GrantablePermission } from "@/lib/auth/permissions";
+import { GRANTABLE_PERMISSIONS, isGrantable, permissionsFor, type GrantablePermission } from "@/lib/auth/permissions";
 import { getDatabase } from "@/lib/db/client";
-import { apiKeys, projects, teams, users } from "@/lib/db/schema";
+import { apiKeys, projects, teamMembers, teams, users } from "@/lib/db/schema";
 import { actorOf, requireTeamPermission } from "./access";
 import { currentApiPrincipal, type ApiPrincipal } from "./principal";
 
@@ -107,7 +107,9 @@ export async function revokeApiKey(teamSlug: string, keyId: string): Promise<"re
 
 /**
  * The principal for a bearer token, read on every request (so a revocation is effective on the
- * next one); null when the token is malformed, unknown, revoked, or its creator is gone.
+ * next one); null when the token is malformed, unknown, revoked, or its creator is gone. A key acts
+ * for its creator: its scopes count only while the creator still holds them in the key's team
+ * (read in the same query), so demoting or removing someone takes the same rights from their keys.
  */
 export async function authenticateApiKey(token: string): Promise<ApiPrincipal | null> {
   if (!KEY_PATTERN.test(token)) return null;
@@ -122,9 +124,12 @@ export async function authenticateApiKey(token: string): Promise<ApiPrincipal | 
       email: users.email,
       name: users.name,
       instanceRole: users.instanceRole,
+      role: teamMembers.role,
+      grants: teamMembers.grants,
     })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.createdBy))
+    .leftJoin(teamMembers, and(eq(teamMembers.teamId, apiKeys.teamId), eq(teamMembers.userId, apiKeys.createdBy)))
     .where(and(eq(apiKeys.keyHash, hashApiKey(token)), isNull(apiKeys.revokedAt)));
   if (!row) return null;
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
@@ -133,10 +138,11 @@ export async function authenticateApiKey(token: string): Promise<ApiPrincipal | 
       .set({ lastUsedAt: new Date() })
       .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(Date.now() - LAST_USED_RESOLUTION_MS)))));
   }
+  const held = permissionsFor(row.role ? { role: row.role, grants: row.grants ?? [] } : null, row.instanceRole);
   return {
     keyId: row.id,
     teamId: row.teamId,
-    scopes: new Set(row.scopes.filter(isGrantable)),
+    scopes: new Set(row.scopes.filter(isGrantable).filter((scope) => held.has(scope))),
     createdBy: { id: row.userId, email: row.email, name: row.name, instanceRole: row.instanceRole },
   };
 }
