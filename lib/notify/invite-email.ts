@@ -20,3 +20,12 @@ export function inviteEmail(facts: InviteFacts, baseUrl: string, token: string):
   ];
   return { subject: `[Runboard] Join ${facts.teamName}`, bodyText: `${lines.join("\n")}\n` };
 }
+
+/**
+ * The email as it is kept once sent: the link's token removed. Until then the outbox holds the only
+ * copy of the token (without SMTP_URL the outbox is where the link is read); after, the recipient's
+ * mailbox does, and the database keeps only the token's hash.
+ */
+export function withoutInviteToken(bodyText: string): string {
+  return bodyText.replace(/\/invite\/[^\s]+/g, "/invite/(link removed once sent)");
+}

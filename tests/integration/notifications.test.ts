@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { and, asc, eq } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
@@ -9,6 +10,8 @@ import { getJobDefinition } from "@/lib/jobs/catalog";
 import { triggerRun } from "@/lib/jobs/enqueue";
 import { JobError } from "@/lib/jobs/errors";
 import type { RetryPolicy } from "@/lib/jobs/types";
+import { inviteEmail } from "@/lib/notify/invite-email";
+import { enqueueDelivery } from "@/lib/notify/outbox";
 import type { HandlerMap } from "@/workers/runner";
 import { HANDLERS } from "@/workers/handlers";
 import type { RunningWorker } from "@/workers/start-worker";
@@ -297,6 +300,26 @@ describe("with a worker", () => {
     } finally {
       delete process.env.SYSTEM_JOBS_ALERT_EMAIL;
     }
+  });
+
+  test("an invite is mailed with its link, and the stored copy loses the token once sent", async () => {
+    const token = `tok${randomBytes(24).toString("base64url")}`;
+    const to = `invitee-${randomBytes(4).toString("hex")}@example.test`;
+    const content = inviteEmail({ teamName: "Acme", inviterName: "Ada Admin", role: "member", expiresAt: new Date(Date.now() + 7 * 86_400_000) }, RUNBOARD_URL, token);
+    const notificationId = await t.db.transaction(async (tx) => {
+      const [row] = await tx.insert(notifications).values({ kind: "invite", toEmail: to, subject: content.subject, bodyText: content.bodyText }).returning({ id: notifications.id });
+      await enqueueDelivery(tx, boss, row!.id);
+      return row!.id;
+    });
+    await waitForRun(t.db, (await deliveryRunOf(notificationId)).id, ended);
+    const [mail, ...others] = mailsTo(smtp, to);
+    expect(others).toHaveLength(0);
+    expect(mail!.text).toContain(`${RUNBOARD_URL}/invite/${token}`);
+    const [stored] = await t.db.select().from(notifications).where(eq(notifications.id, notificationId));
+    expect(stored).toMatchObject({ status: "sent", attempts: 1 });
+    expect(stored!.bodyText).not.toContain(token);
+    expect(stored!.bodyText).toContain(`${RUNBOARD_URL}/invite/(link removed once sent)`);
+    expect(stored!.bodyText).toContain("invited you to join Acme");
   });
 
   test("without SMTP_URL the notification is kept as unsent and its delivery run completes", async () => {

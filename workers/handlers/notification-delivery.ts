@@ -4,6 +4,7 @@ import SMTPTransport from "nodemailer/lib/smtp-transport";
 import { notifications } from "@/lib/db/schema";
 import { getJobDefinition, maxAttempts } from "@/lib/jobs/catalog";
 import { JobError } from "@/lib/jobs/errors";
+import { withoutInviteToken } from "@/lib/notify/invite-email";
 import type { JobHandler } from "../context";
 
 const DEFAULT_FROM = "Runboard <runboard@localhost>";
@@ -66,9 +67,11 @@ export const notificationDelivery: JobHandler<"notification_delivery"> = async (
     throw error;
   }
   // Outside the catch above: a failed bookkeeping write is not an SMTP failure and is not recorded as one.
+  // A sent invite no longer needs its link: the stored copy keeps only the token's hash.
+  const bodyText = notification.kind === "invite" ? withoutInviteToken(notification.bodyText) : notification.bodyText;
   await ctx.db
     .update(notifications)
-    .set({ status: "sent", attempts: sql`${notifications.attempts} + 1`, lastError: null, sentAt: sql`now()` })
+    .set({ status: "sent", attempts: sql`${notifications.attempts} + 1`, lastError: null, sentAt: sql`now()`, bodyText })
     .where(eq(notifications.id, notificationId));
   return { delivered: true, notificationId, messageId: info.messageId, response: info.response };
 };
