@@ -47,7 +47,7 @@ export async function settleAttempt(db: Db, boss: PgBoss, input: SettleInput): P
 
 /**
  * A run that simply ended (completed, cancelled, or failed for good) with nobody to email: its end
- * is one row write and nothing else, so the worker may defer it (see Runner).
+ * is one row write and nothing else, so the worker writes it in the background (see EndWriter).
  */
 export function isPlainEnd(input: SettleInput): boolean {
   const { status } = input.outcome;
@@ -55,7 +55,7 @@ export function isPlainEnd(input: SettleInput): boolean {
 }
 
 /**
- * A deferred plain end's outcome as the worker hands it to pg-boss (the job's output), so recovery
+ * A plain end's outcome as the worker hands it to pg-boss (the job's output), so recovery
  * can still write it when the worker died before it did.
  */
 const OUTCOME_KEY = "runboardOutcome";
