@@ -63,8 +63,17 @@ async function rawThroughput(url: string): Promise<number> {
   // The backlog arrives at once (one statement) while the worker is idle and listening.
   await boss.insert("bench_raw", Array.from({ length: N }, () => ({ data: { runId: randomUUID() } })));
   const t0 = performance.now();
-  await until(async () => done >= N);
+  // Done when pg-boss has recorded every job as completed, as the tracked side waits for its run
+  // rows: a probe of pg-boss's index on unfinished jobs, polled like the tracked side's.
+  const probe = postgres(url, { max: 1, onnotice: () => undefined });
+  await until(async () => {
+    const [row] = await probe<{ active: boolean }[]>`select exists (select 1 from pgboss.job where name = 'bench_raw' and state < 'completed') as active`;
+    return done >= N && row?.active === false;
+  });
   const seconds = (performance.now() - t0) / 1000;
+  const [check] = await probe<{ n: number }[]>`select count(*)::int as n from pgboss.job where name = 'bench_raw' and state = 'completed'`;
+  await probe.end();
+  if (check?.n !== N) throw new Error(`expected ${N} completed jobs, found ${check?.n}`);
   await boss.stop({ graceful: true, close: true });
   return N / seconds;
 }
