@@ -96,7 +96,7 @@ export function openApiDocument(): Json {
       title: "Runboard API",
       version: "1.0.0",
       description:
-        "Trigger and follow project jobs with a team API key (`Authorization: Bearer rb_…`). A key sees only its team's projects; its scopes (jobs:read, jobs:write) are its permissions. Errors share one shape: `{ error: { code, message, fieldErrors?, existingRunId? } }`.",
+        "Trigger and follow project jobs with a team API key (`Authorization: Bearer rb_…`). A key sees only its team's projects; its scopes (jobs:read, jobs:write) are its permissions, as long as the key's creator still holds them in the team. Errors share one shape: `{ error: { code, message, fieldErrors?, existingRunId? } }`.",
     },
     servers: [{ url: "/api/v1" }],
     security: [{ apiKey: [] }],
