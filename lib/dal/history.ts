@@ -3,6 +3,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { permissionsFor } from "@/lib/auth/permissions";
+import { envNumber } from "@/lib/config";
 import { getDatabase } from "@/lib/db/client";
 import { RUN_SEARCH_TEXT, type RunStatus } from "@/lib/db/schema";
 import { getJobDefinition, JOB_DEFINITIONS } from "@/lib/jobs/catalog";
@@ -67,15 +68,15 @@ const SEARCH_SCAN = 2000;
  * Past this budget (ms; 0: never ask the index) the page reads the next HISTORY_SEARCH_DEEP runs
  * in order instead, says so, and its next cursor goes on from where it stopped.
  */
-const searchBudgetMs = () => Number(process.env.HISTORY_SEARCH_BUDGET_MS ?? 250);
-const searchDeep = () => Number(process.env.HISTORY_SEARCH_DEEP ?? 20_000);
+const searchBudgetMs = () => envNumber("HISTORY_SEARCH_BUDGET_MS", 250);
+const searchDeep = () => envNumber("HISTORY_SEARCH_DEEP", 20_000);
 /**
  * A count the planner prices above this (its cost units; ~2 µs each on a warm cache) is not run:
  * 1,001 rows spread over thousands of heap pages would outlast the time budget anyway.
  */
 const COUNT_COST_CEILING = 5000;
 /** An exact count may take this long (ms); past it the count is the planner's estimate. */
-const countBudgetMs = () => Number(process.env.HISTORY_COUNT_BUDGET_MS ?? 15);
+const countBudgetMs = () => envNumber("HISTORY_COUNT_BUDGET_MS", 15);
 const dialect = new PgDialect();
 
 // ---------------------------------------------------------------------------------------------
@@ -288,9 +289,10 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
       raw = budget > 0 ? await runWithin<RawRow>(pageQuery, budget) : null;
       if (!raw) {
         // Too many matches further back for the index to sort in time: read on in order, bounded.
-        const deep = await run<RawRow>(page(unsearched, searchDeep(), match)!);
+        const depth = searchDeep();
+        const deep = await run<RawRow>(page(unsearched, depth, match)!);
         raw = deep.filter((r) => r.matched);
-        const last = deep.find((r) => r.pos === searchDeep());
+        const last = deep.find((r) => r.pos === depth);
         if (last) {
           searchedRuns = last.pos;
           if (raw.length <= limit) stoppedAt = last;
