@@ -4,13 +4,12 @@ import type { Db } from "@/lib/db/client";
 import { jobRuns, type RunError } from "@/lib/db/schema";
 import { getJobDefinition, type JobName } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
-import { classifyError, JobError } from "@/lib/jobs/errors";
-import { startAttempts, type Outcome, type StartedAttempt } from "@/lib/jobs/lifecycle";
-import { MicroBatcher } from "@/lib/jobs/micro-batch";
-import { failureOutcome, isPlainEnd, outcomeOutput, settleAttempts, type SettleInput } from "@/lib/jobs/settle";
+import { classifyError, isTransientDbError, JobError } from "@/lib/jobs/errors";
+import { attemptsClaimedBy, startAttempts, type Outcome, type StartedAttempt } from "@/lib/jobs/lifecycle";
+import { failureOutcome, outcomeOutput, settleAttempts, type SettleInput } from "@/lib/jobs/settle";
 import { ActiveRun, CancelledError, ShutdownError, SupersededError, type ActiveRunSettings } from "./active-run";
 import type { JobHandler } from "./context";
-import { EndWriter } from "./end-writer";
+import { EndWriter, retryDelayMs } from "./end-writer";
 import { HANDLERS } from "./handlers";
 
 export type RunnerOptions = {
@@ -51,18 +50,22 @@ export class Runner {
   private readonly inFlight = new Set<Promise<unknown>>();
   private timers: NodeJS.Timeout[] = [];
 
-  /** Attempt ends that fall close together are written in one transaction. */
-  private readonly settles: MicroBatcher<SettleInput, boolean>;
-
-  /** Plain ends (see isPlainEnd), written in the background, many at a time. */
+  /** Attempt ends, written in the background, many at a time, retried until written. */
   private readonly ends: EndWriter;
 
   private readonly runSettings: ActiveRunSettings;
+  private stopping = false;
 
   constructor(private readonly options: RunnerOptions) {
     this.runSettings = { db: options.db, workerId: options.workerId, progressIntervalMs: options.progressIntervalMs };
-    this.settles = new MicroBatcher((items) => settleAttempts(options.db, options.boss, items), { maxSize: 64, delayMs: 0 });
-    this.ends = new EndWriter((items) => settleAttempts(options.db, options.boss, items), { maxBatch: 64, delayMs: 20, retryAfterMs: 1000 });
+    this.ends = new EndWriter((items) => settleAttempts(options.db, options.boss, items), {
+      maxBatch: 64,
+      delayMs: 20,
+      retryBaseMs: 250,
+      retryMaxMs: 5000,
+      maxRefusals: 3,
+      maxWaiting: 10_000,
+    });
   }
 
   start(): void {
@@ -78,9 +81,14 @@ export class Runner {
     this.ends.stop();
   }
 
-  /** Write the ends still waiting (the worker stops). */
-  flushEnds(): Promise<void> {
-    return this.ends.flush();
+  /**
+   * Write the ends still waiting (the worker stops), for up to `timeoutMs`; what is left then is
+   * finished by recovery from pg-boss's job output. Returns how many were left.
+   */
+  async flushEnds(timeoutMs: number): Promise<number> {
+    const left = await this.ends.flush(Date.now() + timeoutMs);
+    if (left > 0) console.error(`[worker] ${left} run end(s) could not be written before shutdown; recovery will finish them from pg-boss's job output`);
+    return left;
   }
 
   /**
@@ -88,6 +96,7 @@ export class Runner {
    * their outcome (failed or requeued), so nothing is left `running`.
    */
   async drain(graceMs: number): Promise<void> {
+    this.stopping = true;
     const settled = () => Promise.allSettled([...this.inFlight]);
     const timedOut = await Promise.race([settled().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
     if (!timedOut) return;
@@ -141,12 +150,48 @@ export class Runner {
     const deliveries = jobs.filter((job) => getJobDefinition(job.name)).map((job) => ({ runId: job.data.runId, bossJobId: job.id }));
     let started: Map<string, StartedAttempt | null>;
     try {
-      const rows = await startAttempts(this.options.db, deliveries, this.options.workerId);
+      const rows = await this.claim(jobs, deliveries);
       started = new Map(deliveries.map((d, i) => [d.bossJobId, rows[i] ?? null]));
     } catch (error) {
       return jobs.map((job) => this.untracked(job, error));
     }
-    return Promise.all(jobs.map((job) => this.handle(job, started.get(job.id) ?? null)));
+    const results = await Promise.all(jobs.map((job) => this.handle(job, started.get(job.id) ?? null)));
+    // Memory stays bounded while ends cannot be written: no more work until there is room.
+    await this.ends.room();
+    return results;
+  }
+
+  /**
+   * Claim a delivered batch. A claim that fails for want of the database (a dead pooled connection,
+   * a restart) is tried again with a short capped backoff until it lands, so the runs start within
+   * moments of the database coming back instead of waiting, pending, for the orphan sweep. Given up
+   * only when the worker stops, pg-boss gives up on the jobs, or the database refuses the claim
+   * itself three times: then the jobs fail in pg-boss and the orphan sweep requeues their runs.
+   */
+  private async claim(jobs: Job<QueueJobData>[], deliveries: { runId: string; bossJobId: string }[]): Promise<(StartedAttempt | null)[]> {
+    for (let tries = 1; ; tries++) {
+      try {
+        const rows = await startAttempts(this.options.db, deliveries, this.options.workerId);
+        return tries === 1 ? rows : await this.alreadyClaimed(deliveries, rows);
+      } catch (error) {
+        const giveUp = this.stopping || jobs.every((job) => job.signal.aborted) || (!isTransientDbError(error) && tries >= 3);
+        if (giveUp) throw error;
+        const delay = retryDelayMs(tries, 100, 2000);
+        console.error(`[worker] claiming ${deliveries.length} run(s) failed (${error instanceof Error ? error.message : String(error)}); trying again in ${delay} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /**
+   * After a failed claim, the one that failed may have committed all the same (the connection
+   * broke after the commit): those runs are already this worker's, under these very queue jobs.
+   */
+  private async alreadyClaimed(deliveries: { runId: string; bossJobId: string }[], rows: (StartedAttempt | null)[]): Promise<(StartedAttempt | null)[]> {
+    const missing = deliveries.filter((_, i) => !rows[i]);
+    if (missing.length === 0) return rows;
+    const mine = new Map((await attemptsClaimedBy(this.options.db, missing, this.options.workerId)).map((a) => [a.runId, a]));
+    return deliveries.map((d, i) => rows[i] ?? mine.get(d.runId) ?? null);
   }
 
   /** Bookkeeping itself failed (database down): let pg-boss record the failure. */
@@ -199,14 +244,9 @@ export class Runner {
 
     const durationMs = Math.round(performance.now() - startedAt);
     const end: SettleInput = { runId: run.runId, jobType: def.name, attempt: run.attempt, outcome, progress: run.reported, durationMs, notify: started.notify };
-    const status = outcome.status === "completed" || outcome.status === "cancelled" ? "completed" : "failed";
-    if (isPlainEnd(end)) {
-      this.ends.add(end);
-      return { status, output: outcomeOutput(outcome) };
-    }
-    // Ends that send mail or schedule another attempt are written (in one transaction) before
-    // pg-boss settles the job.
-    await this.settles.add(end);
-    return { status };
+    // Written in the background, retried until written; pg-boss keeps the outcome as the job's
+    // output meanwhile, so recovery can write it if this process dies first.
+    this.ends.add(end);
+    return { status: outcome.status === "completed" || outcome.status === "cancelled" ? "completed" : "failed", output: outcomeOutput(outcome) };
   }
 }

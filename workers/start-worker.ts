@@ -3,7 +3,7 @@ import { createDatabase } from "@/lib/db/client";
 import { BOSS_SCHEMA, ensureQueues } from "@/lib/jobs/boss";
 import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
-import { recoverRestartedRuns, requeueOrphanedPending, sweepStaleRuns } from "@/lib/jobs/recovery";
+import { recoverRestartedRuns, requeueOrphanedPending, settleEndedRunJobs, sweepStaleRuns } from "@/lib/jobs/recovery";
 import { CRON_QUEUE, registerSchedules, runScheduleTick, type CronTickData } from "@/lib/jobs/schedules";
 import { Runner, type HandlerMap } from "./runner";
 
@@ -27,6 +27,12 @@ export type WorkerSettings = {
   sweepIntervalSeconds: number;
   handlers?: HandlerMap;
 };
+
+/**
+ * How long a stopping worker keeps trying to write the ends still waiting (the database may be
+ * away); recovery writes what is left from pg-boss's job output.
+ */
+const END_FLUSH_MS = 10_000;
 
 export type RunningWorker = { runner: Runner; boss: PgBoss; workerId: string; recoveredAtStart: number; stop: () => Promise<void> };
 
@@ -75,7 +81,11 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   });
   runner.start();
   const sweep = () =>
-    void Promise.all([sweepStaleRuns(database.db, boss, settings.staleAfterSeconds), requeueOrphanedPending(database.db, boss, settings.staleAfterSeconds)]).catch((e) =>
+    void Promise.all([
+      sweepStaleRuns(database.db, boss, settings.staleAfterSeconds),
+      requeueOrphanedPending(database.db, boss, settings.staleAfterSeconds),
+      settleEndedRunJobs(database.db, boss, settings.staleAfterSeconds),
+    ]).catch((e) =>
       console.error("[worker] stale-run sweep failed", e),
     );
   const sweeper = setInterval(sweep, settings.sweepIntervalSeconds * 1000);
@@ -104,11 +114,12 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       // Stop fetching, let running handlers finish (heartbeats go on meanwhile), then end the rest.
       await Promise.all([...JOB_DEFINITIONS.map((def) => def.name), CRON_QUEUE].map((name) => boss.offWork(name, { wait: false })));
       await runner.drain(settings.shutdownGraceMs);
-      await runner.flushEnds();
+      // Ends are retried until written, but not forever at a stop: recovery has the rest.
+      await runner.flushEnds(END_FLUSH_MS);
       runner.stop();
       await boss.stop({ graceful: true, timeout: 5_000, close: true });
       // A batch pg-boss handed over while it stopped may have ended since.
-      await runner.flushEnds();
+      await runner.flushEnds(END_FLUSH_MS / 2);
       nameLock.release();
       await database.close();
     })();

@@ -10,8 +10,14 @@ export type CancelOutcome = { outcome: "cancelled" | "cancelling" | "already_fin
 /**
  * Cooperative cancel. A pending run (queued or waiting for a retry) is cancelled at once, its queue
  * job removed and its emails queued, in one transaction. A running run gets a cancel request that
- * its handler sees through isCancelled() and its AbortSignal; the worker ends it as cancelled when
- * it returns (settleAttempt queues its emails then).
+ * its handler sees through isCancelled() and its AbortSignal.
+ *
+ * The answer always matches the outcome recorded, whatever the race: "cancelling" means the run
+ * ends `cancelled`, because an attempt's end is written by a statement that turns any outcome of a
+ * run with a cancel request into `cancelled` (lib/jobs/lifecycle endAttempts) — also when the
+ * handler had already returned and its end was still waiting to be written. A run whose end was
+ * written first answers "already_finished" with that status. The row lock taken here orders the
+ * two.
  */
 export async function cancelRun(db: Db, boss: PgBoss, runId: string, userId: string | null): Promise<CancelOutcome> {
   return db.transaction(async (tx) => {

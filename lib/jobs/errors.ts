@@ -47,6 +47,23 @@ export function postgresError(error: unknown): { code: string; message: string }
   return null;
 }
 
+/** postgres.js and Node codes for a connection that failed, broke or was closed under a query. */
+const CONNECTION_CODES = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+
+/**
+ * Whether `error` says the database could not be reached or gave up on the statement for reasons
+ * of its own (restart, shutdown, lost connection, too many connections, deadlock), so the same
+ * statement may well succeed later; rather than that it refused this statement's data.
+ */
+export function isTransientDbError(error: unknown): boolean {
+  const pg = postgresError(error);
+  if (pg) return /^(08|53|57P0|40001|40P01|55P03|57014)/.test(pg.code);
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ("code" in e && CONNECTION_CODES.has(String((e as { code: unknown }).code))) return true;
+  }
+  return false;
+}
+
 /** Classify anything a handler threw into seed 001's taxonomy. */
 export function classifyError(error: unknown): RunError {
   const stack = error instanceof Error ? error.stack : undefined;

@@ -45,6 +45,9 @@ const CLAIMABLE: RunStatus = (() => {
   return only;
 })();
 
+const STARTED_COLUMNS = `r.id as run_id, r.attempt_count as attempt, r.payload, r.project_id, r.team_id, r.resource_type, r.resource_id, r.max_attempts, r.notify,
+    r.cancel_requested_at is not null as cancel_requested`;
+
 /**
  * Claim `$1..$4`: run ids, their delivered queue job ids, the status each must be in, worker id.
  * The attempt's start is recorded on the run row only (attempt_started_at, worker_id): its step row
@@ -61,8 +64,7 @@ const CLAIM_SQL = `
     updated_at = now()
   from unnest($1::uuid[], $2::uuid[], $3::text[]) as v(run_id, boss_job_id, from_status)
   where r.id = any($1::uuid[]) and r.id = v.run_id and r.boss_job_id = v.boss_job_id and r.status = v.from_status
-  returning r.id as run_id, r.attempt_count as attempt, r.payload, r.project_id, r.team_id, r.resource_type, r.resource_id, r.max_attempts, r.notify,
-    r.cancel_requested_at is not null as cancel_requested`;
+  returning ${STARTED_COLUMNS}`;
 
 export type StartedAttempt = {
   runId: string;
@@ -85,20 +87,38 @@ export type StartedAttempt = {
 export async function startAttempts(db: DbOrTx, deliveries: { runId: string; bossJobId: string }[], workerId: string): Promise<(StartedAttempt | null)[]> {
   if (deliveries.length === 0) return [];
   const params = [deliveries.map((d) => d.runId), deliveries.map((d) => d.bossJobId), deliveries.map(() => CLAIMABLE), workerId] as never[];
-  const rows = await clientOf(db).unsafe<
-    {
-      run_id: string;
-      attempt: number;
-      payload: Record<string, unknown>;
-      project_id: string | null;
-      team_id: string | null;
-      resource_type: string | null;
-      resource_id: string | null;
-      max_attempts: number;
-      notify: boolean;
-      cancel_requested: boolean;
-    }[]
-  >(CLAIM_SQL, params, { prepare: true });
+  const rows = await clientOf(db).unsafe<StartedRow[]>(CLAIM_SQL, params, { prepare: true });
+  return startedOf(deliveries, rows);
+}
+
+/**
+ * The attempts `workerId` already holds under these deliveries: after a claim whose answer was
+ * lost with its connection, it may have committed all the same.
+ */
+export async function attemptsClaimedBy(db: DbOrTx, deliveries: { runId: string; bossJobId: string }[], workerId: string): Promise<StartedAttempt[]> {
+  if (deliveries.length === 0) return [];
+  const rows = await clientOf(db).unsafe<StartedRow[]>(
+    `select ${STARTED_COLUMNS} from job_runs r join unnest($1::uuid[], $2::uuid[]) as v(run_id, boss_job_id) on r.id = v.run_id
+     where r.boss_job_id = v.boss_job_id and r.status = 'running' and r.worker_id = $3`,
+    [deliveries.map((d) => d.runId), deliveries.map((d) => d.bossJobId), workerId] as never[],
+  );
+  return startedOf(deliveries, rows).filter((a): a is StartedAttempt => a !== null);
+}
+
+type StartedRow = {
+  run_id: string;
+  attempt: number;
+  payload: Record<string, unknown>;
+  project_id: string | null;
+  team_id: string | null;
+  resource_type: string | null;
+  resource_id: string | null;
+  max_attempts: number;
+  notify: boolean;
+  cancel_requested: boolean;
+};
+
+function startedOf(deliveries: { runId: string }[], rows: StartedRow[]): (StartedAttempt | null)[] {
   const byRun = new Map(rows.map((r) => [r.run_id, r]));
   return deliveries.map((d) => {
     const r = byRun.get(d.runId);
@@ -173,6 +193,11 @@ export async function finishAttempt(db: DbOrTx, runId: string, attempt: number, 
  * End attempts, `$1..$15`: one array per column below. run_at travels as text: drizzle turns
  * postgres.js's timestamptz[] serializer into a pass-through. The attempt's step row names the
  * worker that ran it (a recovered attempt: the worker that was lost).
+ *
+ * A cancel requested while the attempt ran wins over whatever it ended with (see cancelRun): the
+ * run ends `cancelled`, no further attempt, error or dead letter; a result the handler returned is
+ * kept. The check reads the row as locked by this UPDATE, so a cancel that commits while the write
+ * waits is seen.
  */
 const FINISH_SQL = `
   with v as (
@@ -181,15 +206,16 @@ const FINISH_SQL = `
       as v(id, attempt, from_status, status, result, error, run_at, boss_job_id, processed, total, message, percent, stage, step_status, duration_ms)
   ), ended as (
     update job_runs r set
-      status = v.status,
+      status = case when r.cancel_requested_at is not null then 'cancelled' else v.status end,
       result = case when v.status = 'completed' then v.result::jsonb else r.result end,
       -- A run that completes (on a later attempt) no longer carries an earlier attempt's error;
-      -- the step rows keep it.
-      error = case when v.status = 'completed' then null else coalesce(v.error::jsonb, r.error) end,
-      error_message = case when v.status = 'completed' then null else coalesce(v.error::jsonb->>'message', r.error_message) end,
-      completed_at = case when v.status <> 'pending' then now() else r.completed_at end,
-      run_at = coalesce(v.run_at::timestamptz, r.run_at),
-      boss_job_id = coalesce(v.boss_job_id, r.boss_job_id),
+      -- the step rows keep it. A cancelled one keeps what it had.
+      error = case when r.cancel_requested_at is not null then r.error when v.status = 'completed' then null else coalesce(v.error::jsonb, r.error) end,
+      error_message = case when r.cancel_requested_at is not null then r.error_message when v.status = 'completed' then null
+        else coalesce(v.error::jsonb->>'message', r.error_message) end,
+      completed_at = case when v.status <> 'pending' or r.cancel_requested_at is not null then now() else r.completed_at end,
+      run_at = case when r.cancel_requested_at is not null then r.run_at else coalesce(v.run_at::timestamptz, r.run_at) end,
+      boss_job_id = case when r.cancel_requested_at is not null then r.boss_job_id else coalesce(v.boss_job_id, r.boss_job_id) end,
       progress_processed = case when v.has_progress then v.processed else r.progress_processed end,
       progress_total = case when v.has_progress then v.total else r.progress_total end,
       progress_message = case when v.has_progress then v.message else r.progress_message end,
@@ -198,15 +224,16 @@ const FINISH_SQL = `
       updated_at = now()
     from (select *, processed is not null as has_progress from v) v
     where r.id = any($1::uuid[]) and r.id = v.id and r.attempt_count = v.attempt and r.status = v.from_status
-    returning r.id, r.worker_id, r.attempt_started_at),
+    returning r.id, r.status, r.worker_id, r.attempt_started_at),
   -- Only attempts that were really ended get their step row, in the same statement.
   end_steps as (
     insert into job_run_steps (run_id, step_type, status, attempt_number, error_message, error_type, error_source, error_sub_type, error_severity, worker_id, duration_ms)
-    select v.id, 'attempt', v.step_status, v.attempt, v.error::jsonb->>'message', v.error::jsonb->>'type', v.error::jsonb->>'source', v.error::jsonb->>'subType',
+    select v.id, 'attempt', case when ended.status = 'cancelled' then 'cancelled' else v.step_status end, v.attempt,
+      v.error::jsonb->>'message', v.error::jsonb->>'type', v.error::jsonb->>'source', v.error::jsonb->>'subType',
       (v.error::jsonb->>'severity')::smallint, ended.worker_id,
       coalesce(v.duration_ms, round(extract(epoch from now() - ended.attempt_started_at) * 1000)::int)
     from v join ended on ended.id = v.id)
-  select id from ended`;
+  select id, status from ended`;
 
 /** FINISH_SQL's parameters, one array per column. */
 function finishParams(items: FinishInput[]): never[] {
@@ -240,10 +267,18 @@ function finishParams(items: FinishInput[]): never[] {
 
 /** finishAttempt for many attempts: one UPDATE and one step insert, whatever their outcomes. */
 export async function finishAttempts(db: DbOrTx, items: FinishInput[]): Promise<boolean[]> {
+  return (await endAttempts(db, items)).map((status) => status !== null);
+}
+
+/**
+ * finishAttempts, answering for each attempt the status its run was left in (its outcome's, or
+ * `cancelled` when a cancel was requested meanwhile), or null when it had already been ended.
+ */
+export async function endAttempts(db: DbOrTx, items: FinishInput[]): Promise<(RunStatus | null)[]> {
   if (items.length === 0) return [];
-  const rows = await clientOf(db).unsafe<{ id: string }[]>(FINISH_SQL, finishParams(items), { prepare: true });
-  const written = new Set(rows.map((r) => r.id));
-  return items.map((item) => written.has(item.runId));
+  const rows = await clientOf(db).unsafe<{ id: string; status: RunStatus }[]>(FINISH_SQL, finishParams(items), { prepare: true });
+  const written = new Map(rows.map((r) => [r.id, r.status]));
+  return items.map((item) => written.get(item.runId) ?? null);
 }
 
 export type StepRecord = {

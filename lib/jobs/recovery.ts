@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { and, eq, like, lt, ne, sql } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
-import { jobRuns, type RunError } from "@/lib/db/schema";
+import { jobRuns, type RunError, type RunStatus } from "@/lib/db/schema";
+import { JOB_DEFINITIONS } from "./catalog";
 import { sendAttempt } from "./enqueue";
-import type { Outcome } from "./lifecycle";
+import { TERMINAL_STATUSES, type Outcome } from "./lifecycle";
 import { failureOutcome, outcomeFromOutput, settleAttempt } from "./settle";
 
 /** Seed 002's wording for runs a restart interrupted. */
@@ -49,17 +50,21 @@ async function recover(db: Db, boss: PgBoss, run: StaleRun, error: RunError): Pr
 }
 
 /**
- * Pending runs whose queue job is gone or already finished (a delivery that failed before the run
- * was claimed, a job deleted by hand) would wait forever and hold their overlap slot: give each a
- * new queue job. Only runs due for a while are considered, so a job being sent is never raced.
+ * Pending runs whose queue job is gone or already finished (a delivery whose claim was given up, a
+ * job deleted by hand) would wait forever and hold their overlap slot: give each a new queue job.
+ * A job pg-boss settled while its run stayed pending was never claimed (a claim that lands moves
+ * the run on in the same statement), so its run is requeued at once; a missing job only once its
+ * run has been due for a while, so a job being sent is never raced.
  */
 export async function requeueOrphanedPending(db: Db, boss: PgBoss, graceSeconds: number): Promise<number> {
   const rows = await db.execute<{ id: string; job_type: string }>(sql`
     select r.id, r.job_type from job_runs r
-    where r.status = 'pending' and r.run_at < now() - make_interval(secs => ${graceSeconds})
+    where r.status = 'pending' and r.run_at < now()
       and not exists (
         select 1 from pgboss.job j
         where j.id = r.boss_job_id and j.name = r.job_type and j.state in ('created', 'retry', 'active'))
+      and (r.run_at < now() - make_interval(secs => ${graceSeconds})
+        or exists (select 1 from pgboss.job j where j.id = r.boss_job_id and j.name = r.job_type))
     limit ${SWEEP_BATCH}`);
   let requeued = 0;
   for (const row of rows) {
@@ -121,4 +126,43 @@ export async function sweepStaleRuns(db: Db, boss: PgBoss, staleAfterSeconds: nu
     if (await recover(db, boss, run, lostError(`No heartbeat for over ${staleAfterSeconds}s: the worker was lost`, "heartbeat_timeout"))) recovered++;
   }
   return recovered;
+}
+
+/**
+ * pg-boss jobs still `active` whose run has ended, or has moved on to another queue job (a later
+ * attempt), or is gone: their worker could not tell pg-boss (the database was away when the batch
+ * ended, or the process died after writing the end), and pg-boss would hold them active until its
+ * expiry (4 h). Settle them as their run ended: completed for a completed or cancelled run, failed
+ * otherwise. Only jobs started over `graceSeconds` ago, so a batch whose worker is about to settle
+ * it is left to do so (if it does so anyway, pg-boss ignores a settle of a job no longer active).
+ */
+export async function settleEndedRunJobs(db: Db, boss: PgBoss, graceSeconds: number): Promise<number> {
+  const rows = await db.execute<{ id: string; name: string; status: RunStatus | null }>(sql`
+    select j.id, j.name, r.status
+    from pgboss.job j
+    left join job_runs r on r.id = case when j.data->>'runId' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then (j.data->>'runId')::uuid end
+    where j.name = any(string_to_array(${JOB_DEFINITIONS.map((d) => d.name).join(",")}, ','))
+      and j.state = 'active' and j.started_on < now() - make_interval(secs => ${graceSeconds})
+      and (r.id is null or r.status = any(string_to_array(${TERMINAL_STATUSES.join(",")}, ',')) or r.boss_job_id is distinct from j.id)
+    limit ${SWEEP_BATCH}`);
+  const groups = new Map<string, { name: string; ok: boolean; ids: string[] }>();
+  for (const row of rows) {
+    const ok = row.status === "completed" || row.status === "cancelled";
+    const key = `${row.name}:${ok}`;
+    const group = groups.get(key) ?? { name: row.name, ok, ids: [] };
+    group.ids.push(row.id);
+    groups.set(key, group);
+  }
+  let settled = 0;
+  for (const { name, ok, ids } of groups.values()) {
+    const output = { message: "Settled by recovery: the run had already ended or moved on" };
+    try {
+      const result: { affected?: number } = ok ? await boss.complete(name, ids, output) : await boss.fail(name, ids, output);
+      // pg-boss 12 types its answer as an empty interface; it carries how many jobs it settled.
+      settled += result.affected ?? 0;
+    } catch (e) {
+      console.error(`[worker] could not settle ${ids.length} ${name} job(s) of ended runs`, e);
+    }
+  }
+  return settled;
 }

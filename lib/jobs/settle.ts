@@ -7,7 +7,7 @@ import { enqueueRunNotifications, notificationWanted } from "@/lib/notify/outbox
 import { DEAD_LETTER_QUEUE } from "./boss";
 import { getJobDefinition } from "./catalog";
 import { sendAttempt } from "./enqueue";
-import { finishAttempts, type Outcome, type Progress } from "./lifecycle";
+import { endAttempts, finishAttempts, type Outcome, type Progress } from "./lifecycle";
 import { retryDelaySeconds } from "./retry";
 
 /** What a failed attempt leads to: another attempt after a backoff, dead letter, or failure. */
@@ -47,7 +47,8 @@ export async function settleAttempt(db: Db, boss: PgBoss, input: SettleInput): P
 
 /**
  * A run that simply ended (completed, cancelled, or failed for good) with nobody to email: its end
- * is one row write and nothing else, so the worker writes it in the background (see EndWriter).
+ * is one row write and nothing else, with no transaction. (A cancel requested meanwhile turns it
+ * into `cancelled`, which never calls for an email a plain end did not: see notificationWanted.)
  */
 export function isPlainEnd(input: SettleInput): boolean {
   const { status } = input.outcome;
@@ -55,8 +56,8 @@ export function isPlainEnd(input: SettleInput): boolean {
 }
 
 /**
- * A plain end's outcome as the worker hands it to pg-boss (the job's output), so recovery
- * can still write it when the worker died before it did.
+ * An attempt's outcome as the worker hands it to pg-boss (the job's output), so recovery can still
+ * write it when the worker died before it did.
  */
 const OUTCOME_KEY = "runboardOutcome";
 
@@ -64,11 +65,23 @@ export function outcomeOutput(outcome: Outcome): Record<string, unknown> {
   return { [OUTCOME_KEY]: outcome };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What a job's output may hold, before it is checked: it was JSON in between. */
+type StoredOutcome = { status?: unknown; result?: unknown; error?: RunError; runAt?: unknown; bossJobId?: unknown };
+
 export function outcomeFromOutput(output: unknown): Outcome | null {
-  const outcome = (output as Record<string, unknown> | null)?.[OUTCOME_KEY] as Outcome | undefined;
-  if (outcome?.status === "completed" && outcome.result && typeof outcome.result === "object") return outcome;
-  if (outcome?.status === "cancelled") return outcome;
-  if (outcome?.status === "failed" && outcome.error && typeof outcome.error.message === "string") return outcome;
+  const outcome = (output as Record<string, StoredOutcome | undefined> | null)?.[OUTCOME_KEY];
+  if (outcome?.status === "completed" && outcome.result && typeof outcome.result === "object") return { status: "completed", result: outcome.result as Record<string, unknown> };
+  if (outcome?.status === "cancelled") return { status: "cancelled" };
+  const error = outcome?.error;
+  if (!error || typeof error.message !== "string") return null;
+  if (outcome.status === "failed" || outcome.status === "dead_letter") return { status: outcome.status, error };
+  // A retry: its next attempt's queue job and time travel as JSON (a date as its ISO string).
+  if (outcome.status === "pending" && typeof outcome.runAt === "string" && typeof outcome.bossJobId === "string" && UUID.test(outcome.bossJobId)) {
+    const runAt = new Date(outcome.runAt);
+    if (!Number.isNaN(runAt.getTime())) return { status: "pending", error, runAt, bossJobId: outcome.bossJobId };
+  }
   return null;
 }
 
@@ -78,19 +91,22 @@ export async function settleAttempts(db: Db, boss: PgBoss, inputs: SettleInput[]
   // The common case (runs that simply ended, nobody to email) is one statement, no transaction.
   if (inputs.every(isPlainEnd)) return finishAttempts(db, inputs);
   return db.transaction(async (tx) => {
-    const written = await finishAttempts(tx, inputs);
+    // What follows an end goes by the status actually written: a cancel requested meanwhile
+    // (see endAttempts) leaves no retry and no dead letter to send.
+    const written = await endAttempts(tx, inputs);
     const adapter = fromDrizzle(tx, sql);
     for (const [i, input] of inputs.entries()) {
-      if (!written[i]) continue;
+      const status = written[i];
+      if (!status) continue;
       const { outcome } = input;
       // Keep pg-boss's record in step with ours when the attempt's worker is gone.
       if (input.staleBossJobId) await boss.fail(input.jobType, input.staleBossJobId, null, { db: adapter });
-      if (outcome.status === "pending") await sendAttempt(boss, tx, input.jobType, input.runId, outcome.bossJobId, outcome.runAt);
-      if (outcome.status === "dead_letter") {
+      if (status === "pending" && outcome.status === "pending") await sendAttempt(boss, tx, input.jobType, input.runId, outcome.bossJobId, outcome.runAt);
+      if (status === "dead_letter" && outcome.status === "dead_letter") {
         await boss.send(DEAD_LETTER_QUEUE, { runId: input.runId, jobType: input.jobType, error: outcome.error.message }, { db: adapter });
       }
-      if (outcome.status !== "pending" && notificationWanted(input.jobType, input.notify, outcome.status)) await enqueueRunNotifications(tx, boss, input.runId);
+      if (status !== "pending" && notificationWanted(input.jobType, input.notify, status)) await enqueueRunNotifications(tx, boss, input.runId);
     }
-    return written;
+    return written.map((status) => status !== null);
   });
 }
