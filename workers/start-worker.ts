@@ -34,6 +34,9 @@ export type WorkerSettings = {
  */
 const END_FLUSH_MS = 10_000;
 
+/** How the worker's own queries (claims, ends, heartbeats) show in pg_stat_activity; pg-boss's are "runboard-worker". */
+export const WORKER_DB_APPLICATION = "runboard-worker-db";
+
 export type RunningWorker = { runner: Runner; boss: PgBoss; workerId: string; recoveredAtStart: number; stop: () => Promise<void> };
 
 /** Boot pg-boss, make sure every catalog queue exists, and start consuming them. */
@@ -42,7 +45,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     throw new Error(`STALE_AFTER_SECONDS (${settings.staleAfterSeconds}) must be at least twice HEARTBEAT_SECONDS (${settings.heartbeatSeconds}), or live runs would be swept.`);
   }
   const workerId = settings.workerId ?? `${settings.workerName}:${process.pid}`;
-  const database = createDatabase(settings.url, { max: settings.dbPool });
+  const database = createDatabase(settings.url, { max: settings.dbPool, applicationName: WORKER_DB_APPLICATION });
   const boss = new PgBoss({
     connectionString: settings.url,
     schema: BOSS_SCHEMA,

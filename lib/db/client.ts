@@ -15,8 +15,10 @@ export function databaseUrl(): string {
   return url;
 }
 
-export function createDatabase(url: string = databaseUrl(), options: { max?: number } = {}): Database {
-  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => undefined });
+/** `applicationName` names the pool's sessions in pg_stat_activity (which process holds which). */
+export function createDatabase(url: string = databaseUrl(), options: { max?: number; applicationName?: string } = {}): Database {
+  const connection = options.applicationName ? { application_name: options.applicationName } : undefined;
+  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => undefined, connection });
   const db = drizzle(sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }

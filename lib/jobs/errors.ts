@@ -56,12 +56,13 @@ const CONNECTION_CODES = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONN
  * statement may well succeed later; rather than that it refused this statement's data.
  */
 export function isTransientDbError(error: unknown): boolean {
-  const pg = postgresError(error);
-  if (pg) return /^(08|53|57P0|40001|40P01|55P03|57014)/.test(pg.code);
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if ("code" in e && CONNECTION_CODES.has(String((e as { code: unknown }).code))) return true;
+    // FATAL ends the session, whatever the code (shutting down, not accepting connections yet).
+    if ("severity" in e && (e.severity === "FATAL" || e.severity === "PANIC")) return true;
   }
-  return false;
+  const pg = postgresError(error);
+  return pg !== null && /^(08|53|57P0|40001|40P01|55P03|57014)/.test(pg.code);
 }
 
 /** Classify anything a handler threw into seed 001's taxonomy. */
