@@ -21,8 +21,8 @@ function lostError(message: string, subType: string): RunError {
 
 /**
  * The outcome a worker handed to pg-boss for this attempt but did not write itself before it died
- * (a plain end, see EndWriter): the attempt did finish, so that is how it ends, and pg-boss's
- * record of the job says how long it took.
+ * (see EndWriter): the attempt did finish, so that is how it ends (a retry included, with the next
+ * attempt's queue job the worker chose), and pg-boss's record of the job says how long it took.
  */
 async function endedInQueue(db: Db, run: StaleRun): Promise<{ outcome: Outcome; durationMs: number | null } | null> {
   if (!run.bossJobId) return null;

@@ -101,7 +101,7 @@ describe("stale runs", () => {
 
   test("an end the worker handed to pg-boss but died before writing is finished from the job's output", async () => {
     const tenant = await createTenant(t.db);
-    // A live worker hands each plain end to pg-boss as the job's output (and writes it shortly after).
+    // A live worker hands each end to pg-boss as the job's output (and writes it shortly after).
     const worker = await runWorker(t.url);
     try {
       const runId = await triggerDemo(tenant, 2, 10);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import postgres from "postgres";
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { jobRuns, jobRunSteps } from "@/lib/db/schema";
 import { cancelRun, type CancelOutcome } from "@/lib/jobs/cancel";
 import { finishAttempt, startAttempts } from "@/lib/jobs/lifecycle";
-import { settleEndedRunJobs } from "@/lib/jobs/recovery";
+import { settleEndedRunJobs, sweepStaleRuns } from "@/lib/jobs/recovery";
 import { HANDLERS } from "@/workers/handlers";
 import { WORKER_DB_APPLICATION } from "@/workers/start-worker";
 import type { TestDatabase } from "../support/db";
@@ -144,6 +145,29 @@ describe("pg-boss jobs of ended runs", () => {
     expect(await settleEndedRunJobs(t.db, boss, 3600)).toBe(0);
     expect(await settleEndedRunJobs(t.db, boss, 0)).toBe(2);
     expect([await state(completed), await state(failed), await state(running)]).toEqual(["completed", "failed", "active"]);
+  });
+});
+
+describe("an end the worker handed to pg-boss but died before writing", () => {
+  test("a retry is scheduled from the job's output, with the next attempt's queue job and time the worker chose", async () => {
+    const tenant = await createTenant(t.db);
+    const result = await trigger(t.db, boss, tenant, "runs_export", { days: 1 });
+    if (!result.ok) throw new Error("trigger refused");
+    const [run] = await t.db.select().from(jobRuns).where(eq(jobRuns.id, result.runId));
+    await startAttempts(t.db, [{ runId: result.runId, bossJobId: run!.bossJobId! }], "gone:1");
+    const next = randomUUID();
+    const runAt = new Date(Date.now() + 3_600_000);
+    const error = { message: "Upstream timed out", type: "timeout", source: "external_service", subType: "api_timeout", severity: 3, retryable: true };
+    const output = { runboardOutcome: { status: "pending", error, runAt: runAt.toISOString(), bossJobId: next } };
+    await t.sql`update pgboss.job set state = 'failed', started_on = now() - interval '1 second', completed_on = now(), output = ${JSON.stringify(output)}::jsonb where id = ${run!.bossJobId!}`;
+    await t.db.update(jobRuns).set({ lastHeartbeat: new Date(Date.now() - 3600_000) }).where(eq(jobRuns.id, result.runId));
+    expect(await sweepStaleRuns(t.db, boss, 60)).toBeGreaterThanOrEqual(1);
+    const [after] = await t.db.select().from(jobRuns).where(eq(jobRuns.id, result.runId));
+    expect(after).toMatchObject({ status: "pending", bossJobId: next, attemptCount: 1, errorMessage: "Upstream timed out" });
+    expect(after!.runAt.getTime()).toBe(runAt.getTime());
+    const [job] = await t.sql<{ state: string; start_after: string }[]>`select state, start_after from pgboss.job where id = ${next}`;
+    expect(job?.state).toBe("created");
+    expect(new Date(job!.start_after).getTime()).toBe(runAt.getTime());
   });
 });
 
