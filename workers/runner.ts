@@ -55,6 +55,8 @@ export class Runner {
 
   private readonly runSettings: ActiveRunSettings;
   private stopping = false;
+  private heartbeatRetry: NodeJS.Timeout | null = null;
+  private cancelPollFailing = false;
 
   constructor(private readonly options: RunnerOptions) {
     this.runSettings = { db: options.db, workerId: options.workerId, progressIntervalMs: options.progressIntervalMs };
@@ -70,15 +72,39 @@ export class Runner {
 
   start(): void {
     const { heartbeatSeconds, cancelPollMs } = this.options;
-    this.timers.push(setInterval(() => void this.heartbeat().catch((e) => console.error("[worker] heartbeat failed", e)), heartbeatSeconds * 1000));
-    this.timers.push(setInterval(() => void this.pollCancels().catch((e) => console.error("[worker] cancel poll failed", e)), cancelPollMs));
+    this.timers.push(setInterval(() => this.beat(), heartbeatSeconds * 1000));
+    this.timers.push(setInterval(() => void this.pollCancels().then(() => (this.cancelPollFailing = false), (e) => this.cancelPollFailed(e)), cancelPollMs));
     for (const t of this.timers) t.unref();
   }
 
   stop(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    if (this.heartbeatRetry) clearTimeout(this.heartbeatRetry);
+    this.heartbeatRetry = null;
     this.ends.stop();
+  }
+
+  /**
+   * A heartbeat that fails (the database is away) is tried again every second until it lands, so
+   * the runs this worker holds look alive again as soon as the database is back, not up to a whole
+   * interval later.
+   */
+  private beat(): void {
+    if (this.heartbeatRetry) clearTimeout(this.heartbeatRetry);
+    this.heartbeatRetry = null;
+    void this.heartbeat().catch((error: unknown) => {
+      if (this.timers.length === 0) return;
+      console.error(`[worker] heartbeat failed; trying again in 1 s (${error instanceof Error ? error.message : String(error)})`);
+      this.heartbeatRetry = setTimeout(() => this.beat(), Math.min(1000, this.options.heartbeatSeconds * 1000));
+      this.heartbeatRetry.unref();
+    });
+  }
+
+  /** Once per streak of failures: the poll runs every CANCEL_POLL_MS, an outage would flood the log. */
+  private cancelPollFailed(error: unknown): void {
+    if (!this.cancelPollFailing) console.error("[worker] cancel poll failed (logged once until it works again)", error);
+    this.cancelPollFailing = true;
   }
 
   /**
