@@ -274,6 +274,31 @@ test("cancel a running run, then cancelling it again is a 409", async ({ request
   expect((await again.json()).error.code).toBe("not_cancellable");
 });
 
+test("cancels racing the end of their runs: every 'cancelling' ends cancelled, every 409 names the status the run ended with", async ({ request }) => {
+  test.setTimeout(90_000);
+  await ensureProject(sql, "acme", "acme-api-cancel-race");
+  // A key of its own: its rate limit bucket is not shared with the other tests'.
+  const racer = await insertApiKey(sql, { team: "acme", createdBy: ACCOUNTS.admin.email });
+  const statusOf = async (id: string) => (await sql<{ status: string }[]>`select status from job_runs where id = ${id}`)[0]?.status;
+  const answers: number[] = [];
+  for (let round = 0; round < 12; round++) {
+    const created = await request.post(`/api/v1/projects/acme-api-cancel-race/runs`, { headers: bearer(racer.key), data: { jobType: "demo_paced", payload: { items: 2, msPerItem: 40 } } });
+    expect(created.status()).toBe(201);
+    const { id } = await created.json();
+    await expect.poll(() => statusOf(id), { timeout: 15_000, intervals: [20] }).not.toBe("pending");
+    // Around the moment the handler returns.
+    await new Promise((r) => setTimeout(r, Math.random() * 200));
+    const cancel = await request.post(`/api/v1/projects/acme-api-cancel-race/runs/${id}/cancel`, { headers: bearer(racer.key) });
+    const body = await cancel.json();
+    await expect.poll(() => statusOf(id), { timeout: 15_000, intervals: [50] }).toMatch(/^(completed|failed|cancelled|dead_letter)$/);
+    const final = await statusOf(id);
+    answers.push(cancel.status());
+    if (cancel.status() === 409) expect(body.error.message).toContain(`(${final})`);
+    else expect([cancel.status(), body.outcome, final]).toEqual([200, body.outcome, "cancelled"]);
+  }
+  expect(answers.every((s) => s === 200 || s === 409)).toBe(true);
+});
+
 test("retry re-drives a failed run to completion; a completed run is not retryable (409)", async ({ request }) => {
   const retryProject = await ensureProject(sql, "acme", "acme-api-retry");
   const failed = await insertRun(retryProject, { status: "failed" });

@@ -124,7 +124,14 @@ export function openApiDocument(): Json {
         get: { operationId: "getRun", summary: "A run: status, progress, stage, ETA, steps, error", parameters: [slug, runId], responses: { ...ok("The run", "Run"), ...errors(403, ...common) } },
       },
       "/projects/{slug}/runs/{runId}/cancel": {
-        post: { operationId: "cancelRun", summary: "Cancel a pending or running run", parameters: [slug, runId], responses: { ...ok("Cancelled or cancelling", "CancelResult"), ...errors(403, 409, ...common) } },
+        post: {
+          operationId: "cancelRun",
+          summary: "Cancel a pending or running run",
+          description:
+            "A pending run is cancelled at once (`cancelled`). A running run answers `cancelling` and always ends `cancelled`, even if its handler finished meanwhile. A run that had already ended answers 409 with its final status.",
+          parameters: [slug, runId],
+          responses: { ...ok("Cancelled or cancelling", "CancelResult"), ...errors(403, 409, ...common) },
+        },
       },
       "/projects/{slug}/runs/{runId}/retry": {
         post: { operationId: "retryRun", summary: "Re-drive a failed or dead-lettered run", parameters: [slug, runId], responses: { ...ok("The run, pending again", "Run"), ...errors(403, 409, ...common) } },
