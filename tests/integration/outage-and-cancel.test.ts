@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { jobRuns, jobRunSteps } from "@/lib/db/schema";
 import { cancelRun, type CancelOutcome } from "@/lib/jobs/cancel";
 import { finishAttempt, startAttempts } from "@/lib/jobs/lifecycle";
-import { settleEndedRunJobs, sweepStaleRuns } from "@/lib/jobs/recovery";
+import { requeueOrphanedPending, settleEndedRunJobs, sweepStaleRuns } from "@/lib/jobs/recovery";
 import { HANDLERS } from "@/workers/handlers";
 import { WORKER_DB_APPLICATION } from "@/workers/start-worker";
 import type { TestDatabase } from "../support/db";
@@ -120,6 +120,27 @@ describe("a Postgres outage", () => {
       await worker.stop();
     }
   }, 60_000);
+});
+
+describe("a claim given up on", () => {
+  test("a pending run whose queue job pg-boss settled unclaimed is requeued by the next sweep, not after the stale threshold", async () => {
+    const runId = await triggerDemo(await createTenant(t.db), 1, 10);
+    // As when a worker gives up a claim: pg-boss records the job failed, the run stays pending.
+    await t.sql`update pgboss.job set state = 'failed', completed_on = now() where data->>'runId' = ${runId}`;
+    const [before] = await t.db.select({ bossJobId: jobRuns.bossJobId }).from(jobRuns).where(eq(jobRuns.id, runId));
+    expect(await requeueOrphanedPending(t.db, boss, 3600)).toBeGreaterThanOrEqual(1);
+    const [after] = await t.db.select({ status: jobRuns.status, bossJobId: jobRuns.bossJobId }).from(jobRuns).where(eq(jobRuns.id, runId));
+    expect(after?.status).toBe("pending");
+    expect(after?.bossJobId).not.toBe(before!.bossJobId);
+    const [job] = await t.sql<{ state: string }[]>`select state from pgboss.job where id = ${after!.bossJobId!}`;
+    expect(job?.state).toBe("created");
+    // A run whose queue job is simply waiting is left alone.
+    const waiting = await triggerDemo(await createTenant(t.db), 1, 10);
+    await requeueOrphanedPending(t.db, boss, 3600);
+    const [untouched] = await t.db.select({ bossJobId: jobRuns.bossJobId }).from(jobRuns).where(eq(jobRuns.id, waiting));
+    expect((await t.sql<{ state: string }[]>`select state from pgboss.job where id = ${untouched!.bossJobId!}`)[0]?.state).toBe("created");
+    expect((await t.sql<{ n: number }[]>`select count(*)::int as n from pgboss.job where data->>'runId' = ${waiting}`)[0]?.n).toBe(1);
+  });
 });
 
 describe("pg-boss jobs of ended runs", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
-import { classifyError, JobError } from "@/lib/jobs/errors";
+import { classifyError, isTransientDbError, JobError } from "@/lib/jobs/errors";
 
 describe("JobError", () => {
   test("validation errors default to not retryable, severity 3, source handler", () => {
@@ -69,4 +69,26 @@ test("a Postgres error wrapped by drizzle (as its cause) is still classified fro
   const driver = Object.assign(new Error("duplicate key value violates unique constraint"), { name: "PostgresError", code: "23505", routine: "_bt_check_unique" });
   const wrapped = new Error("Failed query: insert into ...", { cause: driver });
   expect(classifyError(wrapped)).toMatchObject({ type: "validation_error", source: "database", subType: "pg_23505", message: "duplicate key value violates unique constraint", retryable: false });
+});
+
+describe("isTransientDbError", () => {
+  const pg = (code: string, severity = "ERROR") => Object.assign(new Error(code), { name: "PostgresError", code, severity, routine: "x" });
+  test("a lost or refused connection, a server going down or busy, a deadlock: worth trying again", () => {
+    for (const error of [
+      Object.assign(new Error("write CONNECTION_CLOSED"), { code: "CONNECTION_CLOSED" }),
+      Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+      pg("57P01", "FATAL"),
+      pg("55000", "FATAL"),
+      pg("57P03"),
+      pg("53300"),
+      pg("40P01"),
+      new Error("Failed query", { cause: pg("08006") }),
+    ]) {
+      expect(isTransientDbError(error), error.message).toBe(true);
+    }
+  });
+
+  test("data the database refuses, or an error that is not the database's: not", () => {
+    for (const error of [pg("22P05"), pg("23505"), pg("42703"), new Error("boom"), "text"]) expect(isTransientDbError(error)).toBe(false);
+  });
 });
