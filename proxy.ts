@@ -15,4 +15,4 @@ export function proxy(request: NextRequest): NextResponse {
   return NextResponse.redirect(url);
 }
 
-export const config = { matcher: ["/projects/:path*", "/runs/:path*", "/errors/:path*", "/outbox/:path*", "/teams/:path*"] };
+export const config = { matcher: ["/projects/:path*", "/runs/:path*", "/errors/:path*", "/outbox/:path*", "/teams/:path*", "/account", "/users"] };

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { adminCommand } from "./admin";
 import { ApiClient, CliFailure } from "./client";
 import { configPath, readConfig, resolveSettings, writeConfig } from "./config";
 import { EXIT, EXIT_HELP, exitForStatus } from "./exit-codes";
@@ -25,6 +26,7 @@ Usage: runboard <command> [options]
   runs cancel <id>          cancel a pending or running run
   runs retry <id>           re-drive a failed or dead-lettered run
   system list|run|show      operator commands against DATABASE_URL (no API key)
+  admin create              create an instance owner (local, DATABASE_URL; password hidden or --password-stdin)
 
 Every command takes --help. API commands take --json (machine-readable output on stdout) and
 --project <slug> (or RUNBOARD_PROJECT, or the project saved by login).
@@ -299,6 +301,7 @@ The history page's filters; newest first, 25 a page; the next page's cursor is p
 };
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "admin") return adminCommand(argv.slice(1));
   if (argv[0] === "system") {
     if (argv.length === 1) console.log(SYSTEM_USAGE);
     return argv.length === 1 ? EXIT.ok : systemCommand(argv.slice(1));

@@ -1,6 +1,8 @@
 /**
- * `npm start`: Postgres (embedded unless DATABASE_URL is set), migrations, demo seed, a build
- * when sources changed, then the web and the worker as separate processes. Ctrl-C or SIGTERM
+ * `npm start`: Postgres (embedded unless DATABASE_URL is set), migrations, a build when sources
+ * changed, then the web and the worker as separate processes. The demo accounts (printed
+ * passwords) are seeded only into the embedded Postgres; on a DATABASE_URL nothing with a known
+ * password is created and the operator makes the first owner with `runboard admin create`. Ctrl-C or SIGTERM
  * stops web and worker first (they finish their work), then Postgres.
  */
 import { randomBytes } from "node:crypto";
@@ -13,7 +15,8 @@ import { ensureBuilt } from "./lib/build-state";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "./lib/embedded-pg";
 import { migrateDatabase } from "./lib/migrate";
 import { killRecordedOrphans, recordPids, startProcess, stopProcess, type Managed } from "./lib/processes";
-import { DEMO_ACCOUNTS, DEMO_PROJECT, seedDemo } from "./lib/seed";
+import { countOwners } from "@/cli/admin";
+import { DEMO_ACCOUNTS, DEMO_PROJECT, knownPasswordAccounts, seedDemo } from "./lib/seed";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dataDir = path.join(root, ".data");
@@ -71,7 +74,9 @@ async function main(): Promise<void> {
 
   await migrateDatabase(url);
   const database = createDatabase(url, { max: 1 });
-  const { created } = await seedDemo(database.db);
+  const demo = cluster ? await seedDemo(database.db) : null;
+  const owners = cluster ? null : await countOwners(database.db);
+  const exposed = cluster ? [] : await knownPasswordAccounts(database.db);
   await database.close();
 
   if (!process.argv.includes("--dev") && ensureBuilt(root)) console.log("Built the dashboard (first start or sources changed).");
@@ -91,10 +96,20 @@ async function main(): Promise<void> {
   children.push(web, worker);
   recordPids(pidFile, children.map((c) => c.child.pid).filter((p): p is number => p !== undefined));
 
+  const demoBanner = demo
+    ? `${demo.created ? "Seeded" : "Demo"} project: ${DEMO_PROJECT.name} (/projects/${DEMO_PROJECT.slug}/jobs). Sign in as:
+${DEMO_ACCOUNTS.map((a) => `  ${a.email.padEnd(26)} password ${a.password.padEnd(18)} ${a.what}`).join("\n")}
+(Demo accounts exist only on the embedded Postgres; with DATABASE_URL none are created.)`
+    : owners === 0
+      ? `No instance owner exists yet. Create one (the password is asked for, hidden):
+  DATABASE_URL=… npx runboard admin create --email you@example.com --name "Your Name"`
+      : "";
+  const warning = exposed.length
+    ? `\nWARNING: ${exposed.join(", ")} still ${exposed.length === 1 ? "has its" : "have their"} published demo password. Change it or disable the account (Users page).`
+    : "";
   console.log(`
 Runboard is starting on http://localhost:${webPort}
-${created ? "Seeded" : "Demo"} project: ${DEMO_PROJECT.name} (/projects/${DEMO_PROJECT.slug}/jobs). Sign in as:
-${DEMO_ACCOUNTS.map((a) => `  ${a.email.padEnd(26)} password ${a.password.padEnd(18)} ${a.what}`).join("\n")}
+${demoBanner}${warning}
 Press Ctrl-C to stop web, worker${cluster ? " and Postgres" : ""}.
 `);
 

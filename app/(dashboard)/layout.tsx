@@ -2,6 +2,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { signOut } from "@/lib/auth/config";
+import { canInstance } from "@/lib/auth/permissions";
 import { listMyTeams } from "@/lib/dal/teams";
 import { getCurrentUser } from "@/lib/dal/users";
 import { NavLink } from "./_components/nav-link";
@@ -10,6 +11,7 @@ import { Toaster } from "./_components/toaster";
 
 async function signOutAction() {
   "use server";
+  // Auth.js's signOut event revokes this cookie's session row, so a copy of the cookie dies too.
   await signOut({ redirectTo: "/sign-in" });
 }
 
@@ -39,9 +41,13 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             ))}
             {user.instanceRole === "support" && <NavLink href="/errors">Errors</NavLink>}
             {operator && <NavLink href="/outbox">Outbox</NavLink>}
+            {canInstance(user.instanceRole, "users:manage") && <NavLink href="/users">Users</NavLink>}
           </nav>
           <div className="ml-auto flex items-center gap-2 text-sm">
-            <span className="hidden text-zinc-600 sm:inline dark:text-zinc-400">{user.name}</span>
+            <Link href="/account" title="Your account" className="rounded px-1 text-zinc-600 hover:text-zinc-900 hover:underline dark:text-zinc-400 dark:hover:text-zinc-100">
+              <span className="hidden sm:inline">{user.name}</span>
+              <span className="sm:hidden">Account</span>
+            </Link>
             {operator && <span className="rounded bg-amber-100 px-1.5 py-0.5 text-xs text-amber-800 dark:bg-amber-900/40 dark:text-amber-300">{user.instanceRole}</span>}
             <ThemeToggle />
             <form action={signOutAction}>

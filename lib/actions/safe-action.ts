@@ -1,9 +1,10 @@
 import "server-only";
 import { unstable_rethrow } from "next/navigation";
 import { z } from "zod";
-import type { Permission } from "@/lib/auth/permissions";
+import type { InstancePermission, Permission } from "@/lib/auth/permissions";
 import { getCurrentUser, type CurrentUser } from "@/lib/dal/users";
 import { AccessError, requireProjectPermission, requireTeamPermission, type ProjectAccess, type TeamAccess } from "@/lib/dal/access";
+import { requireInstancePermission } from "@/lib/dal/instance";
 
 export type ActionResult<T = undefined> =
   | { ok: true; data: T; message?: string }
@@ -117,4 +118,24 @@ export function userAction<S extends z.ZodType, T>(
     schema,
     body,
   );
+}
+
+/** An instance action (the Users page): the permission comes from the caller's instance role. */
+export function instanceAction<S extends z.ZodType, T>(
+  permission: InstancePermission,
+  schema: S,
+  body: (input: z.output<S>, ctx: { access: CurrentUser; form: FormData }) => Promise<T>,
+): (prev: ActionState<T>, form: FormData) => Promise<ActionResult<T>> {
+  return guardedAction(() => requireInstancePermission(permission), schema, body);
+}
+
+/**
+ * An action that needs no session (forgot / reset password): the link's token or the address is
+ * the input; the wrapper still parses it and turns failures into safe errors.
+ */
+export function publicAction<S extends z.ZodType, T>(
+  schema: S,
+  body: (input: z.output<S>, ctx: { access: null; form: FormData }) => Promise<T>,
+): (prev: ActionState<T>, form: FormData) => Promise<ActionResult<T>> {
+  return guardedAction(async () => null, schema, body);
 }

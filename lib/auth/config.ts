@@ -1,44 +1,67 @@
 import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
-import { verifyCredentials } from "@/lib/dal/credentials";
+import { checkSignIn } from "@/lib/dal/credentials";
+import { revokeSession, sessionClientOf, SESSION_TTL_SECONDS, startSession } from "@/lib/dal/sessions";
 
 declare module "next-auth" {
   interface Session {
     user: { id: string; email: string; name: string };
+    /** The user_sessions row this cookie stands for; checked on every request. */
+    sessionId?: string;
+  }
+  interface User {
+    sessionId?: string;
   }
 }
 
 const credentials = z.object({ email: z.email().max(320), password: z.string().min(1).max(200) });
 
+/** The sign-in form tells a disabled account apart (only once the password was right). */
+export class AccountDisabled extends CredentialsSignin {
+  override code = "disabled";
+}
+
 /**
- * Auth.js with credentials and a JWT that carries only the user id: roles and permissions are
- * read from the database on every request, so a change takes effect on the next one.
+ * Auth.js with credentials and a JWT that carries only the user id and a session id. The session
+ * is a row in user_sessions: every request checks it is live and reads roles and permissions from
+ * the database, so sign-out, a password change or disabling the user take effect on the next one.
  */
 export const { handlers, auth, signIn, signOut } = NextAuth({
   trustHost: true,
-  session: { strategy: "jwt", maxAge: 30 * 24 * 3600 },
+  session: { strategy: "jwt", maxAge: SESSION_TTL_SECONDS },
   pages: { signIn: "/sign-in" },
   providers: [
     Credentials({
       credentials: { email: {}, password: {} },
-      async authorize(raw) {
+      async authorize(raw, request) {
         const parsed = credentials.safeParse(raw);
         if (!parsed.success) throw new CredentialsSignin();
-        const user = await verifyCredentials(parsed.data.email, parsed.data.password);
+        const user = await checkSignIn(parsed.data.email, parsed.data.password);
+        if (user === "disabled") throw new AccountDisabled();
         if (!user) throw new CredentialsSignin();
-        return { id: user.id, email: user.email, name: user.name };
+        const sessionId = await startSession(user.id, sessionClientOf(request.headers));
+        return { id: user.id, email: user.email, name: user.name, sessionId };
       },
     }),
   ],
   callbacks: {
     jwt({ token, user }) {
-      if (user?.id) token.sub = user.id;
+      if (user?.id) {
+        token.sub = user.id;
+        token.sid = user.sessionId;
+      }
       return token;
     },
     session({ session, token }) {
       if (token.sub) session.user.id = token.sub;
+      if (typeof token.sid === "string") session.sessionId = token.sid;
       return session;
+    },
+  },
+  events: {
+    async signOut(message) {
+      if ("token" in message && typeof message.token?.sid === "string") await revokeSession(message.token.sid);
     },
   },
 });

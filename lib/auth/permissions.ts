@@ -36,3 +36,18 @@ export function permissionsFor(membership: Membership, instanceRole: InstanceRol
 export function can(membership: Membership, instanceRole: InstanceRole, permission: Permission): boolean {
   return permissionsFor(membership, instanceRole).has(permission);
 }
+
+/** Instance-wide permissions, held through the instance role (the same shape as team roles). */
+export const INSTANCE_PERMISSIONS = ["users:manage"] as const;
+export type InstancePermission = (typeof INSTANCE_PERMISSIONS)[number];
+
+export const INSTANCE_ROLE_PERMISSIONS: Record<InstanceRole, readonly InstancePermission[]> = {
+  user: [],
+  // Support reads runs; it does not decide who may sign in.
+  support: [],
+  owner: ["users:manage"],
+};
+
+export function canInstance(instanceRole: InstanceRole, permission: InstancePermission): boolean {
+  return INSTANCE_ROLE_PERMISSIONS[instanceRole].includes(permission);
+}

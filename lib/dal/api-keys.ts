@@ -107,7 +107,7 @@ export async function revokeApiKey(teamSlug: string, keyId: string): Promise<"re
 
 /**
  * The principal for a bearer token, read on every request (so a revocation is effective on the
- * next one); null when the token is malformed, unknown, revoked, or its creator is gone. A key acts
+ * next one); null when the token is malformed, unknown, revoked, or its creator is gone or disabled. A key acts
  * for its creator: its scopes count only while the creator still holds them in the key's team
  * (read in the same query), so demoting or removing someone takes the same rights from their keys.
  */
@@ -130,7 +130,7 @@ export async function authenticateApiKey(token: string): Promise<ApiPrincipal | 
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.createdBy))
     .leftJoin(teamMembers, and(eq(teamMembers.teamId, apiKeys.teamId), eq(teamMembers.userId, apiKeys.createdBy)))
-    .where(and(eq(apiKeys.keyHash, hashApiKey(token)), isNull(apiKeys.revokedAt)));
+    .where(and(eq(apiKeys.keyHash, hashApiKey(token)), isNull(apiKeys.revokedAt), isNull(users.disabledAt)));
   if (!row) return null;
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db

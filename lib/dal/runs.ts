@@ -1,7 +1,6 @@
 import "server-only";
 import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { auth } from "@/lib/auth/config";
 import { permissionsFor } from "@/lib/auth/permissions";
 import { staleAfterSeconds } from "@/lib/config";
 import { databaseUrl, getDatabase } from "@/lib/db/client";
@@ -17,6 +16,7 @@ import { ACTIVE_STATUSES, isTerminal } from "@/lib/jobs/lifecycle";
 import { errorView, redactJson, redactText, type ErrorView } from "@/lib/jobs/redact";
 import { recordAudit } from "@/lib/audit";
 import { AccessError, actorOf, requireProjectPermission, type ProjectAccess } from "./access";
+import { sessionClaims } from "./session-claims";
 
 export const HISTORY_PAGE_SIZE = 25;
 
@@ -498,15 +498,14 @@ export async function getProjectFile(slug: string, fileId: string): Promise<{ na
 
 /**
  * For polling: the run's version, so an unchanged run answers 304 without building the view.
- * One statement does the whole check — the user (from the session's JWT, no query), the project,
+ * One statement does the whole check — the session (live, user not disabled), the project,
  * the membership and the run, plus the newest step and call — because React's cache does not
  * dedupe inside route handlers. Same answers as requireProjectPermission: another team's project
  * is not found, a missing permission forbidden.
  */
 export async function getRunVersion(slug: string, runId: string): Promise<string | null> {
-  const session = await auth();
-  const userId = session?.user?.id;
-  if (!userId || !z.uuid().safeParse(userId).success) throw new AccessError("unauthenticated");
+  const claims = await sessionClaims();
+  if (!claims) throw new AccessError("unauthenticated");
   const validRun = z.uuid().safeParse(runId).success;
   const [row] = await getDatabase().db.execute<{
     instance_role: InstanceRole;
@@ -523,10 +522,11 @@ export async function getRunVersion(slug: string, runId: string): Promise<string
       (select max(s.created_at) from job_run_steps s where s.run_id = r.id) as steps_at,
       (select max(c.created_at) from job_run_calls c where c.run_id = r.id) as calls_at
     from users u
+    join user_sessions us on us.id = ${claims.sessionId} and us.user_id = u.id and us.revoked_at is null and us.expires_at > now()
     left join projects p on p.slug = ${slug} and p.deleted_at is null
     left join team_members m on m.team_id = p.team_id and m.user_id = u.id
     left join job_runs r on ${validRun} and r.id = ${validRun ? runId : null}::uuid and r.project_id = p.id
-    where u.id = ${userId}`);
+    where u.id = ${claims.userId} and u.disabled_at is null`);
   if (!row) throw new AccessError("unauthenticated");
   if (!row.project_id || (!row.role && row.instance_role !== "support")) throw new AccessError("not_found");
   const permissions = permissionsFor(row.role ? { role: row.role, grants: row.grants ?? [] } : null, row.instance_role);

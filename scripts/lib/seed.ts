@@ -1,5 +1,5 @@
 import bcrypt from "bcryptjs";
-import { sql } from "drizzle-orm";
+import { and, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
 import { projects, teamMembers, teams, users, type InstanceRole, type TeamRole } from "@/lib/db/schema";
 
@@ -15,7 +15,10 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
   { email: "support@runboard.local", password: "runboard-support", name: "Sam Support", role: null, grants: [], instanceRole: "support", what: "instance support: reads every team's runs" },
 ];
 
-/** Seed the demo team, project and accounts once; an existing install is left as it is. */
+/**
+ * Seed the demo team, project and accounts once; an existing install is left as it is. Only for
+ * the embedded Postgres of `npm start` and for tests: these passwords are published.
+ */
 export async function seedDemo(db: Db): Promise<{ created: boolean }> {
   return db.transaction(async (tx) => {
     // One seeder at a time, and only into an empty install.
@@ -35,4 +38,18 @@ export async function seedDemo(db: Db): Promise<{ created: boolean }> {
     }
     return { created: true };
   });
+}
+
+/** Enabled demo accounts on this database that still have their published password. */
+export async function knownPasswordAccounts(db: Db): Promise<string[]> {
+  const rows = await db
+    .select({ email: users.email, passwordHash: users.passwordHash })
+    .from(users)
+    .where(and(inArray(users.email, DEMO_ACCOUNTS.map((a) => a.email)), isNull(users.disabledAt)));
+  const exposed: string[] = [];
+  for (const row of rows) {
+    const account = DEMO_ACCOUNTS.find((a) => a.email === row.email);
+    if (account && (await bcrypt.compare(account.password, row.passwordHash))) exposed.push(row.email);
+  }
+  return exposed;
 }

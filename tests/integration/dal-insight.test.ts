@@ -12,7 +12,10 @@ import { createTestDatabase } from "../support/db";
 
 const session: { userId: string | null } = { userId: null };
 vi.mock("server-only", () => ({}));
-vi.mock("@/lib/auth/config", () => ({ auth: async () => (session.userId ? { user: { id: session.userId } } : null) }));
+// Auth.js stand-in: the cookie's claims, backed by a real live session row.
+vi.mock("@/lib/auth/config", () => ({
+  auth: async () => (session.userId ? { user: { id: session.userId }, sessionId: await (await import("../support/sessions")).liveSessionId(session.userId) } : null),
+}));
 
 const { getRunVersion, getRunView } = await import("@/lib/dal/runs");
 const { listProjectResourceRuns } = await import("@/lib/dal/resources");

@@ -21,7 +21,8 @@ vi.mock("@/lib/auth/config", async () => {
   return {
     auth: async () => {
       const id = session.concurrent?.getStore() ?? session.userId;
-      return id ? { user: { id } } : null;
+      // The cookie's claims, backed by a real live session row (the DAL checks it on every call).
+      return id ? { user: { id }, sessionId: await (await import("../support/sessions")).liveSessionId(id) } : null;
     },
     signIn: async () => undefined,
   };

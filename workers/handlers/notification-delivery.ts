@@ -5,6 +5,7 @@ import { notifications } from "@/lib/db/schema";
 import { getJobDefinition, maxAttempts } from "@/lib/jobs/catalog";
 import { JobError } from "@/lib/jobs/errors";
 import { withoutInviteToken } from "@/lib/notify/invite-email";
+import { withoutResetToken } from "@/lib/notify/password-reset-email";
 import type { JobHandler } from "../context";
 
 const DEFAULT_FROM = "Runboard <runboard@localhost>";
@@ -67,8 +68,9 @@ export const notificationDelivery: JobHandler<"notification_delivery"> = async (
     throw error;
   }
   // Outside the catch above: a failed bookkeeping write is not an SMTP failure and is not recorded as one.
-  // A sent invite no longer needs its link: the stored copy keeps only the token's hash.
-  const bodyText = notification.kind === "invite" ? withoutInviteToken(notification.bodyText) : notification.bodyText;
+  // A sent invite or reset no longer needs its link: the stored copy keeps only the token's hash.
+  const bodyText =
+    notification.kind === "invite" ? withoutInviteToken(notification.bodyText) : notification.kind === "password_reset" ? withoutResetToken(notification.bodyText) : notification.bodyText;
   await ctx.db
     .update(notifications)
     .set({ status: "sent", attempts: sql`${notifications.attempts} + 1`, lastError: null, sentAt: sql`now()`, bodyText })

@@ -1,6 +1,6 @@
 "use server";
 
-import { AuthError } from "next-auth";
+import { AuthError, CredentialsSignin } from "next-auth";
 import { z } from "zod";
 import { signIn } from "@/lib/auth/config";
 
@@ -21,6 +21,7 @@ export async function signInAction(_prev: SignInState, form: FormData): Promise<
     await signIn("credentials", { email: parsed.data.email, password: parsed.data.password, redirectTo: safeDestination(parsed.data.callbackUrl) });
     return null;
   } catch (error) {
+    if (error instanceof CredentialsSignin && error.code === "disabled") return { error: "This account is disabled. Ask your Runboard administrator to enable it.", email };
     if (error instanceof AuthError) return { error: "That email and password do not match an account.", email };
     throw error; // the redirect after a successful sign-in
   }

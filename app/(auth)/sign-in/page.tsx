@@ -1,18 +1,27 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { redirect } from "next/navigation";
 import { getCurrentUser } from "@/lib/dal/users";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; reset?: string }> }) {
   if (await getCurrentUser()) redirect("/projects");
-  const { callbackUrl } = await searchParams;
+  const { callbackUrl, reset } = await searchParams;
   return (
     <main className="mx-auto flex min-h-screen max-w-sm flex-col justify-center px-4">
       <h1 className="mb-1 text-2xl font-semibold">Runboard</h1>
       <p className="mb-6 text-sm text-zinc-600 dark:text-zinc-400">Sign in to see and run your team&apos;s jobs.</p>
+      {reset === "done" && (
+        <p role="status" className="mb-4 rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950/40 dark:text-emerald-200">
+          Your password is changed and every session was signed out. Sign in with the new password.
+        </p>
+      )}
       <SignInForm callbackUrl={callbackUrl} />
+      <Link href="/forgot-password" className="mt-4 text-center text-sm text-indigo-700 hover:underline dark:text-indigo-400">
+        Forgot password?
+      </Link>
     </main>
   );
 }

@@ -17,6 +17,10 @@ export const AUDIT_ACTIONS = [
   "run.triggered",
   "run.cancelled",
   "run.retried",
+  "user.disabled",
+  "user.enabled",
+  "user.password_changed",
+  "user.password_reset",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -11,3 +11,5 @@ export * from "./job-schedules";
 export * from "./api-keys";
 export * from "./team-invites";
 export * from "./audit-events";
+export * from "./user-sessions";
+export * from "./password-reset-tokens";

@@ -14,9 +14,9 @@ export const notifications = pgTable(
   "notifications",
   {
     id: id(),
-    /** The run the message is about (null for messages about no run, e.g. invites). */
+    /** The run the message is about (null for messages about no run, e.g. invites and password resets). */
     runId: uuid("run_id").references(() => jobRuns.id, { onDelete: "set null" }),
-    kind: text("kind", { enum: ["run_finished", "system_alert", "invite"] }).notNull(),
+    kind: text("kind", { enum: ["run_finished", "system_alert", "invite", "password_reset"] }).notNull(),
     toEmail: text("to_email").notNull(),
     subject: text("subject").notNull(),
     bodyText: text("body_text").notNull(),
