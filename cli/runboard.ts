@@ -6,7 +6,6 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { adminCommand } from "./admin";
 import { ApiClient, CliFailure } from "./client";
 import { configPath, readConfig, resolveSettings, writeConfig } from "./config";
 import { EXIT, EXIT_HELP, exitForStatus } from "./exit-codes";
@@ -301,7 +300,8 @@ The history page's filters; newest first, 25 a page; the next page's cursor is p
 };
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === "admin") return adminCommand(argv.slice(1));
+  // Loaded on demand: the account commands need bcrypt and the schema, the API commands do not.
+  if (argv[0] === "admin") return (await import("./admin")).adminCommand(argv.slice(1));
   if (argv[0] === "system") {
     if (argv.length === 1) console.log(SYSTEM_USAGE);
     return argv.length === 1 ? EXIT.ok : systemCommand(argv.slice(1));

@@ -23,6 +23,7 @@ test("forgot password: the same answer for any address, a single-use link from t
   const nobody = `nobody.${Date.now().toString(36)}@example.test`;
   await page.goto("/sign-in");
   await page.getByRole("link", { name: "Forgot password?" }).click();
+  await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
   await page.getByLabel("Email").fill(nobody);
   await page.getByRole("button", { name: "Email me a reset link" }).click();
   await expect(page.getByRole("status")).toHaveText(`If ${nobody} belongs to an account, a link to choose a new password is on its way. It works once, for 30 minutes.`);
@@ -60,7 +61,7 @@ test("forgot password: the same answer for any address, a single-use link from t
   await page.getByLabel("Email").fill(me.email);
   await page.getByLabel("Password").fill(me.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toHaveText("That email and password do not match an account.");
+  await expect(page.getByText("That email and password do not match an account.")).toBeVisible();
   await (await signedIn(browser, me.email, "reset-password-1")).close();
 
   // The link works once.

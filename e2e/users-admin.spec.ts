@@ -47,7 +47,7 @@ test("the instance owner disables a user: their session and API key stop at once
   await theirPage.getByLabel("Email").fill(victim.email);
   await theirPage.getByLabel("Password").fill(victim.password);
   await theirPage.getByRole("button", { name: "Sign in" }).click();
-  await expect(theirPage.getByRole("alert")).toHaveText("This account is disabled. Ask your Runboard administrator to enable it.");
+  await expect(theirPage.getByText("This account is disabled. Ask your Runboard administrator to enable it.")).toBeVisible();
   const [audit] = await sql<{ actor: string }[]>`select u.email as actor from audit_events a join users u on u.id = a.actor_user_id join users s on s.id = a.subject_user_id where a.action = 'user.disabled' and s.email = ${victim.email}`;
   expect(audit?.actor).toBe(OWNER.email);
 

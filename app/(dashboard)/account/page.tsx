@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
+import { redirect } from "next/navigation";
 import { RelativeTime } from "@/app/(dashboard)/_components/relative-time";
 import { formatTimestamp } from "@/app/(dashboard)/_components/format";
 import { getAccount } from "@/lib/dal/account";
+import { getCurrentUser } from "@/lib/dal/users";
 import { NameForm, PasswordForm, SignOutOthersButton } from "./_components/account-forms";
 
 export const metadata: Metadata = { title: "Your account" };
@@ -15,6 +17,8 @@ function deviceOf(userAgent: string | null): string {
 }
 
 export default async function AccountPage() {
+  // The layout redirects a signed-out visitor too, but renders alongside: do not throw meanwhile.
+  if (!(await getCurrentUser())) redirect("/sign-in");
   const account = await getAccount();
   const others = account.sessions.filter((s) => !s.current).length;
   return (
