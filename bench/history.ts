@@ -20,7 +20,9 @@ const secret = "bench-history-secret-0123456789abcdef";
 async function sessionCookie(sql: postgres.Sql, email: string): Promise<string> {
   const [user] = await sql<{ id: string; name: string }[]>`select id, name from users where email = ${email}`;
   if (!user) throw new Error(`no user ${email}`);
-  const token = await encode({ token: { sub: user.id, name: user.name, email }, secret, salt: "authjs.session-token" });
+  // A live user_sessions row, as sign-in makes: the cookie names it and every request checks it.
+  const [session] = await sql<{ id: string }[]>`insert into user_sessions (user_id, expires_at, user_agent) values (${user.id}, now() + interval '1 day', 'bench') returning id`;
+  const token = await encode({ token: { sub: user.id, sid: session!.id, name: user.name, email }, secret, salt: "authjs.session-token" });
   return `authjs.session-token=${token}`;
 }
 

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, isNotNull, isNull, sql, type SQL } from "drizzle-orm"
 import { z } from "zod";
 import { recordAudit } from "@/lib/audit";
 import { getDatabase } from "@/lib/db/client";
-import { users, userSessions, type InstanceRole } from "@/lib/db/schema";
+import { users, type InstanceRole } from "@/lib/db/schema";
 import { requireInstancePermission } from "./instance";
 import { revokeUserSessions } from "./sessions";
 
@@ -32,7 +32,8 @@ export async function listInstanceUsers(options: { cursor?: string; prefix?: str
       instanceRole: users.instanceRole,
       disabledAt: users.disabledAt,
       createdAt: users.createdAt,
-      lastSeenAt: sql<Date | null>`(select max(${userSessions.lastSeenAt}) from ${userSessions} where ${userSessions.userId} = ${users.id})`.mapWith((v: string | Date | null) => (v === null ? null : new Date(v))),
+      // Spelled out: drizzle leaves columns of a one-table query unqualified, which a subquery would capture.
+      lastSeenAt: sql<string | null>`(select max(us.last_seen_at) from user_sessions us where us.user_id = "users"."id")`,
     })
     .from(users)
     .where(and(...conditions))
@@ -40,7 +41,7 @@ export async function listInstanceUsers(options: { cursor?: string; prefix?: str
     .limit(USERS_PAGE_SIZE + 1);
   const page = rows.slice(0, USERS_PAGE_SIZE);
   return {
-    rows: page.map((r) => ({ ...r, disabledAt: r.disabledAt?.toISOString() ?? null, createdAt: r.createdAt.toISOString(), lastSeenAt: r.lastSeenAt?.toISOString() ?? null, isMe: r.id === me.id })),
+    rows: page.map((r) => ({ ...r, disabledAt: r.disabledAt?.toISOString() ?? null, createdAt: r.createdAt.toISOString(), lastSeenAt: r.lastSeenAt === null ? null : new Date(r.lastSeenAt).toISOString(), isMe: r.id === me.id })),
     nextCursor: rows.length > USERS_PAGE_SIZE ? (page.at(-1)?.email.toLowerCase() ?? null) : null,
   };
 }

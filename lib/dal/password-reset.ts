@@ -47,8 +47,8 @@ export async function requestPasswordReset(email: string): Promise<void> {
     const expiresAt = new Date(Date.now() + RESET_TTL_MINUTES * 60_000);
     const boss = await getSendOnlyBoss(databaseUrl());
     await db.transaction(async (tx) => {
-      // Only the newest link works: an older one still in a mailbox is dead.
-      await tx.delete(passwordResetTokens).where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)));
+      // Only the newest link works: an older one still in a mailbox is dead (used ones go too).
+      await tx.delete(passwordResetTokens).where(eq(passwordResetTokens.userId, user.id));
       await tx.insert(passwordResetTokens).values({ userId: user.id, tokenHash: hashResetToken(token), expiresAt });
       const content = passwordResetEmail(process.env.RUNBOARD_URL || DEFAULT_RUNBOARD_URL, token, expiresAt);
       const [notification] = await tx.insert(notifications).values({ kind: "password_reset", toEmail: user.email, ...content }).returning({ id: notifications.id });

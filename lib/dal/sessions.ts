@@ -19,8 +19,13 @@ export function sessionClientOf(headers: Headers): SessionClient {
 
 /** Sign-in only: a new live session for the user; its id goes into the session cookie. */
 export async function startSession(userId: string, client: SessionClient): Promise<string> {
-  const [row] = await getDatabase()
-    .db.insert(userSessions)
+  const { db } = getDatabase();
+  // The user's long-dead sessions go here, so the table holds about one month per user.
+  await db
+    .delete(userSessions)
+    .where(and(eq(userSessions.userId, userId), sql`coalesce(${userSessions.revokedAt}, ${userSessions.expiresAt}) < now() - make_interval(secs => ${SESSION_TTL_SECONDS})`));
+  const [row] = await db
+    .insert(userSessions)
     .values({ userId, userAgent: client.userAgent, ip: client.ip, expiresAt: sql`now() + make_interval(secs => ${SESSION_TTL_SECONDS})` })
     .returning({ id: userSessions.id });
   if (!row) throw new Error("could not start the session");

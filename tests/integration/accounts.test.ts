@@ -265,6 +265,8 @@ describe("disabling a user", () => {
     expect(await setUserDisabled(victim.id, true)).toMatchObject({ ok: false, code: "unchanged" });
     const listed = await listInstanceUsers({ prefix: victim.email.slice(0, 8) });
     expect(listed.rows.find((u) => u.id === victim.id)?.disabledAt).not.toBeNull();
+    expect(listed.rows.find((u) => u.id === victim.id)?.lastSeenAt).toEqual(expect.any(String));
+    expect(listed.rows.every((u) => u.email.toLowerCase().startsWith(victim.email.slice(0, 8)))).toBe(true);
 
     expect(await authenticateApiKey(key)).toBeNull();
     expect(await checkSignIn(victim.email, victim.password)).toBe("disabled");

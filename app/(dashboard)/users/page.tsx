@@ -47,7 +47,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
             <thead className="bg-zinc-100 dark:bg-zinc-900">
               <tr>
                 {["Email", "Name", "Instance role", "Status", "Last seen", ""].map((h, i) => (
-                  <th key={i} scope="col" className="px-3 py-2 text-left font-medium whitespace-nowrap">
+                  <th key={i} scope="col" className={`px-3 py-2 text-left font-medium whitespace-nowrap ${i === 1 || i === 4 ? "hidden sm:table-cell" : ""}`}>
                     {h || <span className="sr-only">Actions</span>}
                   </th>
                 ))}
@@ -56,8 +56,11 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
             <tbody className="divide-y divide-zinc-200 bg-white dark:divide-zinc-800 dark:bg-zinc-950">
               {page.rows.map((u) => (
                 <tr key={u.id} data-testid="user-row">
-                  <td className="px-3 py-2 whitespace-nowrap">{u.email}</td>
-                  <td className="px-3 py-2">{u.name}</td>
+                  <td className="px-3 py-2">
+                    <span className="break-all">{u.email}</span>
+                    <span className="block text-xs text-zinc-600 sm:hidden dark:text-zinc-400">{u.name}</span>
+                  </td>
+                  <td className="hidden px-3 py-2 sm:table-cell">{u.name}</td>
                   <td className="px-3 py-2">{u.instanceRole}</td>
                   <td className="px-3 py-2 whitespace-nowrap">
                     {u.disabledAt ? (
@@ -68,7 +71,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
                       <span className="rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800 dark:bg-emerald-900/50 dark:text-emerald-300">active</span>
                     )}
                   </td>
-                  <td className="px-3 py-2 text-xs whitespace-nowrap">{u.lastSeenAt ? <RelativeTime iso={u.lastSeenAt} /> : "never"}</td>
+                  <td className="hidden px-3 py-2 text-xs whitespace-nowrap sm:table-cell">{u.lastSeenAt ? <RelativeTime iso={u.lastSeenAt} /> : "never"}</td>
                   <td className="px-3 py-2">{u.isMe ? <span className="text-xs text-zinc-500">you</span> : <DisableButton userId={u.id} email={u.email} disabled={u.disabledAt !== null} />}</td>
                 </tr>
               ))}
