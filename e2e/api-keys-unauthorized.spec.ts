@@ -73,7 +73,7 @@ test("direct calls of the create and revoke actions by a member, an outsider or 
   }
 });
 
-test("a key keeps only what its creator still holds: demoted, its writes are refused; removed from the team, everything", async ({ request }) => {
+test("a key keeps only what its creator still holds: demoted, its writes are refused; removed from the team, it is refused everywhere (401)", async ({ request }) => {
   const sql = e2eSql();
   try {
     const slug = "keys-follow-creator";
@@ -93,8 +93,9 @@ test("a key keeps only what its creator still holds: demoted, its writes are ref
     expect((await refused.json()).error.message).toContain("its creator no longer holds it");
 
     await sql`delete from team_members using users where users.id = team_members.user_id and users.email = ${creator.email}`;
-    expect((await read()).status()).toBe(403);
-    expect((await write()).status()).toBe(403);
+    expect((await read()).status()).toBe(401);
+    expect((await write()).status()).toBe(401);
+    expect((await request.get("/api/v1/projects", { headers: bearer(key) })).status()).toBe(401);
   } finally {
     await sql.end();
   }

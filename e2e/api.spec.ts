@@ -4,6 +4,7 @@ import type postgres from "postgres";
 import { ACCOUNTS, OUTSIDER_PROJECT, PROJECT } from "./support/accounts";
 import { bearer, ensureProject, insertApiKey, type TestKey } from "./support/api-keys";
 import { e2eSql } from "./support/db";
+import { createTeamUser } from "./support/users";
 
 // The /api/v1 contract against the real server and worker, with real keys.
 const API_PROJECT = "acme-api";
@@ -315,7 +316,7 @@ test("retry re-drives a failed run to completion; a completed run is not retryab
   expect(audit!.n).toBe(1);
 });
 
-test("a tenant's key gets the redacted error; a key created by support gets it whole", async ({ request }) => {
+test("a key acts for a team member, never for an instance role: support's own key is redacted and stops when support leaves the team", async ({ request }) => {
   const runId = await insertRun(apiProjectId, {
     status: "dead_letter",
     queuedAt: new Date(Date.now() - 7200_000),
@@ -329,13 +330,29 @@ test("a tenant's key gets the redacted error; a key created by support gets it w
   expect(tenantRun.error!.stack).toBeNull();
   expect(tenantRun.error!.reference).toMatch(/^ERR-/);
 
-  const supportKey = await insertApiKey(sql, { team: "acme", createdBy: ACCOUNTS.support.email, scopes: ["jobs:read"] });
-  const support = await request.get(`/api/v1/projects/${API_PROJECT}/runs/${runId}`, { headers: bearer(supportKey.key) });
-  const supportRun = (await support.json()) as Run;
-  expect(supportRun.error!.message).toContain("hunter2-planted");
-  expect(supportRun.error!.stack).toContain("hunter2-planted");
-  // Support's key is still bound to its team: Globex stays not found.
+  // Instance support who is also an Acme admin makes a key: it sees what an Acme admin sees.
+  const agent = await createTeamUser(sql, "acme", "admin");
+  await sql`update users set instance_role = 'support' where id = ${agent.id}`;
+  const supportKey = await insertApiKey(sql, { team: "acme", createdBy: agent.email, scopes: ["jobs:read"] });
+  const run = await request.get(`/api/v1/projects/${API_PROJECT}/runs/${runId}`, { headers: bearer(supportKey.key) });
+  expect(run.status()).toBe(200);
+  const runText = await run.text();
+  expect(runText).not.toContain("hunter2-planted");
+  expect((JSON.parse(runText) as Run).error!.stack).toBeNull();
+  const list = await request.get(`/api/v1/projects/${API_PROJECT}/runs?status=dead_letter`, { headers: bearer(supportKey.key) });
+  expect(list.status()).toBe(200);
+  expect(await list.text()).not.toContain("hunter2-planted");
+  // Support's reach into every team does not travel with the key: Globex stays not found.
   expect((await request.get(`/api/v1/projects/${OUTSIDER_PROJECT}/runs`, { headers: bearer(supportKey.key) })).status()).toBe(404);
+
+  // Removed from Acme, the creator is support still, but their key stops everywhere.
+  await sql`delete from team_members where user_id = ${agent.id}`;
+  for (const path of ["/api/v1/projects", `/api/v1/projects/${API_PROJECT}/runs`, `/api/v1/projects/${API_PROJECT}/runs/${runId}`]) {
+    expect((await request.get(path, { headers: bearer(supportKey.key) })).status(), path).toBe(401);
+  }
+  // The seeded support account is in no team: a key it made never worked.
+  const outsiderSupportKey = await insertApiKey(sql, { team: "acme", createdBy: ACCOUNTS.support.email, scopes: ["jobs:read"] });
+  expect((await request.get("/api/v1/projects", { headers: bearer(outsiderSupportKey.key) })).status()).toBe(401);
 });
 
 test("429 with Retry-After once a key spends its burst; other keys are unaffected", async ({ request }) => {

@@ -107,7 +107,7 @@ export function apiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
       const token = bearerToken(request);
       const key = token ? await authenticateApiKey(token) : null;
       if (!key) {
-        return errorResponse(401, "unauthenticated", token ? "The API key is invalid or has been revoked." : "Send an API key as `Authorization: Bearer <key>`.", {}, { "WWW-Authenticate": 'Bearer realm="runboard"' });
+        return errorResponse(401, "unauthenticated", token ? "The API key is invalid, has been revoked, or its creator is no longer in its team." : "Send an API key as `Authorization: Bearer <key>`.", {}, { "WWW-Authenticate": 'Bearer realm="runboard"' });
       }
       const limiter = apiRateLimiter();
       const decision = limiter.take(key.keyId);

@@ -115,7 +115,7 @@ export const runListItemSchema = z
     durationMs: z.number().nullable(),
     triggeredBy: z.object({ id: z.string(), name: z.string() }).nullable(),
     resource: z.object({ type: z.string(), id: z.string() }).nullable(),
-    error: z.string().nullable().meta({ description: "The last error message, redacted unless the key's creator is support." }),
+    error: z.string().nullable().meta({ description: "The last error message, redacted (an API key sees what a team member sees)." }),
   })
   .meta({ id: "RunListItem" });
 export const runPageSchema = z

@@ -54,7 +54,7 @@ export const getProjectAccess = cache(async (slug: string): Promise<ProjectAcces
 
 /**
  * An API key's access: only projects of the key's team exist for it, its scopes are its
- * permissions, and it sees unredacted details only when its creator is instance support.
+ * permissions, and it always sees what a team member sees (redacted), whoever created it.
  */
 async function getKeyProjectAccess(key: ApiPrincipal, slug: string): Promise<ProjectAccess | null> {
   const { db } = getDatabase();
@@ -64,7 +64,7 @@ async function getKeyProjectAccess(key: ApiPrincipal, slug: string): Promise<Pro
     .innerJoin(teams, eq(teams.id, projects.teamId))
     .where(and(eq(projects.slug, slug), eq(projects.teamId, key.teamId), isNull(projects.deletedAt)));
   if (!row) return null;
-  return { user: key.createdBy, project: row, permissions: new Set(key.scopes), unredacted: key.createdBy.instanceRole === "support" };
+  return { user: key.createdBy, project: row, permissions: new Set(key.scopes), unredacted: false };
 }
 
 /** The signed-in user, or for an API request the user who created the key. */

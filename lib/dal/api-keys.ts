@@ -107,9 +107,11 @@ export async function revokeApiKey(teamSlug: string, keyId: string): Promise<"re
 
 /**
  * The principal for a bearer token, read on every request (so a revocation is effective on the
- * next one); null when the token is malformed, unknown, revoked, or its creator is gone or disabled. A key acts
- * for its creator: its scopes count only while the creator still holds them in the key's team
- * (read in the same query), so demoting or removing someone takes the same rights from their keys.
+ * next one); null when the token is malformed, unknown, revoked, or its creator is gone, disabled
+ * or no longer in the key's team. A key acts for its creator as a team member and never with the
+ * creator's instance role (support, owner): its scopes count only while the creator still holds
+ * them through that membership (read in the same query), so demoting someone takes the same
+ * rights from their keys and removing them stops their keys.
  */
 export async function authenticateApiKey(token: string): Promise<ApiPrincipal | null> {
   if (!KEY_PATTERN.test(token)) return null;
@@ -123,13 +125,12 @@ export async function authenticateApiKey(token: string): Promise<ApiPrincipal | 
       userId: users.id,
       email: users.email,
       name: users.name,
-      instanceRole: users.instanceRole,
       role: teamMembers.role,
       grants: teamMembers.grants,
     })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.createdBy))
-    .leftJoin(teamMembers, and(eq(teamMembers.teamId, apiKeys.teamId), eq(teamMembers.userId, apiKeys.createdBy)))
+    .innerJoin(teamMembers, and(eq(teamMembers.teamId, apiKeys.teamId), eq(teamMembers.userId, apiKeys.createdBy)))
     .where(and(eq(apiKeys.keyHash, hashApiKey(token)), isNull(apiKeys.revokedAt), isNull(users.disabledAt)));
   if (!row) return null;
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
@@ -138,12 +139,14 @@ export async function authenticateApiKey(token: string): Promise<ApiPrincipal | 
       .set({ lastUsedAt: new Date() })
       .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(Date.now() - LAST_USED_RESOLUTION_MS)))));
   }
-  const held = permissionsFor(row.role ? { role: row.role, grants: row.grants ?? [] } : null, row.instanceRole);
+  // The membership alone: an instance role must not reach through a key (support's unredacted
+  // reads, support's jobs:read in every team).
+  const held = permissionsFor({ role: row.role, grants: row.grants }, "user");
   return {
     keyId: row.id,
     teamId: row.teamId,
     scopes: new Set(row.scopes.filter(isGrantable).filter((scope) => held.has(scope))),
-    createdBy: { id: row.userId, email: row.email, name: row.name, instanceRole: row.instanceRole },
+    createdBy: { id: row.userId, email: row.email, name: row.name, instanceRole: "user" },
   };
 }
 
