@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { ACCOUNTS, storageState } from "./support/accounts";
 import { bearer, insertApiKey } from "./support/api-keys";
-import { e2eSql } from "./support/db";
+import { backfillRedactedRuns, e2eSql } from "./support/db";
 
 // A team of its own that only support sees, so no other spec's counts or searches include it.
 // The e2e server reads HISTORY_SEARCH_BUDGET_MS=0 (never ask the trigram index) and
@@ -19,6 +19,7 @@ test.beforeAll(async () => {
     select gen_random_uuid(), ${team!.id}, ${project!.id}, 'demo_paced', 'failed', 1, 1, '{}'::jsonb,
       case when g in (300, 2200, 2800) then 'needle ' || g end, now() - g * interval '1 second', now() - g * interval '1 second', now() - g * interval '1 second'
     from generate_series(1, 3000) g`;
+  await backfillRedactedRuns(sql);
 });
 test.afterAll(async () => {
   await sql`delete from teams where slug = ${SLUG}`;

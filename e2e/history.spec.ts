@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { storageState } from "./support/accounts";
 import { captureServerAction, replayServerAction } from "./support/actions";
-import { e2eSql } from "./support/db";
+import { backfillRedactedRuns, e2eSql } from "./support/db";
 
 // A project of its own in team Acme, so counts and bulk actions see only this spec's runs.
 const SLUG = "acme-history";
@@ -33,6 +33,7 @@ test.beforeAll(async () => {
   ids.completed = await insert(30, "demo_paced", "completed", { minutesAgo: (i) => 10 + Math.floor(i / 2) });
   ids.failed = await insert(3, "runs_export", "failed", { error: "Upstream timed out after 30000 ms", minutesAgo: (i) => 5 + i });
   ids.pending = await insert(3, "demo_paced", "pending", { minutesAgo: (i) => 1 + i });
+  await backfillRedactedRuns(sql);
 });
 test.afterAll(() => sql.end());
 

@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
-import { OUTSIDER_PROJECT, storageState } from "./support/accounts";
-import { e2eSql } from "./support/db";
+import { ACCOUNTS, OUTSIDER_PROJECT, storageState } from "./support/accounts";
+import { bearer, insertApiKey } from "./support/api-keys";
+import { backfillRedactedRuns, e2eSql } from "./support/db";
 
 const SECRET_URL = "postgres://u:supersecret@db/x";
 const SECRET_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
@@ -64,6 +65,23 @@ test("a secret planted in a run's error, stack, payload, steps and calls never r
     const poll = await page.request.get(apiPath);
     expect(poll.status()).toBe(200);
     expectNoLeak("poll JSON", await poll.text());
+
+    // The row above was written raw, as before migration 0009; once the worker's backfill has
+    // stored its redacted copies, tenants read those, and search matches only them.
+    await backfillRedactedRuns(sql);
+    expectNoLeak("poll JSON (stored copies)", await (await page.request.get(apiPath)).text());
+    const key = await insertApiKey(sql, { team: "globex", createdBy: ACCOUNTS.outsider.email, scopes: ["jobs:read"] });
+    const found = async (q: string) => {
+      const api = await page.request.get(`/api/v1/projects/${OUTSIDER_PROJECT}/runs?q=${encodeURIComponent(q)}`, { headers: bearer(key.key) });
+      expect(api.status()).toBe(200);
+      const apiFound = ((await api.json()) as { runs: { id: string }[] }).runs.some((r) => r.id === runId);
+      const html = await (await page.request.get(`/projects/${OUTSIDER_PROJECT}/runs?q=${encodeURIComponent(q)}`)).text();
+      expect(html.includes(`data-run-id="${runId}"`), `page and API agree on ${q}`).toBe(apiFound);
+      return apiFound;
+    };
+    expect(await found("could not connect to postgres://")).toBe(true);
+    // Probing the masked password one character more each time (the attack of issue 11) finds nothing.
+    for (const q of ["u:s", "u:su", "u:sup", "u:supe", "supersecret", "sk_live_4", "4eC39HqLyjWD", "secret@db"]) expect(await found(q), q).toBe(false);
 
     // An action result: re-drive (the tenant's admin holds jobs:write), and the refresh after it.
     // Read through a route: the page refreshes right after, and a navigated-away body is gone.

@@ -4,6 +4,7 @@ import { BOSS_SCHEMA, ensureQueues } from "@/lib/jobs/boss";
 import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
 import { recoverRestartedRuns, requeueOrphanedPending, settleEndedRunJobs, sweepStaleRuns } from "@/lib/jobs/recovery";
+import { backfillAllRedactedRuns } from "@/lib/jobs/redact-backfill";
 import { CRON_QUEUE, registerSchedules, runScheduleTick, type CronTickData } from "@/lib/jobs/schedules";
 import { Runner, type HandlerMap } from "./runner";
 
@@ -93,6 +94,11 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     );
   const sweeper = setInterval(sweep, settings.sweepIntervalSeconds * 1000);
   sweeper.unref();
+  // Runs from before migration 0009 get their redacted columns in the background, in batches.
+  const backfill = new AbortController();
+  const backfilling = backfillAllRedactedRuns(database.sql, backfill.signal)
+    .then((n) => void (n > 0 && console.log(`[worker] redacted columns filled for ${n} older runs`)))
+    .catch((e: unknown) => console.error("[worker] redaction backfill failed", e));
   for (const def of JOB_DEFINITIONS) {
     await boss.work<QueueJobData>(
       def.name,
@@ -114,6 +120,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   const stop = () => {
     stopped ??= (async () => {
       clearInterval(sweeper);
+      backfill.abort();
       // Stop fetching, let running handlers finish (heartbeats go on meanwhile), then end the rest.
       await Promise.all([...JOB_DEFINITIONS.map((def) => def.name), CRON_QUEUE].map((name) => boss.offWork(name, { wait: false })));
       await runner.drain(settings.shutdownGraceMs);
@@ -124,6 +131,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       // A batch pg-boss handed over while it stopped may have ended since.
       await runner.flushEnds(END_FLUSH_MS / 2);
       nameLock.release();
+      await backfilling;
       await database.close();
     })();
     return stopped;

@@ -6,3 +6,9 @@ export function e2eSql(): postgres.Sql {
   if (!url) throw new Error("E2E_DATABASE_URL is not set");
   return postgres(url, { max: 2, onnotice: () => undefined });
 }
+
+/**
+ * Give rows a spec inserted raw (as a release before migration 0009 wrote them) their redacted
+ * columns, as the worker's backfill does; history search matches only those.
+ */
+export { backfillAllRedactedRuns as backfillRedactedRuns } from "../../lib/jobs/redact-backfill";

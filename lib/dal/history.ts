@@ -8,7 +8,7 @@ import { getDatabase } from "@/lib/db/client";
 import { RUN_SEARCH_TEXT, type RunStatus } from "@/lib/db/schema";
 import { getJobDefinition, JOB_DEFINITIONS } from "@/lib/jobs/catalog";
 import { ACTIVE_STATUSES, TERMINAL_STATUSES } from "@/lib/jobs/lifecycle";
-import { redactText } from "@/lib/jobs/redact";
+import { publicErrorMessage } from "@/lib/jobs/redact";
 import { decodeHistoryCursor, encodeHistoryCursor, type HistoryFilter } from "@/lib/runs/history-filter";
 import { AccessError, requireProjectPermission } from "./access";
 import { cancelProjectRun, redriveProjectRun } from "./runs";
@@ -183,7 +183,7 @@ function planBranches(filter: HistoryFilter, viewer: Viewer, common: SQL[]): Pla
 }
 
 const ROW_COLUMNS = sql.raw(
-  "id, project_id, job_type, status, attempt_count, max_attempts, queued_at, started_at, completed_at, triggered_by, resource_type, resource_id, error_message",
+  "id, project_id, job_type, status, attempt_count, max_attempts, queued_at, started_at, completed_at, triggered_by, resource_type, resource_id, error_message, error_message_public",
 );
 
 type RawRow = {
@@ -201,6 +201,7 @@ type RawRow = {
   resource_type: string | null;
   resource_id: string | null;
   error_message: string | null;
+  error_message_public: string | null;
   project_slug: string;
   project_name: string;
   /** Position among the rows read before filtering: how far a search scan had to read. */
@@ -242,7 +243,7 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
    * when there is one, so the caller knows whether the scope ran out and where the next page goes on.
    */
   const page = (f: HistoryFilter, mergedLimit: number, match: SQL | null) => {
-    const extra = match ? sql`, payload` : sql``;
+    const extra = match ? sql`, payload_public` : sql``;
     const branches = planBranches(f, viewer, filterConditions(f, viewer, keyset)).map(
       (b) => sql`(select ${ROW_COLUMNS}${extra} from job_runs where ${and(b.where)} order by queued_at ${dir}, id ${dir} limit ${mergedLimit})`,
     );
@@ -252,7 +253,7 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
     const where = match ? sql`where matched or pos = ${mergedLimit}` : sql``;
     return sql`
       select r.id, r.project_id, r.job_type, r.status, r.attempt_count, r.max_attempts, r.started_at, r.completed_at,
-        r.triggered_by, r.resource_type, r.resource_id, r.error_message, r.pos, r.matched,
+        r.triggered_by, r.resource_type, r.resource_id, r.error_message, r.error_message_public, r.pos, r.matched,
         to_char(r.queued_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as key,
         u.name as triggered_by_name, p.slug as project_slug, p.name as project_name
       from (select * from (select *, (row_number() over (order by queued_at ${dir}, id ${dir}))::int as pos, ${match ?? sql`true`} as matched
@@ -343,7 +344,8 @@ function toRow(r: RawRow, unredacted: boolean): HistoryRow {
     durationMs: r.started_at && r.completed_at ? new Date(r.completed_at).getTime() - new Date(r.started_at).getTime() : null,
     triggeredBy: r.triggered_by && r.triggered_by_name ? { id: r.triggered_by, name: r.triggered_by_name } : null,
     resource: r.resource_type && r.resource_id ? { type: r.resource_type, id: r.resource_id } : null,
-    error: r.error_message === null ? null : unredacted ? r.error_message : redactText(r.error_message),
+    // Tenants: the message redacted when it was written (rows older than that: redacted now, capped).
+    error: r.error_message === null ? null : unredacted ? r.error_message : (r.error_message_public ?? publicErrorMessage(r.error_message)),
   };
 }
 

@@ -4,7 +4,7 @@ import { getDatabase } from "@/lib/db/client";
 import type { RunStatus } from "@/lib/db/schema";
 import { getJobDefinition } from "@/lib/jobs/catalog";
 import { listRunsForResource } from "@/lib/jobs/resources";
-import { redactText } from "@/lib/jobs/redact";
+import { publicErrorMessage } from "@/lib/jobs/redact";
 import { requireProjectPermission } from "./access";
 import { decodeCursor, encodeCursor } from "./runs";
 
@@ -41,7 +41,7 @@ export async function listProjectResourceRuns(slug: string, type: string, id: st
       attempts: r.attemptCount,
       queuedAt: r.queuedAt.toISOString(),
       durationMs: r.startedAt && r.completedAt ? r.completedAt.getTime() - r.startedAt.getTime() : null,
-      errorMessage: r.errorMessage === null ? null : access.unredacted ? r.errorMessage : redactText(r.errorMessage),
+      errorMessage: r.errorMessage === null ? null : access.unredacted ? r.errorMessage : (r.errorMessagePublic ?? publicErrorMessage(r.errorMessage)),
     })),
     nextCursor: rows.length > RESOURCE_PAGE_SIZE && last ? encodeCursor(last.queuedAt, last.id) : null,
   };

@@ -13,7 +13,7 @@ import { getJobDefinition, MAX_IMPORT_BYTES, projectJobDefinitions } from "@/lib
 import { triggerRun } from "@/lib/jobs/enqueue";
 import { describePayload, type FormPayload } from "@/lib/jobs/form";
 import { ACTIVE_STATUSES, isTerminal } from "@/lib/jobs/lifecycle";
-import { errorView, redactJson, redactText, type ErrorView } from "@/lib/jobs/redact";
+import { errorView, publicErrorMessage, redactJson, redactText, type ErrorView } from "@/lib/jobs/redact";
 import { recordAudit } from "@/lib/audit";
 import { AccessError, actorOf, requireProjectPermission, type ProjectAccess } from "./access";
 import { sessionClaims } from "./session-claims";
@@ -421,7 +421,7 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
     attempt: s.attemptNumber,
     durationMs: s.durationMs,
     createdAt: s.createdAt.toISOString(),
-    error: s.errorMessage ? { message: text(s.errorMessage), type: s.errorType, subType: s.errorSubType, severity: s.errorSeverity } : null,
+    error: s.errorMessage ? { message: access.unredacted ? s.errorMessage : (s.errorMessagePublic ?? publicErrorMessage(s.errorMessage)), type: s.errorType, subType: s.errorSubType, severity: s.errorSeverity } : null,
   }));
   const now = Date.now();
   const progressEta = r.status === "running" ? estimateEta(r.progressProcessed, r.progressTotal, r.startedAt) : null;
@@ -454,10 +454,11 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
     notify: r.notify,
     cancelRequested: r.cancelRequestedAt !== null,
     resource: r.resourceType && r.resourceId ? { type: r.resourceType, id: r.resourceId } : null,
-    payload: access.unredacted ? r.payload : redactJson(r.payload),
-    result: access.unredacted ? r.result : redactJson(r.result),
+    // Tenants read the copies redacted when the run was written (older rows: redacted now).
+    payload: access.unredacted ? r.payload : (r.payloadPublic ?? redactJson(r.payload)),
+    result: access.unredacted ? r.result : (r.resultPublic ?? (r.result === null ? null : redactJson(r.result))),
     resultFile: fileId ? { id: fileId, name: fileName } : null,
-    error: r.error ? errorView(r.error, r.id, access.unredacted) : null,
+    error: r.error ? errorView(r.error, r.id, access.unredacted, r.errorMessagePublic) : null,
     steps,
     attemptList: attemptsOf(steps, r.status === "running" ? { number: r.attemptCount, startedAt: r.attemptStartedAt } : null),
     // Stored redacted by the worker; masked again for tenants in case a row predates that.

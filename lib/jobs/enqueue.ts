@@ -5,6 +5,7 @@ import type { Db, Tx } from "@/lib/db/client";
 import { jobRuns } from "@/lib/db/schema";
 import { maxAttempts } from "./catalog";
 import { ACTIVE_STATUSES } from "./lifecycle";
+import { redactJson } from "./redact";
 import type { JobDefinition } from "./types";
 
 export type TriggerInput = {
@@ -75,6 +76,8 @@ export async function createRunInTx(tx: Tx, boss: PgBoss, input: Omit<TriggerInp
       status: "pending",
       maxAttempts: maxAttempts(def),
       payload,
+      // What tenants read and search: redacted once, here.
+      payloadPublic: redactJson(payload) as Record<string, unknown>,
       triggeredBy: input.triggeredBy,
       notify: input.notify,
       bossJobId,

@@ -1,5 +1,6 @@
 import { ZodError } from "zod";
 import type { RunError } from "@/lib/db/schema";
+import { capError } from "./redact";
 
 export type ErrorType = "api_error" | "validation_error" | "timeout" | "internal" | "cancelled";
 export type ErrorSource = "worker" | "handler" | "external_service" | "database";
@@ -65,8 +66,15 @@ export function isTransientDbError(error: unknown): boolean {
   return pg !== null && /^(08|53|57P0|40001|40P01|55P03|57014)/.test(pg.code);
 }
 
-/** Classify anything a handler threw into seed 001's taxonomy. */
+/**
+ * Classify anything a handler threw into seed 001's taxonomy, its message and stack capped (the
+ * error travels on to pg-boss's job output, the run row and its step rows).
+ */
 export function classifyError(error: unknown): RunError {
+  return capError(classify(error));
+}
+
+function classify(error: unknown): RunError {
   const stack = error instanceof Error ? error.stack : undefined;
   if (error instanceof JobError) {
     return { message: error.message, type: error.type, source: error.source, subType: error.subType, severity: error.severity, retryable: error.retryable, stack };

@@ -1,6 +1,10 @@
 import { and, eq, sql } from "drizzle-orm";
 import { clientOf, type DbOrTx } from "@/lib/db/client";
 import { jobRuns, jobRunSteps, type RunError, type RunStatus } from "@/lib/db/schema";
+import { capError, capText, publicErrorMessage, redactJson } from "./redact";
+
+/** Progress messages are a line of status, not a log: longer ones are cut when written. */
+export const MAX_PROGRESS_MESSAGE = 1024;
 
 /**
  * The one place that says how a run may move. Every status write below names its source states
@@ -153,7 +157,7 @@ export async function writeProgress(db: DbOrTx, runId: string, attempt: number, 
     .set({
       progressProcessed: progress.processed,
       progressTotal: progress.total,
-      progressMessage: progress.message,
+      progressMessage: progress.message === null ? null : capText(progress.message, MAX_PROGRESS_MESSAGE),
       progressPercent: percentOf(progress.processed, progress.total),
       currentStage: progress.stage,
       lastHeartbeat: sql`now()`,
@@ -190,9 +194,10 @@ export async function finishAttempt(db: DbOrTx, runId: string, attempt: number, 
 }
 
 /**
- * End attempts, `$1..$15`: one array per column below. run_at travels as text: drizzle turns
+ * End attempts, `$1..$17`: one array per column below. run_at travels as text: drizzle turns
  * postgres.js's timestamptz[] serializer into a pass-through. The attempt's step row names the
- * worker that ran it (a recovered attempt: the worker that was lost).
+ * worker that ran it (a recovered attempt: the worker that was lost). Errors arrive capped, and
+ * with the redacted message tenants read ($16); results with their redacted copy ($17).
  *
  * A cancel requested while the attempt ran wins over whatever it ended with (see cancelRun): the
  * run ends `cancelled`, no further attempt, error or dead letter; a result the handler returned is
@@ -202,17 +207,21 @@ export async function finishAttempt(db: DbOrTx, runId: string, attempt: number, 
 const FINISH_SQL = `
   with v as (
     select * from unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[],
-      $9::int[], $10::int[], $11::text[], $12::int[], $13::text[], $14::text[], $15::int[])
-      as v(id, attempt, from_status, status, result, error, run_at, boss_job_id, processed, total, message, percent, stage, step_status, duration_ms)
+      $9::int[], $10::int[], $11::text[], $12::int[], $13::text[], $14::text[], $15::int[], $16::text[], $17::text[])
+      as v(id, attempt, from_status, status, result, error, run_at, boss_job_id, processed, total, message, percent, stage, step_status, duration_ms,
+        error_public, result_public)
   ), ended as (
     update job_runs r set
       status = case when r.cancel_requested_at is not null then 'cancelled' else v.status end,
       result = case when v.status = 'completed' then v.result::jsonb else r.result end,
+      result_public = case when v.status = 'completed' then v.result_public::jsonb else r.result_public end,
       -- A run that completes (on a later attempt) no longer carries an earlier attempt's error;
       -- the step rows keep it. A cancelled one keeps what it had.
       error = case when r.cancel_requested_at is not null then r.error when v.status = 'completed' then null else coalesce(v.error::jsonb, r.error) end,
       error_message = case when r.cancel_requested_at is not null then r.error_message when v.status = 'completed' then null
         else coalesce(v.error::jsonb->>'message', r.error_message) end,
+      error_message_public = case when r.cancel_requested_at is not null then r.error_message_public when v.status = 'completed' then null
+        when v.error is null then r.error_message_public else v.error_public end,
       completed_at = case when v.status <> 'pending' or r.cancel_requested_at is not null then now() else r.completed_at end,
       run_at = case when r.cancel_requested_at is not null then r.run_at else coalesce(v.run_at::timestamptz, r.run_at) end,
       boss_job_id = case when r.cancel_requested_at is not null then r.boss_job_id else coalesce(v.boss_job_id, r.boss_job_id) end,
@@ -227,9 +236,9 @@ const FINISH_SQL = `
     returning r.id, r.status, r.worker_id, r.attempt_started_at),
   -- Only attempts that were really ended get their step row, in the same statement.
   end_steps as (
-    insert into job_run_steps (run_id, step_type, status, attempt_number, error_message, error_type, error_source, error_sub_type, error_severity, worker_id, duration_ms)
+    insert into job_run_steps (run_id, step_type, status, attempt_number, error_message, error_message_public, error_type, error_source, error_sub_type, error_severity, worker_id, duration_ms)
     select v.id, 'attempt', case when ended.status = 'cancelled' then 'cancelled' else v.step_status end, v.attempt,
-      v.error::jsonb->>'message', v.error::jsonb->>'type', v.error::jsonb->>'source', v.error::jsonb->>'subType',
+      v.error::jsonb->>'message', v.error_public, v.error::jsonb->>'type', v.error::jsonb->>'source', v.error::jsonb->>'subType',
       (v.error::jsonb->>'severity')::smallint, ended.worker_id,
       coalesce(v.duration_ms, round(extract(epoch from now() - ended.attempt_started_at) * 1000)::int)
     from v join ended on ended.id = v.id)
@@ -240,8 +249,9 @@ function finishParams(items: FinishInput[]): never[] {
   for (const item of items) {
     if (!canTransition("running", item.outcome.status)) throw new Error(`A running attempt cannot end as ${item.outcome.status}`);
   }
-  const column = <T>(pick: (item: FinishInput) => T) => items.map(pick);
-  const errorOf = (item: FinishInput) => ("error" in item.outcome ? item.outcome.error : null);
+  const column = <T>(pick: (item: FinishInput, index: number) => T) => items.map(pick);
+  // Capped here, where every attempt's end is written: a handler's 1 MB message is stored as 8 KB.
+  const errors = items.map((item) => ("error" in item.outcome ? capError(item.outcome.error) : null));
   // Postgres text and jsonb refuse NUL characters: one in a handler's message must not fail the
   // batch's write (the ends of other runs).
   const text = (v: string | null | undefined) => (v == null ? null : v.replaceAll("\u0000", ""));
@@ -252,16 +262,18 @@ function finishParams(items: FinishInput[]): never[] {
     column(() => "running"),
     column((i) => i.outcome.status),
     column((i) => (i.outcome.status === "completed" ? json(i.outcome.result) : null)),
-    column((i) => (errorOf(i) ? json(errorOf(i)) : null)),
+    column((_i, n) => (errors[n] ? json(errors[n]) : null)),
     column((i) => (i.outcome.status === "pending" ? i.outcome.runAt.toISOString() : null)),
     column((i) => (i.outcome.status === "pending" ? i.outcome.bossJobId : null)),
     column((i) => i.progress?.processed ?? null),
     column((i) => i.progress?.total ?? null),
-    column((i) => text(i.progress?.message)),
+    column((i) => text(i.progress?.message == null ? null : capText(i.progress.message, MAX_PROGRESS_MESSAGE))),
     column((i) => (i.progress ? (i.outcome.status === "completed" && i.progress.total ? 100 : percentOf(i.progress.processed, i.progress.total)) : null)),
     column((i) => text(i.progress?.stage)),
     column((i) => (i.outcome.status === "pending" ? "retrying" : i.outcome.status === "dead_letter" ? "failed" : i.outcome.status)),
     column((i) => i.durationMs),
+    column((_i, n) => (errors[n] ? text(publicErrorMessage(errors[n].message)) : null)),
+    column((i) => (i.outcome.status === "completed" ? json(redactJson(i.outcome.result)) : null)),
   ] as never[];
 }
 
@@ -292,6 +304,7 @@ export type StepRecord = {
 };
 
 export async function recordStep(db: DbOrTx, step: StepRecord): Promise<void> {
+  const error = step.error ? capError(step.error) : undefined;
   await db.insert(jobRunSteps).values({
     runId: step.runId,
     stepType: step.stepType,
@@ -299,10 +312,11 @@ export async function recordStep(db: DbOrTx, step: StepRecord): Promise<void> {
     attemptNumber: step.attempt,
     durationMs: step.durationMs,
     workerId: step.workerId,
-    errorMessage: step.error?.message,
-    errorType: step.error?.type,
-    errorSource: step.error?.source,
-    errorSubType: step.error?.subType,
-    errorSeverity: step.error?.severity,
+    errorMessage: error?.message,
+    errorMessagePublic: error ? publicErrorMessage(error.message) : null,
+    errorType: error?.type,
+    errorSource: error?.source,
+    errorSubType: error?.subType,
+    errorSeverity: error?.severity,
   });
 }

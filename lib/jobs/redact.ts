@@ -381,9 +381,12 @@ export const MAX_ERROR_MESSAGE = 8 * 1024;
 /** Stacks beyond this are cut too (support reads them; tenants never do). */
 export const MAX_ERROR_STACK = 16 * 1024;
 
-/** `text` cut to `max` characters, saying how much was cut. */
+/** Room for the note saying what was cut, so capping twice changes nothing the second time. */
+const CUT_NOTE_ROOM = 48;
+
+/** `text` cut to about `max` characters, saying how much was cut. */
 export function capText(text: string, max: number): string {
-  if (text.length <= max) return text;
+  if (text.length <= max + CUT_NOTE_ROOM) return text;
   return `${text.slice(0, max)}… (${text.length - max} more characters cut)`;
 }
 

@@ -9,6 +9,8 @@ export type ResourceRun = {
   attemptCount: number;
   projectId: string | null;
   errorMessage: string | null;
+  /** The message redacted for tenants when it was written (null on older rows). */
+  errorMessagePublic: string | null;
   queuedAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;
@@ -36,6 +38,7 @@ export async function listRunsForResource(
       attemptCount: jobRuns.attemptCount,
       projectId: jobRuns.projectId,
       errorMessage: jobRuns.errorMessage,
+      errorMessagePublic: jobRuns.errorMessagePublic,
       queuedAt: jobRuns.queuedAt,
       startedAt: jobRuns.startedAt,
       completedAt: jobRuns.completedAt,

@@ -8,6 +8,7 @@ import { DEAD_LETTER_QUEUE } from "./boss";
 import { getJobDefinition } from "./catalog";
 import { sendAttempt } from "./enqueue";
 import { endAttempts, finishAttempts, type Outcome, type Progress } from "./lifecycle";
+import { capText, MAX_ERROR_MESSAGE } from "./redact";
 import { retryDelaySeconds } from "./retry";
 
 /** What a failed attempt leads to: another attempt after a backoff, dead letter, or failure. */
@@ -103,7 +104,7 @@ export async function settleAttempts(db: Db, boss: PgBoss, inputs: SettleInput[]
       if (input.staleBossJobId) await boss.fail(input.jobType, input.staleBossJobId, null, { db: adapter });
       if (status === "pending" && outcome.status === "pending") await sendAttempt(boss, tx, input.jobType, input.runId, outcome.bossJobId, outcome.runAt);
       if (status === "dead_letter" && outcome.status === "dead_letter") {
-        await boss.send(DEAD_LETTER_QUEUE, { runId: input.runId, jobType: input.jobType, error: outcome.error.message }, { db: adapter });
+        await boss.send(DEAD_LETTER_QUEUE, { runId: input.runId, jobType: input.jobType, error: capText(outcome.error.message, MAX_ERROR_MESSAGE) }, { db: adapter });
       }
       if (status !== "pending" && notificationWanted(input.jobType, input.notify, status)) await enqueueRunNotifications(tx, boss, input.runId);
     }

@@ -15,6 +15,9 @@ vi.mock("@/lib/dal/users", () => ({ getCurrentUser: async () => session.user }))
 vi.mock("@/lib/auth/config", () => ({ auth: async () => (session.user ? { user: { id: session.user.id } } : null) }));
 
 const { listRuns, bulkRuns } = await import("@/lib/dal/history");
+const { getRunView } = await import("@/lib/dal/runs");
+const { backfillAllRedactedRuns } = await import("@/lib/jobs/redact-backfill");
+const { finishAttempts } = await import("@/lib/jobs/lifecycle");
 const { AccessError } = await import("@/lib/dal/access");
 
 let env: TestEnv;
@@ -121,6 +124,8 @@ beforeAll(async () => {
   // A project past the exact-count limit.
   await t.sql`insert into job_runs (id, team_id, project_id, job_type, status, max_attempts, payload, queued_at)
     select gen_random_uuid(), ${ids.teamA!}, ${ids.big!}, 'demo_paced', 'completed', 1, '{}'::jsonb, now() - g * interval '1 second' from generate_series(1, 1500) g`;
+  // Rows written raw, as before migration 0009: the worker's backfill gives them their redacted text.
+  await backfillAllRedactedRuns(t.sql, undefined, 0);
   await t.sql`analyze job_runs`;
 });
 afterAll(() => closeTestEnv(env));
@@ -218,6 +223,7 @@ describe("listRuns", () => {
     await t.sql`insert into job_runs (id, team_id, project_id, job_type, status, max_attempts, payload, error_message, queued_at)
       select gen_random_uuid(), ${ids.teamA!}, ${p!.id}, 'demo_paced', 'failed', 1, '{}'::jsonb,
         case when g in (300, 2200, 2800) then 'needle ' || g end, now() - g * interval '1 second' from generate_series(1, 3000) g`;
+    await backfillAllRedactedRuns(t.sql, undefined, 0);
     const q = filter({ q: "needle" });
     const errors = (page: Awaited<ReturnType<typeof listRuns>>) => page.rows.map((r) => r.error);
     // The newest 2,000 runs hold one match; the trigram index answers the rest at once.
@@ -326,5 +332,76 @@ describe("bulkRuns", () => {
     const results = await bulkRuns({ project: slugs.a1 }, "retry", [failed, completed]);
     expect(results.map((r) => r.outcome)).toEqual(["retried", "skipped"]);
     expect(await statusOf(failed)).toBe("pending");
+  });
+});
+
+describe("redaction at write time", () => {
+  const secret = "s3cretPw9";
+  const dsn = `postgres://app:${secret}@db.internal/app`;
+
+  /** A run as the worker writes it: its attempt ended through the real lifecycle statement. */
+  async function failedRun(projectId: string, message: string, payload: object): Promise<string> {
+    const runId = randomUUID();
+    await t.sql`insert into job_runs (id, team_id, project_id, job_type, status, max_attempts, attempt_count, payload, queued_at, started_at, attempt_started_at)
+      values (${runId}, ${ids.teamA!}, ${projectId}, 'demo_paced', 'running', 1, 1, ${JSON.stringify(payload)}::jsonb, now(), now(), now())`;
+    const error = { message, type: "internal", source: "database", subType: "pg_08006", severity: 4, retryable: false, stack: `Error: ${message}\n    at connect (db.ts:1:1)` };
+    expect(await finishAttempts(t.db, [{ runId, attempt: 1, outcome: { status: "failed", error }, durationMs: 5 }])).toEqual([true]);
+    // Its payload was written raw (as by a release before 0009): the backfill redacts it.
+    await backfillAllRedactedRuns(t.sql, undefined, 0);
+    return runId;
+  }
+
+  test("search is not an oracle: probing a masked password one character at a time finds only what the redacted view shows", async () => {
+    const slug = `oracle-${randomUUID().slice(0, 6)}`;
+    const [p] = await t.sql<{ id: string }[]>`insert into projects (team_id, slug, name) values (${ids.teamA!}, ${slug}, 'Oracle') returning id`;
+    try {
+      const runId = await failedRun(p!.id, `connect failed: ${dsn} (password=${secret})`, { dsn, note: `password=${secret}`, authToken: secret });
+      as("reader");
+      const view = await getRunView(slug, runId);
+      const shown = `${view!.error!.message} ${JSON.stringify(view!.payload)}`.toLowerCase();
+      expect(shown).not.toContain(secret.toLowerCase());
+      const found = async (q: string) => (await listRuns({ project: slug }, filter({ q }))).rows.some((r) => r.id === runId);
+      // The search works on what the tenant sees...
+      expect(await found("password=")).toBe(true);
+      expect(await found("connect failed: postgres://")).toBe(true);
+      // ...and nothing beyond it, as a member and as support (support opens the run for the raw text).
+      const probes = [...Array.from({ length: secret.length }, (_, k) => secret.slice(0, k + 1)).flatMap((prefix) => [`password=${prefix}`, `app:${prefix}`, `"authToken": "${prefix}`]), secret];
+      for (const who of ["reader", "support"]) {
+        as(who);
+        for (const q of probes) expect(await found(q), `${who}: ${q}`).toBe(shown.includes(q.toLowerCase()));
+      }
+      as("support");
+      expect((await getRunView(slug, runId))!.error!.message).toContain(secret);
+    } finally {
+      await t.sql`delete from projects where id = ${p!.id}`;
+    }
+  });
+
+  test("an error is stored capped, with its redacted copy, and tenants read that copy (no redaction on read)", async () => {
+    const slug = `capped-${randomUUID().slice(0, 6)}`;
+    const [p] = await t.sql<{ id: string }[]>`insert into projects (team_id, slug, name) values (${ids.teamA!}, ${slug}, 'Capped') returning id`;
+    try {
+      const header = "a-".repeat(512 * 1024);
+      const runId = await failedRun(p!.id, `Unknown column in header: ${header} ${dsn}`, { items: 1 });
+      const [row] = await t.sql<{ error_message: string; error_message_public: string; stack: string }[]>`
+        select error_message, error_message_public, error->>'stack' as stack from job_runs where id = ${runId}`;
+      expect(row!.error_message.length).toBeLessThan(8 * 1024 + 64);
+      expect(row!.stack.length).toBeLessThan(16 * 1024 + 64);
+      expect(row!.error_message_public).toContain("more characters cut");
+      const [step] = await t.sql<{ error_message_public: string }[]>`select error_message_public from job_run_steps where run_id = ${runId}`;
+      expect(step!.error_message_public).toBe(row!.error_message_public);
+      // What a tenant reads is the stored copy: mark it, and every tenant view shows the mark.
+      await t.sql`update job_runs set error_message_public = 'stored for tenants' where id = ${runId}`;
+      await t.sql`update job_run_steps set error_message_public = 'step stored for tenants' where run_id = ${runId}`;
+      as("reader");
+      const view = await getRunView(slug, runId);
+      expect(view!.error!.message).toBe("stored for tenants");
+      expect(view!.steps.find((s) => s.error)?.error?.message).toBe("step stored for tenants");
+      expect((await listRuns({ project: slug }, filter({}))).rows[0]!.error).toBe("stored for tenants");
+      as("support");
+      expect((await getRunView(slug, runId))!.error!.message.startsWith("Unknown column in header: a-a-")).toBe(true);
+    } finally {
+      await t.sql`delete from projects where id = ${p!.id}`;
+    }
   });
 });

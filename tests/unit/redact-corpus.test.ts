@@ -136,6 +136,7 @@ test("stored errors are capped: message and stack", () => {
   const long = "a-".repeat(40_000);
   const capped = capError({ message: long, type: "internal", source: "handler", subType: "x", severity: 3, retryable: true, stack: long });
   expect(capped.message.length).toBeLessThan(MAX_ERROR_MESSAGE + 64);
+  expect(capError(capped)).toEqual(capped);
   expect(capped.message).toContain("more characters cut");
   expect(capped.stack!.length).toBeLessThan(16 * 1024 + 64);
 });

@@ -2,7 +2,7 @@ import { and, count, eq, gte, lt, or, sql } from "drizzle-orm";
 import { toCsvRow } from "@/lib/csv";
 import { files, jobRuns, projects, users } from "@/lib/db/schema";
 import { JobError } from "@/lib/jobs/errors";
-import { redactText } from "@/lib/jobs/redact";
+import { publicErrorMessage } from "@/lib/jobs/redact";
 import type { JobHandler } from "../context";
 
 const BATCH = 1000;
@@ -31,7 +31,7 @@ export const runsExport: JobHandler<"runs_export"> = async (ctx) => {
   let cursor: { queuedAt: Date; id: string } | null = null;
   for (;;) {
     if (ctx.signal.aborted) return { processed, stopped: true };
-    const page: { id: string; jobType: string; status: string; attempts: number; queuedAt: Date; startedAt: Date | null; completedAt: Date | null; triggeredBy: string | null; processed: number | null; total: number | null; error: string | null }[] = await ctx.db
+    const page: { id: string; jobType: string; status: string; attempts: number; queuedAt: Date; startedAt: Date | null; completedAt: Date | null; triggeredBy: string | null; processed: number | null; total: number | null; error: string | null; errorPublic: string | null }[] = await ctx.db
       .select({
         id: jobRuns.id,
         jobType: jobRuns.jobType,
@@ -44,6 +44,7 @@ export const runsExport: JobHandler<"runs_export"> = async (ctx) => {
         processed: jobRuns.progressProcessed,
         total: jobRuns.progressTotal,
         error: jobRuns.errorMessage,
+        errorPublic: jobRuns.errorMessagePublic,
       })
       .from(jobRuns)
       .leftJoin(users, eq(users.id, jobRuns.triggeredBy))
@@ -52,7 +53,7 @@ export const runsExport: JobHandler<"runs_export"> = async (ctx) => {
       .limit(BATCH);
     for (const r of page) {
       const duration = r.startedAt && r.completedAt ? r.completedAt.getTime() - r.startedAt.getTime() : null;
-      chunks.push(toCsvRow([r.id, r.jobType, r.status, r.attempts, r.queuedAt, r.startedAt, r.completedAt, duration, r.triggeredBy, r.processed, r.total, includeErrors && r.error ? redactText(r.error) : null]));
+      chunks.push(toCsvRow([r.id, r.jobType, r.status, r.attempts, r.queuedAt, r.startedAt, r.completedAt, duration, r.triggeredBy, r.processed, r.total, includeErrors && r.error ? (r.errorPublic ?? publicErrorMessage(r.error)) : null]));
     }
     processed += page.length;
     ctx.progress({ processed, total: Math.max(total, processed), message: `Wrote ${processed} rows` });

@@ -9,10 +9,12 @@ export const RUN_STATUSES = ["pending", "running", "completed", "failed", "cance
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /**
- * The text that history search matches (`ilike`), indexed by job_runs_finished_text_idx: queries
- * must spell exactly this expression for the index to apply.
+ * The text that history search matches (`ilike`), indexed by job_runs_finished_public_text_idx:
+ * queries must spell exactly this expression for the index to apply. It is the redacted text a
+ * tenant may read (written with the run, see lib/jobs/redact.ts), never the raw error or payload:
+ * matching raw text let a search recover a masked secret one character at a time.
  */
-export const RUN_SEARCH_TEXT = sql.raw(`(coalesce(error_message, '') || ' ' || payload::text)`);
+export const RUN_SEARCH_TEXT = sql.raw(`(coalesce(error_message_public, '') || ' ' || coalesce(payload_public::text, ''))`);
 
 /** The finished statuses, as the partial history indexes spell them (queries must imply it). */
 const FINISHED = sql.raw(`status in ('completed', 'failed', 'cancelled', 'dead_letter')`);
@@ -48,6 +50,15 @@ export const jobRuns = pgTable(
     result: jsonb("result").$type<Record<string, unknown>>(),
     errorMessage: text("error_message"),
     error: jsonb("error").$type<RunError>(),
+    /*
+     * What tenants may read, redacted once when the run is written (payload at enqueue, result and
+     * error when an attempt ends), so reads never run the redactor. Null on rows written before
+     * migration 0009 until lib/jobs/redact-backfill.ts reaches them (reads then redact the capped
+     * raw value).
+     */
+    errorMessagePublic: text("error_message_public"),
+    payloadPublic: jsonb("payload_public").$type<Record<string, unknown>>(),
+    resultPublic: jsonb("result_public").$type<Record<string, unknown>>(),
     triggeredBy: uuid("triggered_by").references(() => users.id, { onDelete: "set null" }),
     notify: boolean("notify").notNull().default(false),
     progressProcessed: integer("progress_processed"),
@@ -92,10 +103,13 @@ export const jobRuns = pgTable(
     index("job_runs_finished_status_idx").on(t.projectId, t.status, t.queuedAt.desc(), t.id.desc()).where(FINISHED),
     // Filtered by who triggered them ("me").
     index("job_runs_finished_trigger_idx").on(t.triggeredBy, t.queuedAt.desc(), t.id.desc()).where(sql`${FINISHED} and ${t.triggeredBy} is not null`),
-    // Text search over error message and payload (pg_trgm). Trigrams only: a project key in the
-    // GIN (btree_gin) makes every search read that project's whole posting list, which for a big
-    // project cost more than the rows it was meant to skip (migration 0007).
-    index("job_runs_finished_text_idx").using("gin", sql`(${RUN_SEARCH_TEXT}) gin_trgm_ops`).where(FINISHED),
+    // Text search over the redacted error message and payload (pg_trgm). Trigrams only: a project
+    // key in the GIN (btree_gin) makes every search read that project's whole posting list, which
+    // for a big project cost more than the rows it was meant to skip (migration 0007).
+    index("job_runs_finished_public_text_idx").using("gin", sql`(${RUN_SEARCH_TEXT}) gin_trgm_ops`).where(FINISHED),
+    // Rows the redaction backfill has yet to reach (only rows from before migration 0009: every
+    // run is written with payload_public since), so it finds them without a scan.
+    index("job_runs_unredacted_idx").on(t.id).where(sql`${t.payloadPublic} is null`),
     index("job_runs_active_idx").on(t.status, t.lastHeartbeat).where(sql`${t.status} in ('pending', 'running')`),
     // Overlap prevention (seed 002) in the database, not by check-then-insert: one
     // pending-or-running run per exclusive key (job type per project, or per instance).
@@ -120,6 +134,8 @@ export const jobRunSteps = pgTable(
     status: text("status", { enum: ["started", "completed", "failed", "retrying", "cancelled", "skipped"] }).notNull(),
     attemptNumber: integer("attempt_number").notNull(),
     errorMessage: text("error_message"),
+    /** The message redacted for tenants when the step was written (null on older rows). */
+    errorMessagePublic: text("error_message_public"),
     errorType: text("error_type"),
     errorSource: text("error_source"),
     errorSubType: text("error_sub_type"),
