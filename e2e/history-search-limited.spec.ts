@@ -1,7 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { ACCOUNTS, storageState } from "./support/accounts";
+import { storageState } from "./support/accounts";
 import { bearer, insertApiKey } from "./support/api-keys";
 import { backfillRedactedRuns, e2eSql } from "./support/db";
+import { createTeamUser } from "./support/users";
 
 // A team of its own that only support sees, so no other spec's counts or searches include it.
 // The e2e server reads HISTORY_SEARCH_BUDGET_MS=0 (never ask the trigram index) and
@@ -66,7 +67,9 @@ test("a search that reads only part of the history says so, and Next searches fu
 });
 
 test("the REST API says when a search read only part of the history, and its cursor searches on", async ({ request }) => {
-  const { key } = await insertApiKey(sql, { team: SLUG, createdBy: ACCOUNTS.support.email, scopes: ["jobs:read"] });
+  // A key acts for a member of its team (support's reach does not travel with a key).
+  const reader = await createTeamUser(sql, SLUG, "member", ["jobs:read"]);
+  const { key } = await insertApiKey(sql, { team: SLUG, createdBy: reader.email, scopes: ["jobs:read"] });
   type Page = { runs: { error: string | null }[]; nextCursor: string | null; search?: { read: number; toward: string; more: string | null } };
   const first = (await (await request.get(`/api/v1/projects/${SLUG}/runs?q=needle`, { headers: bearer(key) })).json()) as Page;
   expect(first.runs.map((r) => r.error)).toEqual(["needle 300", "needle 2200"]);

@@ -461,21 +461,24 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
     error: r.error ? errorView(r.error, r.id, access.unredacted, r.errorMessagePublic) : null,
     steps,
     attemptList: attemptsOf(steps, r.status === "running" ? { number: r.attemptCount, startedAt: r.attemptStartedAt } : null),
-    // Stored redacted by the worker; masked again for tenants in case a row predates that.
-    calls: callRows.slice(0, MAX_CALLS).map((c) => ({
-      id: c.id,
-      attempt: c.attempt,
-      retry: c.retry,
-      method: c.method,
-      url: text(c.url),
-      status: c.responseStatus,
-      durationMs: c.durationMs,
-      error: c.error === null ? null : text(c.error),
-      requestHeaders: access.unredacted ? c.requestHeaders : (redactJson(c.requestHeaders) as Record<string, string>),
-      requestBody: c.requestBody === null ? null : text(c.requestBody),
-      responseBody: c.responseBody === null ? null : text(c.responseBody),
-      createdAt: c.createdAt.toISOString(),
-    })),
+    // Stored redacted by the worker (`redacted`); a row without that mark is masked for tenants here.
+    calls: callRows.slice(0, MAX_CALLS).map((c) => {
+      const callText = (value: string) => (c.redacted ? value : text(value));
+      return {
+        id: c.id,
+        attempt: c.attempt,
+        retry: c.retry,
+        method: c.method,
+        url: callText(c.url),
+        status: c.responseStatus,
+        durationMs: c.durationMs,
+        error: c.error === null ? null : callText(c.error),
+        requestHeaders: access.unredacted || c.redacted ? c.requestHeaders : (redactJson(c.requestHeaders) as Record<string, string>),
+        requestBody: c.requestBody === null ? null : callText(c.requestBody),
+        responseBody: c.responseBody === null ? null : callText(c.responseBody),
+        createdAt: c.createdAt.toISOString(),
+      };
+    }),
     callsTruncated: callRows.length > MAX_CALLS,
     audit: auditRows.map((e) => ({ id: e.id, action: e.action, actor: e.actor, at: e.at.toISOString(), outcome: typeof e.details.outcome === "string" ? e.details.outcome : null })),
     updatedAt: r.updatedAt.toISOString(),

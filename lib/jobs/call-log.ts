@@ -195,7 +195,8 @@ type CallRow = typeof jobRunCalls.$inferInsert;
 /** One insert per try; a failed write is logged and never reaches the handler. */
 async function recordCall(db: Db, row: CallRow): Promise<void> {
   try {
-    await db.insert(jobRunCalls).values(row);
+    // Every field of `row` was redacted where it was built (trackedFetch): reads keep it as stored.
+    await db.insert(jobRunCalls).values({ ...row, redacted: true });
   } catch (error) {
     console.error(`[worker] could not record an outbound call of run ${row.runId}`, error);
   }

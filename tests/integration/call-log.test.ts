@@ -137,6 +137,8 @@ describe("ctx.fetch", () => {
     });
     // The handler and the server see everything; only the log is redacted.
     expect(run).toMatchObject({ status: "completed", result: { status: 201, body: { received: 35, api_key: "k-9f8e7d6c5b4a" } } });
+    // The copy tenants read was redacted once, when the worker wrote the result.
+    expect(run).toMatchObject({ resultPublic: { status: 201, body: { received: 35, api_key: "***" } }, payloadPublic: { items: 1, msPerItem: 10 } });
     expect(seen.find((s) => s.path === "/echo")?.headers.authorization).toBe("Bearer live-secret-123456");
     expect(calls).toHaveLength(1);
     const call = calls[0]!;
@@ -149,6 +151,8 @@ describe("ctx.fetch", () => {
       responseStatus: 201,
       responseBody: '{"received":35,"api_key":"***"}',
       error: null,
+      // Written redacted, and marked so: the run page shows it as stored (no redaction on read).
+      redacted: true,
     });
     expect(call.requestHeaders).toEqual({ authorization: "***", "content-type": "application/json", "x-trace": "t-1" });
     expect(call.durationMs).toBeGreaterThanOrEqual(25);

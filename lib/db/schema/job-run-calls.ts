@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id } from "./columns";
 import { jobRuns } from "./job-runs";
 
@@ -21,6 +21,12 @@ export const jobRunCalls = pgTable(
     durationMs: integer("duration_ms").notNull(),
     /** Network or timeout failure, when there was no response. */
     error: text("error"),
+    /**
+     * Set by the worker, which writes every field above redacted (lib/jobs/call-log.ts): tenants
+     * read such a row as stored. Rows without it (older, or written some other way) are redacted
+     * when read.
+     */
+    redacted: boolean("redacted").notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [index("job_run_calls_run_idx").on(t.runId, t.createdAt)],
