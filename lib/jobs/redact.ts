@@ -335,17 +335,24 @@ function pemSpans(text: string, spans: Span[]): void {
 
 /** Mask secrets in text a tenant may read. Linear in the text's length. */
 export function redactText(text: string): string {
-  const spans: Span[] = [];
-  keyValueSpans(text, spans);
-  tokenSpans(text, spans);
-  urlSpans(text, spans);
-  schemeSpans(text, spans);
-  pemSpans(text, spans);
-  if (spans.length === 0) return text;
-  spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  // Each pass finds its spans left to right, so each list is sorted by start: merged, not sorted.
+  const passes: Span[][] = [keyValueSpans, tokenSpans, urlSpans, schemeSpans, pemSpans].map((pass) => {
+    const spans: Span[] = [];
+    pass(text, spans);
+    return spans;
+  });
+  if (passes.every((spans) => spans.length === 0)) return text;
+  const heads = passes.map(() => 0);
   let out = "";
   let at = 0;
-  for (const span of spans) {
+  for (;;) {
+    let next = -1;
+    for (let p = 0; p < passes.length; p++) {
+      const span = passes[p]![heads[p]!];
+      if (span && (next < 0 || span.start < passes[next]![heads[next]!]!.start)) next = p;
+    }
+    if (next < 0) break;
+    const span = passes[next]![heads[next]!++]!;
     if (span.end <= at) continue;
     // Overlapping spans merge: whatever any rule masked stays masked.
     if (span.start < at) {
