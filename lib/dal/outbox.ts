@@ -2,7 +2,7 @@ import "server-only";
 import { and, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import { getDatabase } from "@/lib/db/client";
 import { notifications, NOTIFICATION_STATUSES, type NotificationStatus } from "@/lib/db/schema";
-import { redactText } from "@/lib/jobs/redact";
+import { capText, MAX_ERROR_MESSAGE, redactText } from "@/lib/jobs/redact";
 import { requireInstanceRole } from "./instance";
 import { decodeCursor, encodeCursor } from "./runs";
 
@@ -62,7 +62,7 @@ export async function listOutbox(status: NotificationStatus | null, cursor?: str
   return {
     rows: page.map((r) => ({
       ...r,
-      lastError: r.lastError === null || user.instanceRole === "support" ? r.lastError : redactText(r.lastError),
+      lastError: r.lastError === null || user.instanceRole === "support" ? r.lastError : redactText(capText(r.lastError, MAX_ERROR_MESSAGE)),
       createdAt: r.createdAt.toISOString(),
       sentAt: r.sentAt?.toISOString() ?? null,
     })),

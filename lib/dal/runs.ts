@@ -13,7 +13,7 @@ import { getJobDefinition, MAX_IMPORT_BYTES, projectJobDefinitions } from "@/lib
 import { triggerRun } from "@/lib/jobs/enqueue";
 import { describePayload, type FormPayload } from "@/lib/jobs/form";
 import { ACTIVE_STATUSES, isTerminal } from "@/lib/jobs/lifecycle";
-import { errorView, publicErrorMessage, redactJson, redactText, type ErrorView } from "@/lib/jobs/redact";
+import { capText, errorView, MAX_ERROR_MESSAGE, publicErrorMessage, redactJson, redactText, type ErrorView } from "@/lib/jobs/redact";
 import { recordAudit } from "@/lib/audit";
 import { AccessError, actorOf, requireProjectPermission, type ProjectAccess } from "./access";
 import { sessionClaims } from "./session-claims";
@@ -398,7 +398,9 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
     .where(and(eq(jobRuns.id, runId), eq(jobRuns.projectId, access.project.id)));
   if (!run) return null;
   const r = run.run;
-  const text = (value: string) => (access.unredacted ? value : redactText(value));
+  // Text masked on read (progress messages, call rows not marked redacted) is cut first: an older
+  // row's value may be long, and no read may take longer for it.
+  const text = (value: string) => (access.unredacted ? value : redactText(capText(value, MAX_ERROR_MESSAGE)));
   // The newest steps (a long run's last attempt matters most), shown oldest first; the call log
   // and the audit trail, each bounded and read by its run index, in parallel.
   const [stepRows, callRows, auditRows, typical] = await Promise.all([
