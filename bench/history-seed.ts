@@ -76,7 +76,7 @@ export async function seedHistory(url: string): Promise<boolean> {
     await sql`create table if not exists bench_history_meta (runs bigint not null, seeded_at timestamptz not null default now())`;
     const [meta] = await sql<{ runs: string }[]>`select runs from bench_history_meta limit 1`;
     if (meta && Number(meta.runs) === BENCH_RUNS) {
-      // A seed from before migration 0009: its redacted copies are its own text (nothing to mask).
+      // A seed from before migration 0010: its redacted copies are its own text (nothing to mask).
       const [stale] = await sql<{ stale: boolean }[]>`select exists (select 1 from job_runs where payload_public is null) as stale`;
       if (stale?.stale) {
         await expectNothingToMask(sql);

@@ -66,7 +66,7 @@ test("a secret planted in a run's error, stack, payload, steps and calls never r
     expect(poll.status()).toBe(200);
     expectNoLeak("poll JSON", await poll.text());
 
-    // The row above was written raw, as before migration 0009; once the worker's backfill has
+    // The row above was written raw, as before migration 0010; once the worker's backfill has
     // stored its redacted copies, tenants read those, and search matches only them.
     await backfillRedactedRuns(sql);
     expectNoLeak("poll JSON (stored copies)", await (await page.request.get(apiPath)).text());

@@ -94,7 +94,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     );
   const sweeper = setInterval(sweep, settings.sweepIntervalSeconds * 1000);
   sweeper.unref();
-  // Runs from before migration 0009 get their redacted columns in the background, in batches.
+  // Runs from before migration 0010 get their redacted columns in the background, in batches.
   const backfill = new AbortController();
   const backfilling = backfillAllRedactedRuns(database.sql, backfill.signal)
     .then((n) => void (n > 0 && console.log(`[worker] redacted columns filled for ${n} older runs`)))

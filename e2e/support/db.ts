@@ -8,7 +8,7 @@ export function e2eSql(): postgres.Sql {
 }
 
 /**
- * Give rows a spec inserted raw (as a release before migration 0009 wrote them) their redacted
+ * Give rows a spec inserted raw (as a release before migration 0010 wrote them) their redacted
  * columns, as the worker's backfill does; history search matches only those.
  */
 export { backfillAllRedactedRuns as backfillRedactedRuns } from "../../lib/jobs/redact-backfill";

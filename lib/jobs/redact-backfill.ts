@@ -6,7 +6,7 @@ export const BACKFILL_BATCH = 1000;
 
 /**
  * Fill the redacted columns (error_message_public, payload_public, result_public) of up to
- * `limit` runs written before migration 0009, found through job_runs_unredacted_idx. Rows another
+ * `limit` runs written before migration 0010, found through job_runs_unredacted_idx. Rows another
  * worker is backfilling are skipped, not waited for. Returns how many rows it filled: 0 when none
  * are left.
  */

@@ -124,7 +124,7 @@ beforeAll(async () => {
   // A project past the exact-count limit.
   await t.sql`insert into job_runs (id, team_id, project_id, job_type, status, max_attempts, payload, queued_at)
     select gen_random_uuid(), ${ids.teamA!}, ${ids.big!}, 'demo_paced', 'completed', 1, '{}'::jsonb, now() - g * interval '1 second' from generate_series(1, 1500) g`;
-  // Rows written raw, as before migration 0009: the worker's backfill gives them their redacted text.
+  // Rows written raw, as before migration 0010: the worker's backfill gives them their redacted text.
   await backfillAllRedactedRuns(t.sql, undefined, 0);
   await t.sql`analyze job_runs`;
 });
@@ -346,7 +346,7 @@ describe("redaction at write time", () => {
       values (${runId}, ${ids.teamA!}, ${projectId}, 'demo_paced', 'running', 1, 1, ${JSON.stringify(payload)}::jsonb, now(), now(), now())`;
     const error = { message, type: "internal", source: "database", subType: "pg_08006", severity: 4, retryable: false, stack: `Error: ${message}\n    at connect (db.ts:1:1)` };
     expect(await finishAttempts(t.db, [{ runId, attempt: 1, outcome: { status: "failed", error }, durationMs: 5 }])).toEqual([true]);
-    // Its payload was written raw (as by a release before 0009): the backfill redacts it.
+    // Its payload was written raw (as by a release before 0010): the backfill redacts it.
     await backfillAllRedactedRuns(t.sql, undefined, 0);
     return runId;
   }

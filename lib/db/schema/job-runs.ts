@@ -53,7 +53,7 @@ export const jobRuns = pgTable(
     /*
      * What tenants may read, redacted once when the run is written (payload at enqueue, result and
      * error when an attempt ends), so reads never run the redactor. Null on rows written before
-     * migration 0009 until lib/jobs/redact-backfill.ts reaches them (reads then redact the capped
+     * migration 0010 until lib/jobs/redact-backfill.ts reaches them (reads then redact the capped
      * raw value).
      */
     errorMessagePublic: text("error_message_public"),
@@ -107,7 +107,7 @@ export const jobRuns = pgTable(
     // key in the GIN (btree_gin) makes every search read that project's whole posting list, which
     // for a big project cost more than the rows it was meant to skip (migration 0007).
     index("job_runs_finished_public_text_idx").using("gin", sql`(${RUN_SEARCH_TEXT}) gin_trgm_ops`).where(FINISHED),
-    // Rows the redaction backfill has yet to reach (only rows from before migration 0009: every
+    // Rows the redaction backfill has yet to reach (only rows from before migration 0010: every
     // run is written with payload_public since), so it finds them without a scan.
     index("job_runs_unredacted_idx").on(t.id).where(sql`${t.payloadPublic} is null`),
     index("job_runs_active_idx").on(t.status, t.lastHeartbeat).where(sql`${t.status} in ('pending', 'running')`),
