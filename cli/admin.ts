@@ -100,8 +100,8 @@ async function create(args: string[]): Promise<number> {
   try {
     const outcome = await createInstanceOwner(database.db, { email: email.data, name, password: checked.data });
     if (!outcome.ok) return fail(`An account with ${email.data} exists already; nothing was changed.`, EXIT.conflict);
-    const base = process.env.RUNBOARD_URL ?? "your Runboard";
-    console.log(`Created the instance owner ${email.data}. Sign in at ${base.replace(/\/+$/, "")}/sign-in.`);
+    const where = process.env.RUNBOARD_URL ? `${process.env.RUNBOARD_URL.replace(/\/+$/, "")}/sign-in` : "your Runboard's /sign-in page";
+    console.log(`Created the instance owner ${email.data}. Sign in at ${where}.`);
     return EXIT.ok;
   } catch (error) {
     return fail(error instanceof Error ? error.message : String(error), EXIT.error);

@@ -105,11 +105,11 @@ ${DEMO_ACCOUNTS.map((a) => `  ${a.email.padEnd(26)} password ${a.password.padEnd
   DATABASE_URL=… npx runboard admin create --email you@example.com --name "Your Name"`
       : "";
   const warning = exposed.length
-    ? `\nWARNING: ${exposed.join(", ")} still ${exposed.length === 1 ? "has its" : "have their"} published demo password. Change it or disable the account (Users page).`
+    ? `WARNING: ${exposed.join(", ")} still ${exposed.length === 1 ? "has its" : "have their"} published demo password. Change it or disable the account (Users page).`
     : "";
   console.log(`
 Runboard is starting on http://localhost:${webPort}
-${demoBanner}${warning}
+${[demoBanner, warning.trim()].filter(Boolean).join("\n")}
 Press Ctrl-C to stop web, worker${cluster ? " and Postgres" : ""}.
 `);
 
