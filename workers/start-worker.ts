@@ -92,13 +92,23 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     ]).catch((e) =>
       console.error("[worker] stale-run sweep failed", e),
     );
-  const sweeper = setInterval(sweep, settings.sweepIntervalSeconds * 1000);
-  sweeper.unref();
-  // Runs from before migration 0010 get their redacted columns in the background, in batches.
+  // Runs without redacted columns (from before migration 0010, or enqueued by an older web
+  // process during an upgrade) get them in the background, in batches: at start, and again at each
+  // sweep while none is under way (one index probe when there is nothing left).
   const backfill = new AbortController();
-  const backfilling = backfillAllRedactedRuns(database.sql, backfill.signal)
-    .then((n) => void (n > 0 && console.log(`[worker] redacted columns filled for ${n} older runs`)))
-    .catch((e: unknown) => console.error("[worker] redaction backfill failed", e));
+  let backfilling: Promise<void> | null = null;
+  const startBackfill = () => {
+    backfilling ??= backfillAllRedactedRuns(database.sql, backfill.signal)
+      .then((n) => void (n > 0 && console.log(`[worker] redacted columns filled for ${n} older runs`)))
+      .catch((e: unknown) => console.error("[worker] redaction backfill failed", e))
+      .finally(() => (backfilling = null));
+  };
+  startBackfill();
+  const sweeper = setInterval(() => {
+    sweep();
+    startBackfill();
+  }, settings.sweepIntervalSeconds * 1000);
+  sweeper.unref();
   for (const def of JOB_DEFINITIONS) {
     await boss.work<QueueJobData>(
       def.name,

@@ -194,6 +194,29 @@ describe("fencing and orphans", () => {
     }
   });
 
+  test("a run without redacted columns (an older release wrote it) gets them from a running worker's sweep", async () => {
+    const tenant = await createTenant(t.db);
+    const worker = await runWorker(t.url, { staleAfterSeconds: 3, sweepIntervalSeconds: 0.5 });
+    try {
+      // Written once the worker's start-up backfill has found nothing and ended, as an older web
+      // process would during an upgrade.
+      await new Promise((r) => setTimeout(r, 1_500));
+      const [row] = await t.sql<{ id: string }[]>`
+        insert into job_runs (id, team_id, project_id, job_type, status, max_attempts, payload, error_message, completed_at)
+        values (gen_random_uuid(), ${tenant.teamId}, ${tenant.projectId}, 'demo_paced', 'failed', 1, ${JSON.stringify({ dsn: "postgres://app:hunter2@db/x" })}::jsonb,
+          'connect failed: password=hunter2', now()) returning id`;
+      const until = Date.now() + 10_000;
+      let filled: { payload_public: unknown; error_message_public: string | null } | undefined;
+      while (Date.now() < until && !filled?.payload_public) {
+        [filled] = await t.sql<{ payload_public: unknown; error_message_public: string | null }[]>`select payload_public, error_message_public from job_runs where id = ${row!.id}`;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(filled).toEqual({ payload_public: { dsn: "postgres://***@db/x" }, error_message_public: "connect failed: password=***" });
+    } finally {
+      await worker.stop();
+    }
+  });
+
   test("a handler whose attempt was taken over by a sweep is stopped", async () => {
     const tenant = await createTenant(t.db);
     const worker = await runWorker(t.url);
