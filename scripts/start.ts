@@ -1,9 +1,10 @@
 /**
  * `npm start`: Postgres (embedded unless DATABASE_URL is set), migrations, a build when sources
- * changed, then the web and the worker as separate processes. The demo accounts (printed
+ * changed, then the web and the worker as separate supervised processes: one that crashes is
+ * restarted (with backoff) while the other keeps serving. The demo accounts (printed
  * passwords) are seeded only into the embedded Postgres; on a DATABASE_URL nothing with a known
  * password is created and the operator makes the first owner with `runboard admin create`. Ctrl-C or SIGTERM
- * stops web and worker first (they finish their work), then Postgres.
+ * stops web and worker first (they finish their work), then Postgres, by its data directory's postmaster.pid.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,28 +13,30 @@ import postgres from "postgres";
 import { envNumber } from "@/lib/config";
 import { createDatabase } from "@/lib/db/client";
 import { ensureBuilt } from "./lib/build-state";
-import { startEmbeddedPostgres, type EmbeddedCluster } from "./lib/embedded-pg";
+import { postmasterOf, startEmbeddedPostgres, type EmbeddedCluster } from "./lib/embedded-pg";
 import { migrateDatabase } from "./lib/migrate";
-import { killRecordedOrphans, recordPids, startProcess, stopProcess, type Managed } from "./lib/processes";
+import { killRecordedOrphans, recordPids, supervise, type Supervised } from "./lib/processes";
 import { countOwners } from "@/cli/admin";
 import { DEMO_ACCOUNTS, DEMO_PROJECT, knownPasswordAccounts, seedDemo } from "./lib/seed";
 
 const root = path.resolve(import.meta.dirname, "..");
-const dataDir = path.join(root, ".data");
+// RUNBOARD_DATA_DIR: where the embedded Postgres, the auth secret and the pid record live.
+const dataDir = path.resolve(process.env.RUNBOARD_DATA_DIR ?? path.join(root, ".data"));
 const pidFile = path.join(dataDir, "children.json");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 mkdirSync(dataDir, { recursive: true });
 
 const webPort = envNumber("PORT", 3000);
 let cluster: EmbeddedCluster | null = null;
-const children: Managed[] = [];
+const children: Supervised[] = [];
 let shuttingDown = false;
 
 async function shutdown(code: number): Promise<never> {
   if (!shuttingDown) {
     shuttingDown = true;
     console.log("\nStopping Runboard…");
-    await Promise.all(children.map((c) => stopProcess(c, envNumber("SHUTDOWN_GRACE_MS", 20_000) + 5_000)));
+    await Promise.all(children.map((c) => c.stop(envNumber("SHUTDOWN_GRACE_MS", 20_000) + 5_000)));
+    // By its postmaster.pid: ours, or one restarted underneath us.
     if (cluster) await cluster.stop();
     recordPids(pidFile, []);
     console.log("Stopped.");
@@ -66,7 +69,7 @@ async function main(): Promise<void> {
   let url = process.env.DATABASE_URL;
   if (!url) {
     const port = envNumber("RUNBOARD_PG_PORT", 54329);
-    console.log(`Starting the embedded Postgres (data in .data/pg, port ${port})…`);
+    console.log(`Starting the embedded Postgres (data in ${path.relative(root, path.join(dataDir, "pg")) || "."}, port ${port})…`);
     cluster = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg"), port });
     await ensureDatabase(cluster.url("postgres"), "runboard");
     url = cluster.url("runboard");
@@ -90,11 +93,14 @@ async function main(): Promise<void> {
     PORT: String(webPort),
     RUNBOARD_URL: process.env.RUNBOARD_URL ?? `http://localhost:${webPort}`,
   };
-  const web = startProcess("web", bin("next"), [process.argv.includes("--dev") ? "dev" : "start", "-p", String(webPort)], env);
-  // `node --import tsx` rather than the tsx CLI: no wrapper process between our signals and the worker.
-  const worker = startProcess("worker", process.execPath, ["--import", "tsx", path.join(root, "workers", "index.ts")], env);
-  children.push(web, worker);
-  recordPids(pidFile, children.map((c) => c.child.pid).filter((p): p is number => p !== undefined));
+  const record = () => recordPids(pidFile, children.map((c) => ({ name: c.name, pid: c.current().child.pid ?? 0 })));
+  const options = { onSpawn: () => queueMicrotask(record) };
+  children.push(
+    supervise("web", bin("next"), [process.argv.includes("--dev") ? "dev" : "start", "-p", String(webPort)], env, options),
+    // `node --import tsx` rather than the tsx CLI: no wrapper process between our signals and the worker.
+    supervise("worker", process.execPath, ["--import", "tsx", path.join(root, "workers", "index.ts")], env, options),
+  );
+  record();
 
   const demoBanner = demo
     ? `${demo.created ? "Seeded" : "Demo"} project: ${DEMO_PROJECT.name} (/projects/${DEMO_PROJECT.slug}/jobs). Sign in as:
@@ -113,11 +119,19 @@ ${[demoBanner, warning.trim()].filter(Boolean).join("\n")}
 Press Ctrl-C to stop web, worker${cluster ? " and Postgres" : ""}.
 `);
 
-  // One part dying takes the rest down: a dashboard without its worker would queue forever.
-  const first = await Promise.race(children.map((c) => c.exited.then((code) => ({ c, code }))));
-  if (!shuttingDown) {
-    console.error(`The ${first.c.name} process exited (code ${first.code}); stopping the rest.`);
-    await shutdown(first.code ?? 1);
+  // A dead worker or web is restarted by its supervisor; the dashboard answers 503 while
+  // Postgres is unreachable. Say so when our Postgres stops, as nothing restarts it here.
+  if (cluster) void watchPostgres(cluster.dataDir);
+}
+
+async function watchPostgres(pgDir: string): Promise<void> {
+  let held = true;
+  while (!shuttingDown) {
+    await new Promise((r) => setTimeout(r, 2_000));
+    const now = (await postmasterOf(pgDir)) !== null;
+    if (held && !now && !shuttingDown) console.error("[supervisor] Postgres is not running: web answers 503 and the worker retries until it is back (or press Ctrl-C).");
+    if (!held && now) console.log("[supervisor] Postgres is running again.");
+    held = now;
   }
 }
 

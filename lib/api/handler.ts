@@ -3,6 +3,7 @@ import { z } from "zod";
 import { authenticateApiKey } from "@/lib/dal/api-keys";
 import { AccessError } from "@/lib/dal/access";
 import { withApiPrincipal, type ApiPrincipal } from "@/lib/dal/principal";
+import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "@/lib/db/errors";
 import { apiRateLimiter } from "./rate-limit";
 import type { ApiErrorBody, ApiErrorCode } from "./schemas";
 
@@ -26,6 +27,10 @@ export function errorResponse(status: number, code: ApiErrorCode, message: strin
   const body: ApiErrorBody = { error: { code, message, ...extra } };
   return Response.json(body, { status, headers: { "Cache-Control": "no-store", ...headers } });
 }
+
+/** 503 while Postgres is unreachable: clients retry after Retry-After; nothing was changed. */
+export const databaseUnavailableResponse = (): Response =>
+  errorResponse(503, "database_unavailable", DATABASE_UNAVAILABLE_MESSAGE, {}, { "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS) });
 
 export const notFound = (): ApiError => new ApiError(404, "not_found", "Not found.");
 
@@ -96,7 +101,8 @@ export type ApiHandlerInput<P, Q, B> = { params: P; query: Q; body: B; request: 
 /**
  * The one wrapper for /api/v1 routes: bearer key → rate limit for the key (429 + Retry-After) →
  * body size bound (413) → zod parse of params, query and body (422 with field errors) → the DAL,
- * run as the key's principal → a stable JSON error shape. Bad input never reaches a 500.
+ * run as the key's principal → a stable JSON error shape. Bad input never reaches a 500, and an
+ * unreachable database answers 503 with Retry-After.
  */
 export function apiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
   spec: { params?: P; query?: Q; body?: B; maxBodyBytes?: number },
@@ -131,6 +137,10 @@ export function apiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
         if (error.code === "forbidden") return errorResponse(403, "forbidden", "This API key lacks the scope for that, or its creator no longer holds it in the team.");
         if (error.code === "not_found") return errorResponse(404, "not_found", "Not found.");
         return errorResponse(401, "unauthenticated", error.message);
+      }
+      if (isDatabaseUnavailable(error)) {
+        console.error(`[api] ${request.method} ${new URL(request.url).pathname}: database unavailable (${String((error as Error).message ?? error)})`);
+        return databaseUnavailableResponse();
       }
       const reference = crypto.randomUUID().slice(0, 8);
       console.error(`[api] ${request.method} ${new URL(request.url).pathname} failed (ref ${reference})`, error);

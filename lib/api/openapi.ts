@@ -63,6 +63,7 @@ const errors = (...statuses: number[]): Record<string, Json> =>
         description: ERROR_TEXT[s] ?? "Error",
         content: { "application/json": { schema: ref("Error") } },
         ...(s === 429 ? { headers: { "Retry-After": { schema: { type: "integer" }, description: "Seconds until the key may call again." } } } : {}),
+        ...(s === 503 ? { headers: { "Retry-After": { schema: { type: "integer" }, description: "Seconds until the database is worth trying again." } } } : {}),
       },
     ]),
   );
@@ -76,6 +77,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: "The body is too large.",
   422: "Invalid path, query, body or payload (fieldErrors).",
   429: "Rate limit for this key; see Retry-After.",
+  503: "The database is unreachable for now (code database_unavailable); retry after Retry-After.",
 };
 
 const ok = (description: string, schemaId: string, status = "200"): Record<string, Json> => ({
@@ -84,7 +86,7 @@ const ok = (description: string, schemaId: string, status = "200"): Record<strin
 
 const slug = { name: "slug", in: "path", required: true, schema: { type: "string" } };
 const runId = { name: "runId", in: "path", required: true, schema: { type: "string", format: "uuid" } };
-const common = [401, 404, 422, 429];
+const common = [401, 404, 422, 429, 503];
 
 let cached: Json | null = null;
 
@@ -101,7 +103,7 @@ export function openApiDocument(): Json {
     servers: [{ url: "/api/v1" }],
     security: [{ apiKey: [] }],
     paths: {
-      "/projects": { get: { operationId: "listProjects", summary: "Projects of the key's team", responses: { ...ok("Projects", "ProjectList"), ...errors(401, 429) } } },
+      "/projects": { get: { operationId: "listProjects", summary: "Projects of the key's team", responses: { ...ok("Projects", "ProjectList"), ...errors(401, 429, 503) } } },
       "/projects/{slug}/job-types": {
         get: { operationId: "listJobTypes", summary: "Project job types with payload schemas", parameters: [slug], responses: { ...ok("Job types", "JobTypeList"), ...errors(403, ...common) } },
       },

@@ -25,6 +25,7 @@ export const API_ERROR_CODES = [
   "already_active",
   "not_cancellable",
   "not_retryable",
+  "database_unavailable",
   "internal",
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

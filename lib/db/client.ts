@@ -15,10 +15,13 @@ export function databaseUrl(): string {
   return url;
 }
 
-/** `applicationName` names the pool's sessions in pg_stat_activity (which process holds which). */
-export function createDatabase(url: string = databaseUrl(), options: { max?: number; applicationName?: string } = {}): Database {
+/**
+ * `applicationName` names the pool's sessions in pg_stat_activity (which process holds which);
+ * `connectTimeoutSeconds` bounds the wait for a connection (postgres.js waits 30 s by default).
+ */
+export function createDatabase(url: string = databaseUrl(), options: { max?: number; applicationName?: string; connectTimeoutSeconds?: number } = {}): Database {
   const connection = options.applicationName ? { application_name: options.applicationName } : undefined;
-  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => undefined, connection });
+  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => undefined, connection, ...(options.connectTimeoutSeconds ? { connect_timeout: options.connectTimeoutSeconds } : {}) });
   const db = drizzle(sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }
@@ -34,8 +37,12 @@ export function clientOf(db: DbOrTx): postgres.Sql {
 
 const globalForDb = globalThis as unknown as { runboardDatabase?: Database };
 
-/** The process-wide pool (one per web or worker process; survives Next's dev reloads). */
+/**
+ * The process-wide pool (one per web process; survives Next's dev reloads). A short connect
+ * timeout: while Postgres is unreachable a request should answer 503 within a couple of seconds
+ * (lib/db/errors.ts), not hang on postgres.js's default of 30 s.
+ */
 export function getDatabase(): Database {
-  globalForDb.runboardDatabase ??= createDatabase();
+  globalForDb.runboardDatabase ??= createDatabase(databaseUrl(), { connectTimeoutSeconds: 2 });
   return globalForDb.runboardDatabase;
 }

