@@ -1,7 +1,8 @@
 /**
  * `npm test`: lint, typecheck, unit + integration tests (vitest) against a real embedded Postgres,
- * and Playwright e2e in Chromium against a real web + worker. Ends with one line CI reads:
- * `N passed, N failed`. `npm test -- unit` or `npm test -- e2e [spec filter]` runs one part.
+ * Playwright e2e in Chromium against a real web + worker, and fault tests (whole installs killed
+ * and cut off from Postgres). Ends with one line CI reads: `N passed, N failed`.
+ * `npm test -- unit`, `npm test -- e2e [spec filter]` or `npm test -- faults` runs one part.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -19,7 +20,7 @@ const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 mkdirSync(dataDir, { recursive: true });
 
 const only = process.argv[2];
-const want = (part: "static" | "unit" | "e2e") => !only || only === part;
+const want = (part: "static" | "unit" | "e2e" | "faults") => !only || only === part;
 const tally = { passed: 0, failed: 0, skipped: 0 };
 const children: Managed[] = [];
 let cluster: EmbeddedCluster | null = null;
@@ -53,11 +54,11 @@ async function staticChecks(): Promise<void> {
 
 type VitestReport = { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; success: boolean };
 
-async function vitest(adminUrl: string): Promise<void> {
-  section("unit + integration (vitest, real Postgres and pg-boss)");
+async function vitest(adminUrl: string | null, config?: string): Promise<void> {
   const report = path.join(dataDir, "vitest.json");
   rmSync(report, { force: true });
-  const code = await run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], { ...process.env, RUNBOARD_TEST_PG_URL: adminUrl });
+  const args = ["run", ...(config ? ["--config", config] : []), "--reporter=default", "--reporter=json", `--outputFile.json=${report}`];
+  const code = await run(bin("vitest"), args, adminUrl ? { ...process.env, RUNBOARD_TEST_PG_URL: adminUrl } : process.env);
   if (!existsSync(report)) {
     tally.failed++;
     console.log(`✗ vitest produced no report (exit ${code})`);
@@ -143,8 +144,17 @@ async function main(): Promise<void> {
     section("embedded Postgres for tests");
     cluster = await startTestCluster(root);
     const adminUrl = cluster.url("postgres");
-    if (want("unit")) await vitest(adminUrl);
+    if (want("unit")) {
+      section("unit + integration (vitest, real Postgres and pg-boss)");
+      await vitest(adminUrl);
+    }
     if (want("e2e")) await e2e(adminUrl);
+  }
+  if (want("faults")) {
+    // Each fault test starts its own Postgres (it stops and restarts it) on the current build.
+    section("faults (supervisor, Postgres outage)");
+    if (!want("e2e") && ensureBuilt(root)) console.log("Built the dashboard.");
+    await vitest(null, "vitest.faults.config.ts");
   }
 }
 

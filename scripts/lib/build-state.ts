@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const INPUTS = ["app", "lib", "public", "proxy.ts", "next.config.ts", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
@@ -32,6 +32,7 @@ export function sourceDigest(root: string): string {
 
 /** `next build` unless the last build is of exactly these sources; returns whether it built. */
 export function ensureBuilt(root: string): boolean {
+  mkdirSync(path.join(root, ".data"), { recursive: true });
   const digestFile = path.join(root, ".data", "build-digest");
   const digest = sourceDigest(root);
   if (existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(digestFile) && readFileSync(digestFile, "utf8") === digest) return false;
