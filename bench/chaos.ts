@@ -100,6 +100,8 @@ let baseUrl = "";
 let apiKey = "";
 const answers = new Map<number, number>();
 const serverErrors: { at: number; status: number; path: string; body: string }[] = [];
+/** Requests that got no HTTP answer: a hang (15 s) or a dropped connection. */
+const noAnswers: { at: number; ms: number; path: string; error: string }[] = [];
 const outages: { from: number; to: number | null }[] = [];
 
 type Answer = { status: number; body: Record<string, unknown> | null; at: number };
@@ -124,8 +126,9 @@ async function api(method: "GET" | "POST", route: string, body?: unknown): Promi
       parsed = null;
     }
     return { status: response.status, body: parsed, at };
-  } catch {
+  } catch (error) {
     answers.set(0, (answers.get(0) ?? 0) + 1);
+    noAnswers.push({ at, ms: Date.now() - at, path: `${method} ${route}`, error: (error as Error).name === "TimeoutError" ? "no answer within 15 s" : String((error as Error).cause ?? error) });
     return { status: 0, body: null, at };
   }
 }
@@ -268,6 +271,8 @@ let loadStartedAt = 0;
 
 type Figures = {
   settings: typeof settings;
+  /** The bars: every "wrong" column by name, each must be 0. */
+  wrong: Record<string, number>;
   created: number;
   completed: number;
   failed: number;
@@ -285,6 +290,12 @@ type Figures = {
   answers: Record<string, number>;
   details: Record<string, unknown[]>;
 };
+
+/** The worker process behind a run's worker_id (`<WORKER_NAME>:<pid>`). */
+function procOf(workerId: string | null): Proc | undefined {
+  const pid = /:(\d+)$/.exec(workerId ?? "")?.[1];
+  return pid ? procs.find((p) => p.label !== "web" && String(p.pid) === pid) : undefined;
+}
 
 /** Time a run waited to start, less any Postgres outage it waited through. */
 function waitedMs(queuedAt: number, pickedAt: number): number {
@@ -321,8 +332,7 @@ async function analyse(url: string): Promise<Figures> {
       where s.run_id = any(${ids}::uuid[]) and s.step_type = 'attempt' and s.status in ('failed', 'retrying')
         and s.error_source = 'worker' and coalesce(s.error_sub_type, '') <> 'worker_shutdown'`;
     const wrongly = lostEnds.filter((e) => {
-      const [, pid] = /:(\d+)$/.exec(e.worker_id ?? "") ?? [];
-      const proc = procs.find((p) => p.label !== "web" && String(p.pid) === pid);
+      const proc = procOf(e.worker_id);
       const workerAlive = proc ? proc.exitedAt === null || proc.exitedAt > e.created_at.getTime() : false;
       return workerAlive || e.boss_completed || e.all_items;
     });
@@ -346,9 +356,19 @@ async function analyse(url: string): Promise<Figures> {
       select j.id, r.id as run_id from pgboss.job j join job_runs r on r.id::text = j.data->>'runId'
       where j.state = 'active' and r.status in ('completed', 'failed', 'cancelled', 'dead_letter')`;
 
+    // Stuck: not ended at all; waited to start longer than the threshold (outages not counted);
+    // or, its worker killed, ended by recovery only after more than the threshold.
     const end = Date.now();
+    const foundLate = new Set(
+      lostEnds
+        .filter((e) => {
+          const exitedAt = procOf(e.worker_id)?.exitedAt;
+          return exitedAt != null && waitedMs(exitedAt, e.created_at.getTime()) > stuckAfterMs;
+        })
+        .map((e) => e.run_id),
+    );
     const stuck = rows.filter((r) => {
-      if (!TERMINAL.has(r.status)) return true;
+      if (!TERMINAL.has(r.status) || foundLate.has(r.id)) return true;
       const picked = (r.started_at ?? r.completed_at ?? new Date(end)).getTime();
       return waitedMs(r.queued_at.getTime(), picked) > stuckAfterMs;
     });
@@ -377,21 +397,25 @@ async function analyse(url: string): Promise<Figures> {
     }
 
     const count = (s: string) => rows.filter((r) => r.status === s).length;
-    return {
-      settings,
-      created: runs.length,
-      completed: count("completed"),
-      failed: count("failed"),
-      cancelled: count("cancelled"),
-      deadLettered: count("dead_letter"),
+    const wrong = {
       lost: missing.length + orphaned.length,
       wronglyFailed: new Set(wrongly.map((w) => w.run_id)).size,
       endedTwice: new Set([...doubleEnds.map((d) => d.run_id), ...contradicted.map((c) => c.id)]).size,
       stuck: stuck.length,
       bossActiveForEnded: bossActive.length,
-      cancelRaces: races.length,
       cancelInconsistent: inconsistent.length,
       serverErrors: serverErrors.length,
+    } satisfies Record<(typeof BARS)[number], number>;
+    return {
+      settings,
+      wrong,
+      created: runs.length,
+      completed: count("completed"),
+      failed: count("failed"),
+      cancelled: count("cancelled"),
+      deadLettered: count("dead_letter"),
+      ...wrong,
+      cancelRaces: races.length,
       recovery,
       answers: Object.fromEntries([...answers].map(([k, v]) => [String(k), v])),
       details: {
@@ -404,6 +428,8 @@ async function analyse(url: string): Promise<Figures> {
         bossActive,
         cancelInconsistent: inconsistent.map((r) => ({ id: r.id, cancel: r.cancel, final: byId.get(r.id)?.status })),
         serverErrors: serverErrors.slice(0, 20),
+        noAnswers: noAnswers.map((n) => ({ ...n, at: Math.round((n.at - loadStartedAt) / 100) / 10 })),
+        outages: outages.map((o) => ({ from: Math.round((o.from - loadStartedAt) / 100) / 10, to: o.to === null ? null : Math.round((o.to - loadStartedAt) / 100) / 10 })),
         faults: faults.map((f) => ({ at: Math.round((f.at - loadStartedAt) / 100) / 10, what: f.what })),
       },
     };
@@ -413,7 +439,7 @@ async function analyse(url: string): Promise<Figures> {
 }
 
 /** The "wrong" columns: each must be zero. */
-export const BARS = ["lost", "wronglyFailed", "endedTwice", "stuck", "bossActiveForEnded", "cancelInconsistent", "serverErrors"] as const;
+const BARS = ["lost", "wronglyFailed", "endedTwice", "stuck", "bossActiveForEnded", "cancelInconsistent", "serverErrors"] as const;
 
 function table(f: Figures): string {
   const rows: [string, string | number, string][] = [

@@ -20,7 +20,13 @@ const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 mkdirSync(dataDir, { recursive: true });
 
 const only = process.argv[2];
-const want = (part: "static" | "unit" | "e2e" | "faults") => !only || only === part;
+/**
+ * The short chaos run (bench/chaos.ts --short) joins the full run once its wrong columns are zero
+ * on main (issue 12: it waits for the end-write and worker-liveness fixes); until then
+ * `npm test -- chaos` runs it on its own.
+ */
+const CHAOS_IN_FULL_RUN = false;
+const want = (part: "static" | "unit" | "e2e" | "faults" | "chaos") => (!only && (part !== "chaos" || CHAOS_IN_FULL_RUN)) || only === part;
 const tally = { passed: 0, failed: 0, skipped: 0 };
 const children: Managed[] = [];
 let cluster: EmbeddedCluster | null = null;
@@ -155,6 +161,28 @@ async function main(): Promise<void> {
     section("faults (supervisor, Postgres outage)");
     if (!want("e2e") && ensureBuilt(root)) console.log("Built the dashboard.");
     await vitest(null, "vitest.faults.config.ts");
+  }
+  if (want("chaos")) await chaos();
+}
+
+/** The short chaos run: each of its "wrong" columns counts as one test (it must be zero). */
+async function chaos(): Promise<void> {
+  section("chaos, short (bench/chaos.ts --short: worker SIGKILL, same-name workers, Postgres restart, cancel races)");
+  const report = path.join(dataDir, "chaos-short.json");
+  rmSync(report, { force: true });
+  const code = await run(process.execPath, ["--import", "tsx", path.join(root, "bench", "chaos.ts"), "--short", "--json", report]);
+  if (!existsSync(report)) {
+    tally.failed++;
+    console.log(`✗ the chaos run produced no figures (exit ${code})`);
+    return;
+  }
+  const { wrong } = JSON.parse(readFileSync(report, "utf8")) as { wrong: Record<string, number> };
+  for (const [column, value] of Object.entries(wrong)) {
+    if (value === 0) tally.passed++;
+    else {
+      tally.failed++;
+      console.log(`✗ chaos: ${column} = ${value} (must be 0)`);
+    }
   }
 }
 
