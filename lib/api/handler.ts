@@ -3,7 +3,8 @@ import { z } from "zod";
 import { authenticateApiKey } from "@/lib/dal/api-keys";
 import { AccessError } from "@/lib/dal/access";
 import { withApiPrincipal, type ApiPrincipal } from "@/lib/dal/principal";
-import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "@/lib/db/errors";
+import { withDatabaseWatch } from "@/lib/dal/health";
+import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, unavailableReason } from "@/lib/db/errors";
 import { apiRateLimiter } from "./rate-limit";
 import type { ApiErrorBody, ApiErrorCode } from "./schemas";
 
@@ -110,6 +111,20 @@ export function apiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
 ): (request: Request, context: RouteContext) => Promise<Response> {
   return async (request, context) => {
     try {
+      return await withDatabaseWatch(() => handle(request, context));
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        console.error(`[api] ${request.method} ${new URL(request.url).pathname}: database unavailable (${unavailableReason(error)})`);
+        return databaseUnavailableResponse();
+      }
+      const reference = crypto.randomUUID().slice(0, 8);
+      console.error(`[api] ${request.method} ${new URL(request.url).pathname} failed (ref ${reference})`, error);
+      return errorResponse(500, "internal", `Something went wrong on our side (ref ${reference}).`, { reference });
+    }
+  };
+
+  async function handle(request: Request, context: RouteContext): Promise<Response> {
+    try {
       const token = bearerToken(request);
       const key = token ? await authenticateApiKey(token) : null;
       if (!key) {
@@ -138,15 +153,9 @@ export function apiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
         if (error.code === "not_found") return errorResponse(404, "not_found", "Not found.");
         return errorResponse(401, "unauthenticated", error.message);
       }
-      if (isDatabaseUnavailable(error)) {
-        console.error(`[api] ${request.method} ${new URL(request.url).pathname}: database unavailable (${String((error as Error).message ?? error)})`);
-        return databaseUnavailableResponse();
-      }
-      const reference = crypto.randomUUID().slice(0, 8);
-      console.error(`[api] ${request.method} ${new URL(request.url).pathname} failed (ref ${reference})`, error);
-      return errorResponse(500, "internal", `Something went wrong on our side (ref ${reference}).`, { reference });
+      throw error;
     }
-  };
+  }
 }
 
 export const json = (data: unknown, status = 200, headers: Record<string, string> = {}): Response => Response.json(data, { status, headers });

@@ -1,20 +1,54 @@
 import "server-only";
-import { sql } from "drizzle-orm";
-import { getDatabase } from "@/lib/db/client";
-import { isDatabaseUnavailable } from "@/lib/db/errors";
+import postgres from "postgres";
+import { databaseUrl } from "@/lib/db/client";
+import { DatabaseUnreachableError, isDatabaseUnavailable } from "@/lib/db/errors";
 
 export { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE } from "@/lib/db/errors";
 
 /**
- * Whether Postgres answers right now (one `select 1`). Public by design: it tells nothing but
- * up or down, and the dashboard's error page asks it to know when to reload by itself.
+ * Whether Postgres answers right now: `select 1` on a fresh connection of its own (2 s connect
+ * timeout), so a pool whose connections are broken cannot make it hang or lie. Public by design
+ * through /api/health: it tells nothing but up or down, and the dashboard's error page asks it
+ * to know when to reload by itself.
  */
 export async function databaseReachable(): Promise<boolean> {
+  const probe = postgres(databaseUrl(), { max: 1, connect_timeout: 2, idle_timeout: 1, onnotice: () => undefined });
   try {
-    await getDatabase().db.execute(sql`select 1`);
+    await probe`select 1`;
     return true;
   } catch (error) {
     if (isDatabaseUnavailable(error)) return false;
     throw error;
+  } finally {
+    await probe.end({ timeout: 1 }).catch(() => undefined);
+  }
+}
+
+const WATCH_MS = 1500;
+
+/**
+ * Run a request's database work, but do not wait on it for long while Postgres is gone: after
+ * 1.5 s, and every 1.5 s after that, probe Postgres on a fresh connection; when the probe fails,
+ * reject with DatabaseUnreachableError (an answer of 503) instead of waiting on. A pooled query
+ * can otherwise hang for good when its connection closes under it (porsager/postgres#1208).
+ * Slow work on a reachable database is left to finish.
+ */
+export async function withDatabaseWatch<T>(work: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let settled = false;
+  const watch = new Promise<never>((_, reject) => {
+    const check = async () => {
+      const reachable = await databaseReachable().catch(() => true);
+      if (settled) return;
+      if (!reachable) reject(new DatabaseUnreachableError(new Error("a fresh connection to Postgres failed")));
+      else timer = setTimeout(() => void check(), WATCH_MS);
+    };
+    timer = setTimeout(() => void check(), WATCH_MS);
+  });
+  try {
+    return await Promise.race([work(), watch]);
+  } finally {
+    settled = true;
+    clearTimeout(timer);
   }
 }

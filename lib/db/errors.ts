@@ -17,6 +17,7 @@ const CONNECTION_CODES = new Set([
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
+  "DATABASE_UNREACHABLE",
 ]);
 
 /**
@@ -39,6 +40,24 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   const nested = (error as { errors?: unknown }).errors;
   if (Array.isArray(nested) && nested.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
   return isDatabaseUnavailable((error as { cause?: unknown }).cause, depth + 1);
+}
+
+/** A request gave up waiting on the database because a fresh connection to it failed (see lib/dal/health.ts). */
+export class DatabaseUnreachableError extends Error {
+  readonly code = "DATABASE_UNREACHABLE";
+  constructor(cause: unknown) {
+    super("The database is unreachable", { cause });
+  }
+}
+
+/** A short reason for logs: the innermost code and message, not drizzle's query text and parameters. */
+export function unavailableReason(error: unknown): string {
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && typeof e === "object" && e !== null && (e as { cause?: unknown }).cause; depth++) e = (e as { cause: unknown }).cause;
+  if (typeof e !== "object" || e === null) return String(e);
+  const code = codeOf(e);
+  const message = String((e as { message?: unknown }).message ?? "").split("\n")[0]!.slice(0, 160);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
 /** What people see while Postgres is unreachable, and how long clients should wait before retrying. */

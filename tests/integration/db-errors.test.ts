@@ -4,11 +4,14 @@
  */
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { createDatabase } from "@/lib/db/client";
 import { isDatabaseUnavailable } from "@/lib/db/errors";
 import { freePort } from "@/scripts/lib/embedded-pg";
 import { createTestDatabase, type TestDatabase } from "../support/db";
+
+vi.mock("server-only", () => ({}));
+const { withDatabaseWatch } = await import("@/lib/dal/health");
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -45,10 +48,15 @@ describe("isDatabaseUnavailable", () => {
     const pending = failure(victim`select pg_sleep(5)`);
     await new Promise((r) => setTimeout(r, 200));
     await database.sql`select pg_terminate_backend(${row!.pid})`;
-    const error = await pending;
-    await victim.end();
-    expect((error as { code?: string }).code).toBe("57P01");
-    expect(isDatabaseUnavailable(error)).toBe(true);
+    // postgres.js rejects the query in flight as CONNECTION_CLOSED and hands the server's
+    // FATAL 57P01 to the next one.
+    const inFlight = await pending;
+    const next = await failure(victim`select 1`);
+    await victim.end({ timeout: 1 });
+    expect((inFlight as { code?: string }).code).toBe("CONNECTION_CLOSED");
+    expect((next as { code?: string }).code).toBe("57P01");
+    expect(isDatabaseUnavailable(inFlight)).toBe(true);
+    expect(isDatabaseUnavailable(next)).toBe(true);
   });
 
   test("query errors are not: bad SQL, a unique violation, a missing table", async () => {
@@ -59,5 +67,24 @@ describe("isDatabaseUnavailable", () => {
     expect(isDatabaseUnavailable(await failure(database.sql`insert into uniq values (1)`))).toBe(false);
     expect(isDatabaseUnavailable(new Error("anything else"))).toBe(false);
     expect(isDatabaseUnavailable(null)).toBe(false);
+  });
+});
+
+describe("withDatabaseWatch", () => {
+  test("work stuck while Postgres is unreachable is given up with a database-unavailable error", async () => {
+    process.env.DATABASE_URL = `postgres://postgres:postgres@127.0.0.1:${await freePort()}/none`;
+    const stuck = new Promise<string>(() => undefined);
+    const error = await failure(withDatabaseWatch(() => stuck));
+    expect(error).toMatchObject({ code: "DATABASE_UNREACHABLE" });
+    expect(isDatabaseUnavailable(error)).toBe(true);
+  });
+
+  test("slow work on a reachable database is left to finish", async () => {
+    process.env.DATABASE_URL = database.url;
+    const result = await withDatabaseWatch(async () => {
+      await database.sql`select pg_sleep(3.5)`;
+      return "done";
+    });
+    expect(result).toBe("done");
   });
 });
