@@ -269,23 +269,16 @@ let loadStartedAt = 0;
 // ---------------------------------------------------------------------------------------------
 // Analysis
 
-type Figures = {
+type Figures = Record<(typeof BARS)[number], number> & {
   settings: typeof settings;
   /** The bars: every "wrong" column by name, each must be 0. */
-  wrong: Record<string, number>;
+  wrong: Record<(typeof BARS)[number], number>;
   created: number;
   completed: number;
   failed: number;
   cancelled: number;
   deadLettered: number;
-  lost: number;
-  wronglyFailed: number;
-  endedTwice: number;
-  stuck: number;
-  bossActiveForEnded: number;
   cancelRaces: number;
-  cancelInconsistent: number;
-  serverErrors: number;
   recovery: { apiSeconds: number | null; backlogSeconds: number | null; firstCompletionSeconds: number | null } | null;
   answers: Record<string, number>;
   details: Record<string, unknown[]>;
@@ -405,6 +398,7 @@ async function analyse(url: string): Promise<Figures> {
       bossActiveForEnded: bossActive.length,
       cancelInconsistent: inconsistent.length,
       serverErrors: serverErrors.length,
+      hung: noAnswers.filter((n) => n.error === "no answer within 15 s").length,
     } satisfies Record<(typeof BARS)[number], number>;
     return {
       settings,
@@ -439,7 +433,7 @@ async function analyse(url: string): Promise<Figures> {
 }
 
 /** The "wrong" columns: each must be zero. */
-const BARS = ["lost", "wronglyFailed", "endedTwice", "stuck", "bossActiveForEnded", "cancelInconsistent", "serverErrors"] as const;
+const BARS = ["lost", "wronglyFailed", "endedTwice", "stuck", "bossActiveForEnded", "cancelInconsistent", "serverErrors", "hung"] as const;
 
 function table(f: Figures): string {
   const rows: [string, string | number, string][] = [
@@ -455,6 +449,7 @@ function table(f: Figures): string {
     ["pg-boss jobs active for ended runs", f.bossActiveForEnded, "bar 0"],
     [`cancel answers inconsistent (of ${f.cancelRaces} races)`, f.cancelInconsistent, "bar 0"],
     ["API 5xx other than 503", f.serverErrors, "bar 0"],
+    ["API requests with no answer in 15 s", f.hung, "bar 0"],
   ];
   if (f.recovery) {
     rows.push(["recovery: API answering after Postgres was back", f.recovery.apiSeconds === null ? "—" : `${f.recovery.apiSeconds.toFixed(1)} s`, ""]);
@@ -463,7 +458,7 @@ function table(f: Figures): string {
   }
   const width = Math.max(...rows.map((r) => r[0].length));
   const bad = new Set(BARS.map(String));
-  const keyOf: Record<string, string> = { lost: "lost", "wrongly failed": "wronglyFailed", "ended twice": "endedTwice", "pg-boss jobs active for ended runs": "bossActiveForEnded", "API 5xx other than 503": "serverErrors" };
+  const keyOf: Record<string, string> = { lost: "lost", "wrongly failed": "wronglyFailed", "ended twice": "endedTwice", "pg-boss jobs active for ended runs": "bossActiveForEnded", "API 5xx other than 503": "serverErrors", "API requests with no answer in 15 s": "hung" };
   return rows
     .map(([label, value, note]) => {
       const key = keyOf[label] ?? (label.startsWith("stuck") ? "stuck" : label.startsWith("cancel answers") ? "cancelInconsistent" : "");
@@ -569,6 +564,7 @@ async function main(): Promise<number> {
       bossActiveForEnded: ["bossActive"],
       cancelInconsistent: ["cancelInconsistent"],
       serverErrors: ["serverErrors"],
+      hung: ["noAnswers"],
     };
     for (const bar of BARS) {
       if (figures[bar] !== 0) console.log(`✗ ${bar}: ${detailsOf[bar].map((k) => JSON.stringify(figures.details[k] ?? []).slice(0, 1200)).join(" ")}`);
