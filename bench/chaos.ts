@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { createDatabase } from "@/lib/db/client";
@@ -281,6 +282,8 @@ type Figures = Record<(typeof BARS)[number], number> & {
   cancelRaces: number;
   recovery: { apiSeconds: number | null; backlogSeconds: number | null; firstCompletionSeconds: number | null } | null;
   answers: Record<string, number>;
+  /** The machine's 1-minute load average at the end: a loaded box makes answers slow, not wrong. */
+  loadAverage: number;
   details: Record<string, unknown[]>;
 };
 
@@ -412,6 +415,7 @@ async function analyse(url: string): Promise<Figures> {
       cancelRaces: races.length,
       recovery,
       answers: Object.fromEntries([...answers].map(([k, v]) => [String(k), v])),
+      loadAverage: Math.round(loadavg()[0]! * 10) / 10,
       details: {
         missing,
         orphaned: orphaned.map((o) => o.id),
@@ -555,7 +559,7 @@ async function main(): Promise<number> {
     writeFileSync(path.join(logDir, "figures.json"), JSON.stringify(figures, null, 2));
     if (jsonOut) writeFileSync(jsonOut, JSON.stringify(figures, null, 2));
     console.log(`\nRunboard under faults (${short ? "short" : "full"}; ${faults.map((f) => f.what).join("; ")})\n${table(figures)}\n`);
-    console.log(`API answers: ${Object.entries(figures.answers).map(([k, v]) => `${k === "0" ? "no answer" : k} ×${v}`).join(", ")}`);
+    console.log(`API answers: ${Object.entries(figures.answers).map(([k, v]) => `${k === "0" ? "no answer" : k} ×${v}`).join(", ")}; load average ${figures.loadAverage}`);
     const detailsOf: Record<(typeof BARS)[number], string[]> = {
       lost: ["missing", "orphaned"],
       wronglyFailed: ["wronglyFailed"],
