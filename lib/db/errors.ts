@@ -27,6 +27,9 @@ const CONNECTION_CODES = new Set([
  */
 const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03"]);
 
+/** node-postgres (pg-boss's driver) reports a timed-out or dropped connection by message only. */
+const PG_CONNECTION_MESSAGE = /^(Connection terminated|timeout exceeded when trying to connect)/;
+
 function codeOf(error: object): string | null {
   const code = (error as { code?: unknown }).code;
   return typeof code === "string" ? code : null;
@@ -37,6 +40,7 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (typeof error !== "object" || error === null || depth > 5) return false;
   const code = codeOf(error);
   if (code && (CONNECTION_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  if (!code && PG_CONNECTION_MESSAGE.test(String((error as { message?: unknown }).message ?? ""))) return true;
   const nested = (error as { errors?: unknown }).errors;
   if (Array.isArray(nested) && nested.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
   return isDatabaseUnavailable((error as { cause?: unknown }).cause, depth + 1);

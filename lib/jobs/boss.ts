@@ -22,6 +22,9 @@ export function createSendOnlyBoss(connectionString: string): PgBoss {
     createSchema: false,
     registerInstance: false,
     application_name: "runboard-web",
+    // pg-boss waits 10 s for a connection by default; while Postgres is down a cancel or re-drive
+    // should answer 503 within a couple of seconds (lib/db/errors.ts), like the rest of the web.
+    connectionTimeoutMillis: 2000,
   });
 }
 

@@ -137,6 +137,17 @@ describe("npm start when one part dies", () => {
     await page.getByRole("heading", { name: "Projects" }).waitFor();
     const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
     const webPid = childPid("web");
+    // A run that outlasts the outage, watched on its page.
+    const trigger = await fetch(`${base()}/api/v1/projects/acme-app/runs`, {
+      method: "POST",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify({ jobType: "demo_paced", payload: { items: 200, msPerItem: 500 } }),
+    });
+    expect(trigger.status).toBe(201);
+    const runId = ((await trigger.json()) as { id: string }).id;
+    const runPage = await page.context().newPage();
+    await runPage.goto(`/projects/acme-app/runs/${runId}`);
+    await runPage.getByText("running", { exact: true }).first().waitFor();
 
     expect(await stopPostmaster(pgDir)).not.toBeNull();
 
@@ -151,13 +162,17 @@ describe("npm start when one part dies", () => {
 
     await page.goto("/projects");
     await page.getByRole("heading", { name: "Database unavailable, retrying" }).waitFor({ timeout: 15_000 });
+    // The open run page keeps polling and says why nothing moves.
+    await runPage.getByTestId("database-down").waitFor({ timeout: 15_000 });
 
     // Restarted underneath the supervisor, as an operator would.
     await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort, log: () => undefined });
     await until("the API to answer 200 again", async () => (await get(`${base()}/api/v1/projects`, auth)).status === 200, 20_000);
     // The page reloads itself once the database is back.
     await page.getByRole("heading", { name: "Projects" }).waitFor({ timeout: 15_000 });
+    await runPage.getByTestId("database-down").waitFor({ state: "detached", timeout: 15_000 });
     expect(childPid("web")).toBe(webPid);
+    expect((await fetch(`${base()}/api/v1/projects/acme-app/runs/${runId}/cancel`, { method: "POST", headers: auth })).status).toBe(200);
   }, 120_000);
 
   test("Ctrl-C stops web, worker and the Postgres restarted underneath the supervisor", async () => {
