@@ -129,13 +129,14 @@ describe("npm start when one part dies", () => {
     expect((await get(`${base()}/api/v1/projects`, auth)).status).toBe(200);
 
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
-    const page = await browser.newPage({ baseURL: base() });
+    const context = await browser.newContext({ baseURL: base() });
+    const page = await context.newPage();
     await page.goto("/sign-in");
     await page.getByLabel("Email").fill("admin@runboard.local");
     await page.getByLabel("Password").fill("runboard-admin");
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Projects" }).waitFor();
-    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
     const webPid = childPid("web");
     // A run that outlasts the outage, watched on its page.
     const trigger = await fetch(`${base()}/api/v1/projects/acme-app/runs`, {
@@ -145,7 +146,7 @@ describe("npm start when one part dies", () => {
     });
     expect(trigger.status).toBe(201);
     const runId = ((await trigger.json()) as { id: string }).id;
-    const runPage = await page.context().newPage();
+    const runPage = await context.newPage();
     await runPage.goto(`/projects/acme-app/runs/${runId}`);
     await runPage.getByText("running", { exact: true }).first().waitFor();
 
