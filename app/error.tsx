@@ -48,9 +48,9 @@ export default function ErrorPage({ error, reset }: { error: Error & { digest?: 
 
   if (database === "down") {
     return (
-      <div role="alert" className="mx-auto mt-16 max-w-lg rounded-lg border border-amber-300 bg-amber-50 p-6 text-amber-950 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-100">
+      <div role="alert" className="mx-4 mt-16 max-w-lg rounded-lg border border-amber-300 sm:mx-auto bg-amber-50 p-6 text-amber-950 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-100">
         <h1 className="text-xl font-semibold">Database unavailable, retrying</h1>
-        <p className="mt-2 text-sm">Runboard cannot reach its database right now. This page reloads by itself as soon as the database is back; nothing you did was lost.</p>
+        <p className="mt-2 text-sm">Runboard cannot reach its database right now. This page reloads by itself as soon as the database is back.</p>
         <button type="button" onClick={retry} className="mt-4 rounded-md border border-amber-400 px-3 py-1.5 text-sm hover:bg-amber-100 dark:border-amber-700 dark:hover:bg-amber-900/40">
           Try again now
         </button>
@@ -58,7 +58,7 @@ export default function ErrorPage({ error, reset }: { error: Error & { digest?: 
     );
   }
   return (
-    <div role="alert" className="mx-auto mt-16 max-w-lg rounded-lg border border-zinc-200 bg-white p-6 dark:border-zinc-800 dark:bg-zinc-900">
+    <div role="alert" className="mx-4 mt-16 max-w-lg rounded-lg border border-zinc-200 sm:mx-auto bg-white p-6 dark:border-zinc-800 dark:bg-zinc-900">
       <h1 className="text-xl font-semibold">{database === "checking" ? "Loading failed" : "Something went wrong"}</h1>
       <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
         This page could not be shown. Try again; if it keeps failing, tell your administrator{error.digest ? ` the reference ${error.digest}` : ""}.
