@@ -2,12 +2,13 @@
  * `npm run bench`: worker throughput and latency on a real embedded Postgres, each figure reported
  * against a baseline measured in the same run (these machines are noisy):
  *   1. throughput of no-op runs through the full tracked lifecycle / raw pg-boss, same settings;
- *   2. pickup latency, trigger → running (p50, p95);
+ *   2. pickup latency, trigger → running (p50, p95); and for bursts of short runs, with long runs
+ *      in flight against none;
  *   3. progress writes per run per second while a handler reports thousands of times.
  */
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import { sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import postgres from "postgres";
 import { fromDrizzle, PgBoss } from "pg-boss";
 import { createDatabase } from "@/lib/db/client";
@@ -144,6 +145,69 @@ async function pickupLatency(url: string): Promise<{ p50: number; p95: number; s
   return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), samples: latencies.length };
 }
 
+const LONG_RUNS = 8;
+const SHORT_BURST = 50;
+const LONG_RUN_MS = 5000;
+
+/**
+ * Pickup of a burst of SHORT_BURST short runs, triggered one after another: first with nothing else
+ * running (the baseline), then while LONG_RUNS long runs (LONG_RUN_MS each) hold part of the
+ * worker's capacity (batch × concurrency in its fetch loops, as much again detached). Each run has a project of its own (demo_paced allows one active run per project).
+ */
+async function pickupWithLongRuns(url: string): Promise<{ idle: { p50: number; p95: number }; busy: { p50: number; p95: number } }> {
+  const database = createDatabase(url, { max: 4 });
+  const boss = createSendOnlyBoss(url);
+  await boss.start();
+  const worker = await startWorker(
+    settings(url, {
+      ...HANDLERS,
+      demo_paced: async (ctx) => {
+        if (ctx.payload.msPerItem === LONG_RUN_MS) await new Promise((r) => setTimeout(r, LONG_RUN_MS));
+        return {};
+      },
+    }),
+  );
+  const [team] = await database.db.insert(teams).values({ slug: `burst-${randomUUID().slice(0, 8)}`, name: "Burst" }).returning();
+  const newProjects = (n: number) =>
+    database.db
+      .insert(projects)
+      .values(Array.from({ length: n }, (_, i) => ({ teamId: team!.id, slug: `burst-${randomUUID().slice(0, 8)}-${i}`, name: `Burst ${i}` })))
+      .returning({ id: projects.id });
+  const def = getJobDefinition("demo_paced")!;
+  const triggerAll = async (projectIds: { id: string }[], msPerItem: number) => {
+    const ids: string[] = [];
+    for (const project of projectIds) {
+      const result = await triggerRun(database.db, boss, { def, payload: { items: 1, msPerItem }, teamId: team!.id, projectId: project.id, triggeredBy: null, notify: false });
+      if (!result.ok) throw new Error("overlap in bench");
+      ids.push(result.runId);
+    }
+    return ids;
+  };
+  const rowsOf = (ids: string[]) => database.db.select({ queued: jobRuns.queuedAt, started: jobRuns.startedAt, status: jobRuns.status }).from(jobRuns).where(inArray(jobRuns.id, ids));
+  const allStarted = (ids: string[]) => async () => (await rowsOf(ids)).every((r) => r.started !== null);
+  const pickups = async (ids: string[]) => {
+    const sorted = (await rowsOf(ids)).map((r) => r.started!.getTime() - r.queued.getTime()).sort((a, b) => a - b);
+    return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
+  };
+  // Warm-up, then the baseline burst.
+  await until(allStarted(await triggerAll(await newProjects(5), 10)));
+  const idleIds = await triggerAll(await newProjects(SHORT_BURST), 10);
+  await until(allStarted(idleIds));
+  // The long runs arrive, and the burst 200 ms after them: a worker with free slots starts it at
+  // once, whatever its long runs are doing.
+  const longIds = await triggerAll(await newProjects(LONG_RUNS), LONG_RUN_MS);
+  await new Promise((r) => setTimeout(r, 200));
+  const longRunning = (await rowsOf(longIds)).filter((r) => r.status === "running").length;
+  const busyIds = await triggerAll(await newProjects(SHORT_BURST), 10);
+  await until(allStarted(busyIds));
+  if (longRunning !== LONG_RUNS) console.log(`  (${longRunning} of the ${LONG_RUNS} long runs had started when the burst began)`);
+  const result = { idle: await pickups(idleIds), busy: await pickups(busyIds) };
+  await worker.stop();
+  await boss.stop({ graceful: false, close: true });
+  await database.close();
+  return result;
+}
+
 /** A handler that reports progress 20,000 times over ~3 s: how many writes reach the row? */
 async function progressCoalescing(url: string): Promise<{ reports: number; writes: number; seconds: number }> {
   const database = createDatabase(url, { max: 4 });
@@ -241,6 +305,10 @@ try {
   console.log(`  ratio tracked/raw  ${median(ratios).toFixed(2)}x   (median of rounds, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x; target >= 0.5x)`);
   const latency = await pickupLatency(await fresh("latency"));
   console.log(`Pickup latency, trigger -> running (${latency.samples} runs): p50 ${latency.p50} ms, p95 ${latency.p95} ms   (target p50 <= 10, p95 <= 25)`);
+  const burst = await pickupWithLongRuns(await fresh("burst"));
+  console.log(
+    `Pickup of ${SHORT_BURST} short runs triggered in a row: alone p50 ${burst.idle.p50} ms, p95 ${burst.idle.p95} ms; with ${LONG_RUNS} long runs in flight p50 ${burst.busy.p50} ms, p95 ${burst.busy.p95} ms (${(burst.busy.p95 / Math.max(1, burst.idle.p95)).toFixed(1)}x; target p95 <= 25)`,
+  );
   const progress = await progressCoalescing(await fresh("progress"));
   console.log(
     `Progress coalescing: ${progress.reports} reports over ${progress.seconds.toFixed(1)} s -> ${progress.writes} row writes (${(progress.writes / progress.seconds).toFixed(2)} per second; target <= ~1)`,

@@ -108,6 +108,8 @@ test("heartbeat age counts on between polls, a stale heartbeat warns, and an unc
       .toBe(true);
     await page.clock.runFor(35_000);
     await expect(page.getByTestId("stale-warning")).toContainText("the limit is 120 s");
+    // Its worker never registered (worker_id is empty): it may be gone; demo_paced is one-shot.
+    await expect(page.getByTestId("stale-warning")).toContainText("may be gone. When a worker's sweep finds it lost, it will be marked failed; this job type does not retry.");
     await expect(page.getByTestId("heartbeat")).toHaveText(/^2 min \d+ s ago$/);
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(1);
   } finally {

@@ -66,7 +66,7 @@ export class ActiveRun implements JobContext<JobName> {
 
   constructor(
     started: StartedAttempt,
-    private readonly queueSignal: AbortSignal,
+    private queueSignal: AbortSignal,
     private readonly settings: ActiveRunSettings,
   ) {
     this.runId = started.runId;
@@ -86,6 +86,11 @@ export class ActiveRun implements JobContext<JobName> {
   /** pg-boss aborts a job's signal when it gives up on it (stop timeout, expiry): checked on each poll. */
   checkQueueSignal(): void {
     if (this.queueSignal.aborted) this.abort(new ShutdownError());
+  }
+
+  /** Detached from its pg-boss batch: pg-boss's signal no longer speaks for it (the runner's stop does). */
+  releaseQueueSignal(): void {
+    this.queueSignal = new AbortController().signal;
   }
 
   get cancelled(): boolean {

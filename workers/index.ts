@@ -4,19 +4,21 @@ import { databaseUrl } from "@/lib/db/client";
 import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
 import { startWorker } from "./start-worker";
 
+const heartbeatSeconds = envNumber("HEARTBEAT_SECONDS", 30);
 const worker = await startWorker({
   url: databaseUrl(),
   workerName: process.env.WORKER_NAME ?? hostname(),
   batchSize: envNumber("WORKER_BATCH_SIZE", 8),
   concurrency: envNumber("WORKER_CONCURRENCY", 2),
   dbPool: envNumber("WORKER_DB_POOL", 10),
-  heartbeatSeconds: envNumber("HEARTBEAT_SECONDS", 30),
+  heartbeatSeconds,
   progressIntervalMs: envNumber("PROGRESS_INTERVAL_MS", 1000),
   cancelPollMs: envNumber("CANCEL_POLL_MS", 1000),
   pollSeconds: envNumber("WORKER_POLL_SECONDS", 2),
   shutdownGraceMs: envNumber("SHUTDOWN_GRACE_MS", 20_000),
   staleAfterSeconds: staleAfterSeconds(),
-  sweepIntervalSeconds: envNumber("SWEEP_INTERVAL_SECONDS", 30),
+  sweepIntervalSeconds: envNumber("SWEEP_INTERVAL_SECONDS", heartbeatSeconds / 2),
+  detachAfterMs: envNumber("WORKER_DETACH_AFTER_MS", 20),
 });
 if (worker.recoveredAtStart > 0) console.log(`[worker] recovered ${worker.recoveredAtStart} run(s) interrupted by a restart`);
 console.log(`[worker] ${worker.workerId} ready: ${JOB_DEFINITIONS.map((d) => d.name).join(", ")}`);

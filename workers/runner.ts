@@ -22,9 +22,24 @@ export type RunnerOptions = {
   progressIntervalMs: number;
   /** How often the worker looks for cancel requests of the runs it holds. */
   cancelPollMs: number;
+  /**
+   * A fetched batch hands its runs still going after this long back to pg-boss as detached (see
+   * handleBatch), so one long run does not hold its fetch loop.
+   */
+  detachAfterMs: number;
+  /** Detached runs of one job type this worker may hold at once (besides the batches in its loops). */
+  detachedCapacity: number;
   /** Defaults to the catalog's handlers; tests substitute misbehaving ones. */
   handlers?: HandlerMap;
 };
+
+/** pg-boss's output for a job whose run was detached from its batch: job_runs has its outcome. */
+export const DETACHED_OUTPUT = { runboardDetached: true } as const;
+
+/** One delivered job of a batch: its result once known, and whether it left the batch still running. */
+type Delivery = { job: Job<QueueJobData>; result: JobResult | null; detached: boolean; run: ActiveRun | null };
+
+const NEVER_ABORTED = new AbortController().signal;
 
 export type HandlerMap = { [N in JobName]: JobHandler<N> };
 
@@ -47,7 +62,13 @@ function shutdownError(): RunError {
 /** Executes delivered queue jobs as tracked run attempts; one instance per worker process. */
 export class Runner {
   private readonly active = new Map<string, ActiveRun>();
+  /** Batches pg-boss waits for, and detached runs: what a stop waits for. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Detached runs per job type, and a wake-up for batches waiting for room to detach theirs. */
+  private readonly detached = new Map<string, number>();
+  private readonly detachWaiters = new Map<string, (() => void)[]>();
+  /** How each detached run tells that it ended. */
+  private readonly endings = new Map<Delivery, () => void>();
   private timers: NodeJS.Timeout[] = [];
 
   /** Attempt ends, written in the background, many at a time, retried until written. */
@@ -123,7 +144,10 @@ export class Runner {
    */
   async drain(graceMs: number): Promise<void> {
     this.stopping = true;
-    const settled = () => Promise.allSettled([...this.inFlight]);
+    // A batch that detaches its runs settles before they do: wait until nothing is left.
+    const settled = async () => {
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    };
     const timedOut = await Promise.race([settled().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
     if (!timedOut) return;
     for (const run of this.active.values()) run.abort(new ShutdownError());
@@ -132,6 +156,15 @@ export class Runner {
 
   activeRunIds(): string[] {
     return [...this.active.keys()];
+  }
+
+  /** Every run this worker still answers for: running, or ended with its end not yet written. */
+  heldRunIds(): string[] {
+    return [...this.active.keys(), ...this.ends.heldRunIds()];
+  }
+
+  detachedCount(jobType: string): number {
+    return this.detached.get(jobType) ?? 0;
   }
 
   /**
@@ -164,7 +197,14 @@ export class Runner {
     for (const row of rows) this.active.get(row.id)?.abort(new CancelledError());
   }
 
-  /** pg-boss batch handler: the whole batch is claimed in one statement, then each job runs and settles on its own. */
+  /**
+   * pg-boss batch handler: the whole batch is claimed in one statement, then each job runs and
+   * settles on its own. pg-boss fetches the next batch only once this returns, so a batch does not
+   * wait for its slowest run: runs still going after detachAfterMs are detached (pg-boss records
+   * their job as completed with DETACHED_OUTPUT, and the run writes its own end in job_runs when it
+   * ends), as long as the job type's detached runs stay within detachedCapacity; else the batch
+   * waits until there is room.
+   */
   handleBatch(jobs: Job<QueueJobData>[]): Promise<JobResult[]> {
     const batch = this.runBatch(jobs);
     this.inFlight.add(batch);
@@ -173,6 +213,7 @@ export class Runner {
   }
 
   private async runBatch(jobs: Job<QueueJobData>[]): Promise<JobResult[]> {
+    const startedAt = performance.now();
     const deliveries = jobs.filter((job) => getJobDefinition(job.name)).map((job) => ({ runId: job.data.runId, bossJobId: job.id }));
     let started: Map<string, StartedAttempt | null>;
     try {
@@ -181,10 +222,45 @@ export class Runner {
     } catch (error) {
       return jobs.map((job) => this.untracked(job, error));
     }
-    const results = await Promise.all(jobs.map((job) => this.handle(job, started.get(job.id) ?? null)));
+    const batch: Delivery[] = jobs.map((job) => ({ job, result: null, detached: false, run: null }));
+    const all = Promise.all(batch.map((d) => this.handle(d, started.get(d.job.id) ?? null)));
+    if (batch.every((d) => d.result)) await all;
+    else await this.untilDoneOrDetached(batch, all, startedAt);
     // Memory stays bounded while ends cannot be written: no more work until there is room.
     await this.ends.room();
-    return results;
+    return batch.map((d) => d.result ?? { id: d.job.id, status: "completed", output: DETACHED_OUTPUT });
+  }
+
+  private async untilDoneOrDetached(batch: Delivery[], all: Promise<unknown>, startedAt: number): Promise<void> {
+    let done = false;
+    void all.then(() => (done = true));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, this.options.detachAfterMs - (performance.now() - startedAt)))));
+    await Promise.race([all, deadline]);
+    clearTimeout(timer);
+    const jobType = batch[0]!.job.name;
+    while (!done) {
+      const running = batch.filter((d) => !d.result);
+      if (this.detachedCount(jobType) + running.length <= this.options.detachedCapacity) {
+        for (const d of running) this.detach(d, jobType);
+        return;
+      }
+      await Promise.race([all, new Promise<void>((resolve) => this.detachWaiters.set(jobType, [...(this.detachWaiters.get(jobType) ?? []), resolve]))]);
+    }
+  }
+
+  private detach(delivery: Delivery, jobType: string): void {
+    delivery.detached = true;
+    delivery.run?.releaseQueueSignal();
+    this.detached.set(jobType, this.detachedCount(jobType) + 1);
+    const ended = new Promise<void>((resolve) => this.endings.set(delivery, resolve)).finally(() => {
+      this.inFlight.delete(ended);
+      this.detached.set(jobType, this.detachedCount(jobType) - 1);
+      const waiters = this.detachWaiters.get(jobType) ?? [];
+      this.detachWaiters.delete(jobType);
+      for (const wake of waiters) wake();
+    });
+    this.inFlight.add(ended);
   }
 
   /**
@@ -226,21 +302,27 @@ export class Runner {
     return { id: job.id, status: "failed", output: { message: String(error) } };
   }
 
-  private async handle(job: Job<QueueJobData>, started: StartedAttempt | null): Promise<JobResult> {
+  /** Runs one delivery; its result is set on it the moment it is known (see detach). */
+  private async handle(delivery: Delivery, started: StartedAttempt | null): Promise<void> {
     try {
-      return { id: job.id, ...(await this.execute(job, started)) };
+      await this.execute(delivery, started);
     } catch (error) {
-      return this.untracked(job, error);
+      delivery.result = this.untracked(delivery.job, error);
+    } finally {
+      this.endings.get(delivery)?.();
+      this.endings.delete(delivery);
     }
   }
 
-  private async execute(job: Job<QueueJobData>, started: StartedAttempt | null): Promise<Omit<JobResult, "id">> {
+  private async execute(delivery: Delivery, started: StartedAttempt | null): Promise<void> {
+    const { job } = delivery;
     const def = getJobDefinition(job.name);
-    if (!def) return { status: "failed" };
+    if (!def) return void (delivery.result = { id: job.id, status: "failed" });
     // The run moved on without this delivery (cancelled while queued, superseded): nothing to do.
-    if (!started) return { status: "completed" };
+    if (!started) return void (delivery.result = { id: job.id, status: "completed" });
     const startedAt = performance.now();
-    const run = new ActiveRun(started, job.signal, this.runSettings);
+    const run = new ActiveRun(started, delivery.detached ? NEVER_ABORTED : job.signal, this.runSettings);
+    delivery.run = run;
     this.active.set(run.runId, run);
 
     let outcome: Outcome;
@@ -270,9 +352,12 @@ export class Runner {
 
     const durationMs = Math.round(performance.now() - startedAt);
     const end: SettleInput = { runId: run.runId, jobType: def.name, attempt: run.attempt, outcome, progress: run.reported, durationMs, notify: started.notify };
-    // Written in the background, retried until written; pg-boss keeps the outcome as the job's
-    // output meanwhile, so recovery can write it if this process dies first.
+    // Written in the background, retried until written. Still in its batch, pg-boss keeps the
+    // outcome as the job's output meanwhile, so recovery can write it if this process dies first
+    // (set in the same turn as the check, so a detach cannot come between).
     this.ends.add(end);
-    return { status: outcome.status === "completed" || outcome.status === "cancelled" ? "completed" : "failed", output: outcomeOutput(outcome) };
+    if (!delivery.detached) {
+      delivery.result = { id: job.id, status: outcome.status === "completed" || outcome.status === "cancelled" ? "completed" : "failed", output: outcomeOutput(outcome) };
+    }
   }
 }

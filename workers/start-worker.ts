@@ -1,18 +1,22 @@
+import { readFileSync } from "node:fs";
 import { PgBoss } from "pg-boss";
 import { createDatabase } from "@/lib/db/client";
 import { BOSS_SCHEMA, ensureQueues } from "@/lib/jobs/boss";
 import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
-import { recoverRestartedRuns, requeueOrphanedPending, settleEndedRunJobs, sweepStaleRuns } from "@/lib/jobs/recovery";
+import { recoverOwnOrphans, recoverRestartedRuns, requeueOrphanedPending, settleEndedRunJobs, sweepStaleRuns } from "@/lib/jobs/recovery";
 import { backfillAllRedactedRuns } from "@/lib/jobs/redact-backfill";
 import { CRON_QUEUE, registerSchedules, runScheduleTick, type CronTickData } from "@/lib/jobs/schedules";
+import { instanceGone, WorkerLiveness, workerIdentity } from "./liveness";
 import { Runner, type HandlerMap } from "./runner";
+
+const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 export type WorkerSettings = {
   url: string;
-  /** Stable per machine or deployment slot; a restart finds the runs its predecessor left. */
+  /** For people (the step history, logs); several live processes may share it. */
   workerName: string;
-  /** Unique per process: `<workerName>:<pid>` by default. */
+  /** Unique per process: `<workerName>:<pid>:<random>` by default. */
   workerId?: string;
   batchSize: number;
   concurrency: number;
@@ -23,9 +27,15 @@ export type WorkerSettings = {
   /** Backstop poll for work that sends no NOTIFY (retries whose time has come). */
   pollSeconds: number;
   shutdownGraceMs: number;
-  /** A running run without a heartbeat for this long lost its worker. */
+  /**
+   * A running run whose worker never registered (a worker from before the registry) and without a
+   * heartbeat for this long lost its worker; the run page warns from it too.
+   */
   staleAfterSeconds: number;
+  /** How often this worker looks for lost workers' runs (half a heartbeat by default). */
   sweepIntervalSeconds: number;
+  /** A batch's runs still going after this long stop holding its fetch loop (20 ms by default). */
+  detachAfterMs?: number;
   handlers?: HandlerMap;
 };
 
@@ -45,7 +55,16 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   if (settings.staleAfterSeconds < settings.heartbeatSeconds * 2) {
     throw new Error(`STALE_AFTER_SECONDS (${settings.staleAfterSeconds}) must be at least twice HEARTBEAT_SECONDS (${settings.heartbeatSeconds}), or live runs would be swept.`);
   }
-  const workerId = settings.workerId ?? `${settings.workerName}:${process.pid}`;
+  const identity = workerIdentity({
+    id: settings.workerId,
+    name: settings.workerName,
+    version: VERSION,
+    jobTypes: JOB_DEFINITIONS.map((d) => d.name),
+    // A batch in each fetch loop, and as many runs again detached from their batches.
+    concurrency: 2 * settings.batchSize * settings.concurrency,
+    heartbeatSeconds: settings.heartbeatSeconds,
+  });
+  const workerId = identity.id;
   const database = createDatabase(settings.url, { max: settings.dbPool, applicationName: WORKER_DB_APPLICATION });
   const boss = new PgBoss({
     connectionString: settings.url,
@@ -62,19 +81,17 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     heartbeatSeconds: settings.heartbeatSeconds,
     progressIntervalMs: settings.progressIntervalMs,
     cancelPollMs: settings.cancelPollMs,
+    detachAfterMs: settings.detachAfterMs ?? 20,
+    detachedCapacity: settings.batchSize * settings.concurrency,
     handlers: settings.handlers,
   });
 
   await boss.start();
   await ensureQueues(boss);
-  // Only the one live process holding this name's lock may treat the name's running runs as its
-  // predecessor's: a second worker started under the same name skips restart recovery (the
-  // heartbeat sweep still covers real losses).
-  const nameLock = await database.sql.reserve();
-  const [lock] = await nameLock<{ held: boolean }[]>`select pg_try_advisory_lock(hashtext(${`runboard-worker:${settings.workerName}`})) as held`;
-  let recoveredAtStart = 0;
-  if (lock?.held) recoveredAtStart = await recoverRestartedRuns(database.db, boss, settings.workerName, workerId);
-  else console.warn(`[worker] another live worker is named "${settings.workerName}"; set WORKER_NAME to tell them apart`);
+  // Registered (and answering) before it claims anything, so no sweep takes its runs for lost ones.
+  const liveness = new WorkerLiveness(settings.url, identity);
+  await liveness.start();
+  const recoveredAtStart = await recoverRestartedRuns(database.db, boss, identity.host, instanceGone);
   await registerSchedules(database.db, boss);
   // Cron ticks (pg-boss's scheduler, at most one instance sends each) become runs or recorded skips.
   await boss.work<CronTickData>(CRON_QUEUE, { pollingIntervalSeconds: settings.pollSeconds, notifyPollingIntervalSeconds: settings.pollSeconds }, async (jobs) => {
@@ -84,31 +101,32 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     }
   });
   runner.start();
-  const sweep = () =>
-    void Promise.all([
-      sweepStaleRuns(database.db, boss, settings.staleAfterSeconds),
-      requeueOrphanedPending(database.db, boss, settings.staleAfterSeconds),
-      settleEndedRunJobs(database.db, boss, settings.staleAfterSeconds),
-    ]).catch((e) =>
-      console.error("[worker] stale-run sweep failed", e),
-    );
+  const report = (what: string) => (e: unknown) => console.error(`[worker] ${what} failed`, e);
   // Runs without redacted columns (from before migration 0010, or enqueued by an older web
   // process during an upgrade) get them in the background, in batches: at start, and again at each
-  // sweep while none is under way (one index probe when there is nothing left).
+  // slow sweep while none is under way (one index probe when there is nothing left).
   const backfill = new AbortController();
   let backfilling: Promise<void> | null = null;
   const startBackfill = () => {
     backfilling ??= backfillAllRedactedRuns(database.sql, backfill.signal)
       .then((n) => void (n > 0 && console.log(`[worker] redacted columns filled for ${n} older runs`)))
-      .catch((e: unknown) => console.error("[worker] redaction backfill failed", e))
+      .catch(report("redaction backfill"))
       .finally(() => (backfilling = null));
   };
   startBackfill();
-  const sweeper = setInterval(() => {
-    sweep();
-    startBackfill();
-  }, settings.sweepIntervalSeconds * 1000);
-  sweeper.unref();
+  const sweepers = [
+    setInterval(() => {
+      void sweepStaleRuns(database.db, boss, settings.staleAfterSeconds, liveness.healthySeconds()).catch(report("lost-run sweep"));
+      void recoverOwnOrphans(database.db, boss, workerId, runner.heldRunIds(), settings.heartbeatSeconds * 2).catch(report("own-orphan sweep"));
+    }, settings.sweepIntervalSeconds * 1000),
+    // These scan pending runs and active queue jobs, many under a backlog: not as often.
+    setInterval(() => {
+      void requeueOrphanedPending(database.db, boss, settings.staleAfterSeconds).catch(report("orphaned-pending sweep"));
+      void settleEndedRunJobs(database.db, boss, settings.staleAfterSeconds).catch(report("ended-run job sweep"));
+      startBackfill();
+    }, (settings.staleAfterSeconds * 1000) / 4),
+  ];
+  for (const t of sweepers) t.unref();
   for (const def of JOB_DEFINITIONS) {
     await boss.work<QueueJobData>(
       def.name,
@@ -129,7 +147,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   let stopped: Promise<void> | null = null;
   const stop = () => {
     stopped ??= (async () => {
-      clearInterval(sweeper);
+      for (const t of sweepers) clearInterval(t);
       backfill.abort();
       // Stop fetching, let running handlers finish (heartbeats go on meanwhile), then end the rest.
       await Promise.all([...JOB_DEFINITIONS.map((def) => def.name), CRON_QUEUE].map((name) => boss.offWork(name, { wait: false })));
@@ -140,8 +158,8 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       await boss.stop({ graceful: true, timeout: 5_000, close: true });
       // A batch pg-boss handed over while it stopped may have ended since.
       await runner.flushEnds(END_FLUSH_MS / 2);
-      nameLock.release();
       await backfilling;
+      await liveness.stop();
       await database.close();
     })();
     return stopped;

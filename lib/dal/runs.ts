@@ -4,7 +4,7 @@ import { z } from "zod";
 import { permissionsFor } from "@/lib/auth/permissions";
 import { staleAfterSeconds } from "@/lib/config";
 import { databaseUrl, getDatabase } from "@/lib/db/client";
-import { auditEvents, files, jobRuns, jobRunSteps, users, type AuditAction, type InstanceRole, type RunStatus, type TeamRole } from "@/lib/db/schema";
+import { auditEvents, files, jobRuns, jobRunSteps, users, workers, type AuditAction, type InstanceRole, type RunStatus, type TeamRole } from "@/lib/db/schema";
 import { listRunCalls } from "@/lib/jobs/call-log";
 import { getSendOnlyBoss } from "@/lib/jobs/boss";
 import { cancelRun, type CancelOutcome } from "@/lib/jobs/cancel";
@@ -13,7 +13,9 @@ import { getJobDefinition, MAX_IMPORT_BYTES, projectJobDefinitions } from "@/lib
 import { triggerRun } from "@/lib/jobs/enqueue";
 import { describePayload, type FormPayload } from "@/lib/jobs/form";
 import { ACTIVE_STATUSES, isTerminal } from "@/lib/jobs/lifecycle";
+import { instanceLost } from "@/lib/jobs/liveness";
 import { capText, errorView, MAX_ERROR_MESSAGE, publicErrorMessage, redactJson, redactText, type ErrorView } from "@/lib/jobs/redact";
+import { failedAttemptFate } from "@/lib/jobs/retry";
 import { recordAudit } from "@/lib/audit";
 import { AccessError, actorOf, requireProjectPermission, type ProjectAccess } from "./access";
 import { sessionClaims } from "./session-claims";
@@ -290,6 +292,21 @@ export type CallView = {
 /** Who triggered, cancelled or retried the run, and when. */
 export type AuditView = { id: string; action: AuditAction; actor: string | null; at: string; outcome: string | null };
 
+export type LostFate =
+  | { outcome: "cancelled" }
+  | { outcome: "retry"; nextAttempt: number; maxAttempts: number }
+  | { outcome: "dead_letter"; attempt: number; maxAttempts: number }
+  | { outcome: "failed" };
+
+/** What recovery would make of this run if its worker were lost now (as failureOutcome decides). */
+function lostFate(jobType: string, attempt: number, maxAttempts: number, cancelRequested: boolean): LostFate {
+  if (cancelRequested) return { outcome: "cancelled" };
+  const fate = failedAttemptFate(getJobDefinition(jobType)?.retry.limit ?? null, attempt, maxAttempts, true);
+  if (fate === "retry") return { outcome: "retry", nextAttempt: attempt + 1, maxAttempts };
+  if (fate === "dead_letter") return { outcome: "dead_letter", attempt, maxAttempts };
+  return { outcome: "failed" };
+}
+
 export type RunView = {
   id: string;
   projectSlug: string;
@@ -315,6 +332,13 @@ export type RunView = {
   heartbeatAgeSeconds: number | null;
   /** A running run whose heartbeat is older than this has lost its worker. */
   staleAfterSeconds: number;
+  /**
+   * For a running run: whether its worker instance still answers (its liveness, not the run's
+   * heartbeat); null when that worker never registered (one from before the registry).
+   */
+  workerAnswering: boolean | null;
+  /** What recovery does with the run if its worker is lost. */
+  ifLost: LostFate;
   triggeredBy: string | null;
   notify: boolean;
   cancelRequested: boolean;
@@ -403,7 +427,7 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
   const text = (value: string) => (access.unredacted ? value : redactText(capText(value, MAX_ERROR_MESSAGE)));
   // The newest steps (a long run's last attempt matters most), shown oldest first; the call log
   // and the audit trail, each bounded and read by its run index, in parallel.
-  const [stepRows, callRows, auditRows, typical] = await Promise.all([
+  const [stepRows, callRows, auditRows, typical, instance] = await Promise.all([
     db.select().from(jobRunSteps).where(eq(jobRunSteps.runId, r.id)).orderBy(desc(jobRunSteps.createdAt), desc(jobRunSteps.id)).limit(MAX_STEPS),
     listRunCalls(db, r.id, MAX_CALLS + 1),
     db
@@ -415,6 +439,13 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
       .limit(MAX_AUDIT),
     // History-based ETA only when progress cannot tell (no total yet).
     !isTerminal(r.status) && !r.progressTotal ? typicalDurationSeconds(access.project.id, r.jobType) : Promise.resolve(null),
+    r.status === "running" && r.workerId
+      ? db
+          .select({ lastSeenAt: workers.lastSeenAt, heartbeatSeconds: workers.heartbeatSeconds, stoppedAt: workers.stoppedAt })
+          .from(workers)
+          .where(eq(workers.id, r.workerId))
+          .then(([row]) => row ?? null)
+      : Promise.resolve(null),
   ]);
   const steps: StepView[] = stepRows.reverse().map((s) => ({
     id: s.id,
@@ -452,6 +483,8 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
     lastHeartbeat: r.lastHeartbeat?.toISOString() ?? null,
     heartbeatAgeSeconds: r.lastHeartbeat ? Math.max(0, Math.round((now - r.lastHeartbeat.getTime()) / 1000)) : null,
     staleAfterSeconds: staleAfterSeconds(),
+    workerAnswering: instance ? !instanceLost(instance, now) : null,
+    ifLost: lostFate(r.jobType, r.attemptCount, r.maxAttempts, r.cancelRequestedAt !== null),
     triggeredBy: run.triggeredBy,
     notify: r.notify,
     cancelRequested: r.cancelRequestedAt !== null,

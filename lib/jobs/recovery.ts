@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, like, lt, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, notInArray, sql } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
-import { jobRuns, type RunError, type RunStatus } from "@/lib/db/schema";
+import { jobRuns, workers, type RunError, type RunStatus } from "@/lib/db/schema";
 import { JOB_DEFINITIONS } from "./catalog";
 import { sendAttempt } from "./enqueue";
 import { TERMINAL_STATUSES, type Outcome } from "./lifecycle";
+import { LOST_AFTER_HEARTBEATS } from "./liveness";
 import { failureOutcome, outcomeFromOutput, settleAttempt } from "./settle";
 
 /** Seed 002's wording for runs a restart interrupted. */
@@ -96,36 +97,95 @@ const staleColumns = {
   cancelRequested: sql<boolean>`${jobRuns.cancelRequestedAt} is not null`,
 };
 
-/**
- * On worker start: runs still `running` under an earlier process of this worker (same name,
- * another pid) were interrupted by a restart. End those attempts and retry per policy.
- */
-export async function recoverRestartedRuns(db: Db, boss: PgBoss, workerName: string, workerId: string): Promise<number> {
-  const rows = await db
-    .select(staleColumns)
-    .from(jobRuns)
-    .where(and(eq(jobRuns.status, "running"), like(jobRuns.workerId, `${workerName.replace(/[\\%_]/g, "\\$&")}:%`), ne(jobRuns.workerId, workerId)))
-    .limit(1000);
+async function recoverAll<R extends StaleRun>(db: Db, boss: PgBoss, runs: R[], error: (run: R) => RunError): Promise<number> {
   let recovered = 0;
-  for (const run of rows) if (await recover(db, boss, run, lostError(WORKER_RESTARTED, "worker_restarted"))) recovered++;
+  for (const run of runs) if (await recover(db, boss, run, error(run))) recovered++;
   return recovered;
 }
 
 /**
- * Any worker's sweep: a running run whose heartbeat is older than the threshold lost its worker
- * (crash, kill -9, partition). The fence means a worker that comes back late changes nothing.
+ * On worker start: an earlier instance on this host that has missed two pings and whose process is
+ * gone (`gone`, see workers/liveness) was interrupted. Mark it stopped and end what it left
+ * running now, rather than when its liveness runs out. Both conditions, because a pid says nothing
+ * about a process on another machine that happens to have the same host name (or in another pid
+ * namespace): an instance that still pings is alive wherever it runs.
  */
-export async function sweepStaleRuns(db: Db, boss: PgBoss, staleAfterSeconds: number): Promise<number> {
+export async function recoverRestartedRuns(db: Db, boss: PgBoss, host: string, gone: (instance: { id: string; pid: number }) => boolean): Promise<number> {
+  const candidates = await db
+    .select({ id: workers.id, pid: workers.pid })
+    .from(workers)
+    .where(and(eq(workers.host, host), isNull(workers.stoppedAt), lt(workers.lastSeenAt, sql`now() - make_interval(secs => ${workers.heartbeatSeconds})`)))
+    .limit(1000);
+  const dead = candidates.filter(gone).map((w) => w.id);
+  if (dead.length === 0) return 0;
+  const runs = await db
+    .select(staleColumns)
+    .from(jobRuns)
+    .where(and(eq(jobRuns.status, "running"), inArray(jobRuns.workerId, dead)))
+    .limit(1000);
+  const recovered = await recoverAll(db, boss, runs, () => lostError(WORKER_RESTARTED, "worker_restarted"));
+  // Marked after its runs are ended, so no sweep meanwhile tells them it stopped gracefully.
+  await db.update(workers).set({ stoppedAt: sql`now()` }).where(inArray(workers.id, dead));
+  return recovered;
+}
+
+/**
+ * Any worker's sweep, run every half heartbeat: a running run lost its worker when that worker's
+ * instance stopped, or stopped answering (its `workers` row not refreshed for LOST_AFTER_HEARTBEATS
+ * of its own heartbeat intervals). A run whose instance answers is never swept, however late its
+ * own heartbeat: a busy worker is not a lost one. Only a run whose worker never registered (a
+ * worker from before the registry) is judged by its own heartbeat, after staleAfterSeconds.
+ *
+ * Silence only means something while the database was there to hear it: `healthyForSeconds` is
+ * how long the sweeping worker has itself reached the database without a break, and an instance
+ * is judged only once that covers its whole window. After an outage or a Postgres restart every
+ * row looks old, and the others re-register within half a heartbeat, before anyone judges them.
+ * (Callers that know the database was up, such as tests, leave it out.) The fence means a worker
+ * that comes back late changes nothing.
+ */
+export async function sweepStaleRuns(db: Db, boss: PgBoss, staleAfterSeconds: number, healthyForSeconds = Number.MAX_SAFE_INTEGER): Promise<number> {
+  const healthy = sql`${healthyForSeconds}::float8`;
+  const rows = await db
+    .select({ ...staleColumns, workerId: jobRuns.workerId, registered: sql<boolean>`${workers.id} is not null`, stopped: sql<boolean>`${workers.stoppedAt} is not null` })
+    .from(jobRuns)
+    .leftJoin(workers, eq(workers.id, jobRuns.workerId))
+    .where(
+      and(
+        eq(jobRuns.status, "running"),
+        sql`case
+          when ${workers.id} is null then ${jobRuns.lastHeartbeat} < now() - make_interval(secs => ${staleAfterSeconds}) and ${healthy} >= ${staleAfterSeconds}
+          when ${workers.stoppedAt} is not null then true
+          else ${workers.lastSeenAt} < now() - make_interval(secs => ${workers.heartbeatSeconds} * ${LOST_AFTER_HEARTBEATS})
+            and ${healthy} >= ${workers.heartbeatSeconds} * ${LOST_AFTER_HEARTBEATS} end`,
+      ),
+    )
+    .limit(SWEEP_BATCH);
+  return recoverAll(db, boss, rows, (row) => {
+    if (!row.registered) return lostError(`No heartbeat for over ${staleAfterSeconds}s: the worker was lost`, "heartbeat_timeout");
+    if (row.stopped) return lostError(`Worker ${row.workerId} stopped before the run ended`, "worker_stopped");
+    return lostError(`Worker ${row.workerId} stopped answering: the worker was lost`, "worker_lost");
+  });
+}
+
+/**
+ * A live worker's own lost runs: `running` under its id for over `graceSeconds` but not held by
+ * it (a claim that committed while its answer was lost). Nobody else would ever sweep them, since
+ * the worker answers.
+ */
+export async function recoverOwnOrphans(db: Db, boss: PgBoss, workerId: string, held: string[], graceSeconds: number): Promise<number> {
   const rows = await db
     .select(staleColumns)
     .from(jobRuns)
-    .where(and(eq(jobRuns.status, "running"), lt(jobRuns.lastHeartbeat, sql`now() - make_interval(secs => ${staleAfterSeconds})`)))
+    .where(
+      and(
+        eq(jobRuns.status, "running"),
+        eq(jobRuns.workerId, workerId),
+        lt(jobRuns.attemptStartedAt, sql`now() - make_interval(secs => ${graceSeconds})`),
+        held.length > 0 ? notInArray(jobRuns.id, held) : undefined,
+      ),
+    )
     .limit(SWEEP_BATCH);
-  let recovered = 0;
-  for (const run of rows) {
-    if (await recover(db, boss, run, lostError(`No heartbeat for over ${staleAfterSeconds}s: the worker was lost`, "heartbeat_timeout"))) recovered++;
-  }
-  return recovered;
+  return recoverAll(db, boss, rows, () => lostError("The worker lost track of the run", "worker_lost_track"));
 }
 
 /**

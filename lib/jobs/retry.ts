@@ -14,3 +14,16 @@ export function retryDelaySeconds(policy: RetryPolicy, attempt: number, random: 
   const capped = Math.min(MAX_RETRY_DELAY_SECONDS, raw);
   return policy.backoff ? capped / 2 + (capped / 2) * random() : capped;
 }
+
+/** What a failed attempt leads to: another attempt, the dead letter, or failure for good. */
+export type FailedAttemptFate = "retry" | "dead_letter" | "failed";
+
+/**
+ * `retryLimit` is the job type's (null: a type this build does not know). After the last attempt a
+ * type that retries dead-letters the run; a one-shot type just fails it.
+ */
+export function failedAttemptFate(retryLimit: number | null, attempt: number, maxAttempts: number, retryable: boolean): FailedAttemptFate {
+  if (!retryable) return "failed";
+  if (retryLimit === null || attempt >= maxAttempts) return retryLimit !== null && retryLimit > 0 ? "dead_letter" : "failed";
+  return "retry";
+}

@@ -9,14 +9,13 @@ import { getJobDefinition } from "./catalog";
 import { sendAttempt } from "./enqueue";
 import { endAttempts, finishAttempts, type Outcome, type Progress } from "./lifecycle";
 import { capText, MAX_ERROR_MESSAGE } from "./redact";
-import { retryDelaySeconds } from "./retry";
+import { failedAttemptFate, retryDelaySeconds } from "./retry";
 
 /** What a failed attempt leads to: another attempt after a backoff, dead letter, or failure. */
 export function failureOutcome(jobType: string, maxAttempts: number, attempt: number, error: RunError): Outcome {
   const def = getJobDefinition(jobType);
-  if (!error.retryable) return { status: "failed", error };
-  // Retries exhausted: dead letter for types that retry, plain failure for one-shot types.
-  if (!def || attempt >= maxAttempts) return { status: def && def.retry.limit > 0 ? "dead_letter" : "failed", error };
+  const fate = failedAttemptFate(def?.retry.limit ?? null, attempt, maxAttempts, error.retryable);
+  if (fate === "dead_letter" || fate === "failed" || !def) return { status: fate === "retry" ? "failed" : fate, error };
   const delay = retryDelaySeconds(def.retry, attempt);
   return { status: "pending", error, runAt: new Date(Date.now() + delay * 1000), bossJobId: randomUUID() };
 }

@@ -1,4 +1,7 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import path from "node:path";
 import { eq } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
@@ -84,4 +87,35 @@ export async function waitForRun(db: Db, runId: string, done: (run: Run) => bool
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`run ${runId} did not reach the expected state; last seen: ${JSON.stringify(last && { status: last.status, attempt: last.attemptCount, error: last.errorMessage })}`);
+}
+
+/**
+ * The real worker entry point as its own process, as `npm start` runs it: fast heartbeats, and a
+ * sweep that stays out of the way unless `env` says otherwise.
+ */
+export function spawnWorkerProcess(url: string, workerName: string, env: Record<string, string> = {}): ChildProcess {
+  const root = path.resolve(import.meta.dirname, "../..");
+  return spawn(process.execPath, ["--import", "tsx", path.join(root, "workers/index.ts")], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      WORKER_NAME: workerName,
+      HEARTBEAT_SECONDS: "1",
+      STALE_AFTER_SECONDS: "60",
+      SWEEP_INTERVAL_SECONDS: "60",
+      PROGRESS_INTERVAL_MS: "100",
+      WORKER_POLL_SECONDS: "0.5",
+      ...env,
+    },
+    stdio: "ignore",
+  });
+}
+
+/** SIGKILL, and wait until the process is gone (reaped), as a restarted worker would find it. */
+export async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGKILL");
+  await exited;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { MAX_RETRY_DELAY_SECONDS, retryDelaySeconds } from "@/lib/jobs/retry";
+import { failedAttemptFate, MAX_RETRY_DELAY_SECONDS, retryDelaySeconds } from "@/lib/jobs/retry";
 import type { RetryPolicy } from "@/lib/jobs/types";
 
 const policy = (delaySeconds: number, backoff: boolean): RetryPolicy => ({ limit: 5, delaySeconds, backoff });
@@ -42,5 +42,19 @@ describe("retryDelaySeconds", () => {
     expect(retryDelaySeconds(policy(10, true), 1_000, low)).toBe(MAX_RETRY_DELAY_SECONDS / 2);
     expect(retryDelaySeconds(policy(7200, false), 1)).toBe(MAX_RETRY_DELAY_SECONDS);
     expect(Number.isFinite(retryDelaySeconds(policy(10, true), 10_000, high))).toBe(true);
+  });
+});
+
+describe("failedAttemptFate (recovery, and the run page's stale warning)", () => {
+  test("a one-shot type fails for good; a type that retries retries until its last attempt, then dead-letters", () => {
+    expect(failedAttemptFate(0, 1, 1, true)).toBe("failed");
+    expect(failedAttemptFate(2, 1, 3, true)).toBe("retry");
+    expect(failedAttemptFate(2, 2, 3, true)).toBe("retry");
+    expect(failedAttemptFate(2, 3, 3, true)).toBe("dead_letter");
+  });
+
+  test("an error that is not retryable fails the run whatever the policy; an unknown type is never retried", () => {
+    expect(failedAttemptFate(2, 1, 3, false)).toBe("failed");
+    expect(failedAttemptFate(null, 1, 3, true)).toBe("failed");
   });
 });

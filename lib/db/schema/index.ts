@@ -13,3 +13,4 @@ export * from "./team-invites";
 export * from "./audit-events";
 export * from "./user-sessions";
 export * from "./password-reset-tokens";
+export * from "./workers";

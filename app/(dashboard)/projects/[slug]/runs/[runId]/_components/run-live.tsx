@@ -89,6 +89,20 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
   );
 }
 
+/** What recovery will do with the run, as the sentence's end. */
+function lostFateText(fate: RunView["ifLost"]): string {
+  switch (fate.outcome) {
+    case "cancelled":
+      return "it will end cancelled, as requested.";
+    case "retry":
+      return `this attempt will be failed and the run retried (attempt ${fate.nextAttempt} of ${fate.maxAttempts}).`;
+    case "dead_letter":
+      return `this attempt (${fate.attempt} of ${fate.maxAttempts}, the last) will be failed and the run dead-lettered.`;
+    case "failed":
+      return "it will be marked failed; this job type does not retry.";
+  }
+}
+
 export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; canWrite: boolean; canRedrive: boolean }) {
   const { run, refresh, secondsSinceView, databaseDown } = useLiveRun(initial);
   const heartbeatAge = run.heartbeatAgeSeconds === null ? null : run.heartbeatAgeSeconds + secondsSinceView;
@@ -120,8 +134,11 @@ export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; c
 
       {stale && (
         <p role="alert" data-testid="stale-warning" className="rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-200">
-          No heartbeat for {formatDuration(heartbeatAge * 1000)} (the limit is {run.staleAfterSeconds} s): the worker running this may be gone. A worker&apos;s sweep will
-          fail and retry it.
+          No heartbeat for {formatDuration(heartbeatAge * 1000)} (the limit is {run.staleAfterSeconds} s)
+          {run.workerAnswering
+            ? ", but its worker still answers: it is busy, not lost, and the run is left to it. If that worker is lost, "
+            : ": the worker running this may be gone. When a worker's sweep finds it lost, "}
+          {lostFateText(run.ifLost)}
         </p>
       )}
 
