@@ -1,45 +1,141 @@
-/** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF line ends, a final newline optional. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  let rowHadQuotes = false;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // skip a UTF-8 BOM
-  for (; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** A file that is not CSV as we read it; the message says where and why. */
+export class CsvError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CsvError";
+  }
+}
+
+export type CsvLimits = {
+  /** Cells in one record; more is refused as soon as the record reaches it. */
+  maxColumns: number;
+  /** Characters in one record (quoted line breaks included). */
+  maxRecordChars: number;
+};
+
+const UNLIMITED: CsvLimits = { maxColumns: Infinity, maxRecordChars: Infinity };
+
+/**
+ * RFC 4180 CSV read incrementally: quoted fields, doubled quotes, CRLF or LF line ends, a final
+ * newline optional. `push` takes the next piece of text and returns the records it completed; the
+ * unfinished record is kept (bounded by `maxRecordChars`) and read again with the next piece, so
+ * the work is linear in the input and no piece needs to end on a record boundary.
+ */
+export class CsvReader {
+  private carry = "";
+  private started = false;
+  private records = 0;
+
+  constructor(private readonly limits: CsvLimits = UNLIMITED) {}
+
+  push(text: string): string[][] {
+    return this.read(text, false);
+  }
+
+  /** The last record (when the text did not end with a newline); throws on an open quote. */
+  end(): string[][] {
+    return this.read("", true);
+  }
+
+  private read(piece: string, final: boolean): string[][] {
+    let text = this.carry + piece;
+    this.carry = "";
+    if (!this.started) {
+      if (text.length === 0 && !final) return [];
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 BOM
+    }
+    const out: string[][] = [];
+    const n = text.length;
+    let i = 0;
+    let recordStart = 0;
+    let row: string[] = [];
+    let field = ""; // the current field's text before `fieldStart` (quoted parts)
+    let fieldStart = 0;
+    let quoted = false;
+    let hadQuotes = false;
+    const endField = (at: number) => {
+      row.push(field + text.slice(fieldStart, at));
+      field = "";
+      if (row.length > this.limits.maxColumns) {
+        throw new CsvError(`Row ${this.records + 1} has more than ${this.limits.maxColumns} columns (the most allowed).`);
+      }
+    };
+    while (i < n) {
+      if (quoted) {
+        const q = text.indexOf('"', i);
+        // The closing quote, or a doubled one, may be in the next piece: read this record again then.
+        if (q < 0 || (q + 1 >= n && !final)) {
+          i = n;
+          break;
+        }
+        field += text.slice(i, q);
+        if (text.charCodeAt(q + 1) === QUOTE) {
           field += '"';
-          i++;
-        } else quoted = false;
-      } else field += ch;
-      continue;
+          i = q + 2;
+        } else {
+          quoted = false;
+          i = q + 1;
+          fieldStart = i;
+        }
+        continue;
+      }
+      const c = text.charCodeAt(i);
+      if (c === QUOTE && field === "" && i === fieldStart) {
+        quoted = true;
+        hadQuotes = true;
+        i++;
+      } else if (c === COMMA) {
+        endField(i);
+        i++;
+        fieldStart = i;
+      } else if (c === LF || c === CR) {
+        // A CR at the end of a piece may be the first half of a CRLF.
+        if (c === CR && i + 1 >= n && !final) break;
+        endField(i);
+        const next = c === CR && text.charCodeAt(i + 1) === LF ? i + 2 : i + 1;
+        // A blank line carries no record; a line holding just "" is a record with one empty field.
+        if (hadQuotes || row.length > 1 || row[0] !== "") this.emit(out, row, i - recordStart);
+        row = [];
+        hadQuotes = false;
+        i = next;
+        fieldStart = i;
+        recordStart = i;
+      } else i++;
     }
-    if (ch === '"' && field === "") {
-      quoted = true;
-      rowHadQuotes = true;
+    if (final) {
+      if (quoted) throw new CsvError("Unterminated quoted field at end of file.");
+      if (field !== "" || fieldStart < n || row.length > 0 || hadQuotes) {
+        endField(n);
+        this.emit(out, row, n - recordStart);
+      }
+    } else {
+      this.carry = text.slice(recordStart);
+      if (this.carry.length > this.limits.maxRecordChars) throw this.tooLong();
     }
-    else if (ch === ",") {
-      row.push(field);
-      field = "";
-    } else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      // A blank line carries no record; a line holding just "" is a record with one empty field.
-      if (rowHadQuotes || row.length > 1 || row[0] !== "") rows.push(row);
-      row = [];
-      field = "";
-      rowHadQuotes = false;
-    } else field += ch;
+    return out;
   }
-  if (quoted) throw new Error("Unterminated quoted field at end of file");
-  if (field !== "" || row.length > 0 || rowHadQuotes) {
-    row.push(field);
-    rows.push(row);
+
+  private emit(out: string[][], row: string[], chars: number): void {
+    if (chars > this.limits.maxRecordChars) throw this.tooLong();
+    this.records++;
+    out.push(row);
   }
-  return rows;
+
+  private tooLong(): CsvError {
+    return new CsvError(`Row ${this.records + 1} is longer than ${this.limits.maxRecordChars} characters (the most allowed).`);
+  }
+}
+
+/** A whole CSV text at once (no limits). */
+export function parseCsv(text: string): string[][] {
+  const reader = new CsvReader();
+  return [...reader.push(text), ...reader.end()];
 }
 
 function escapeField(value: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { parseCsv, toCsvRow } from "@/lib/csv";
+import { CsvReader, parseCsv, toCsvRow } from "@/lib/csv";
 
 describe("parseCsv", () => {
   test("reads quoted fields holding commas, newlines and doubled quotes", () => {
@@ -32,6 +32,26 @@ describe("parseCsv", () => {
 
   test("throws on an unterminated quoted field", () => {
     expect(() => parseCsv('a,b\n"open,2\n')).toThrow(/Unterminated quoted field/);
+  });
+});
+
+describe("CsvReader", () => {
+  const tricky = '\uFEFFname,note\r\n"Smith, Jo","line one\r\nline two"\r\n"say ""hi""",plain\r\n\r\n"",x\n""""\nlast,"end"';
+
+  test.each([1, 2, 3, 5, 7])("reads text fed in pieces of %i characters as it reads it whole", (size) => {
+    const reader = new CsvReader();
+    const rows: string[][] = [];
+    for (let at = 0; at < tricky.length; at += size) rows.push(...reader.push(tricky.slice(at, at + size)));
+    rows.push(...reader.end());
+    expect(rows).toEqual(parseCsv(tricky));
+    expect(rows).toHaveLength(6);
+  });
+
+  test("refuses a record with more columns than allowed, and one longer than allowed, naming the row", () => {
+    expect(() => new CsvReader({ maxColumns: 3, maxRecordChars: 100 }).push("a,b,c\n1,2,3,4\n")).toThrow("Row 2 has more than 3 columns");
+    expect(() => new CsvReader({ maxColumns: 3, maxRecordChars: 10 }).push("a\n12345678901\n")).toThrow("Row 2 is longer than 10 characters");
+    // An unfinished record is held back only up to the limit.
+    expect(() => new CsvReader({ maxColumns: 3, maxRecordChars: 10 }).push('a\n"123456789012')).toThrow("Row 2 is longer than 10 characters");
   });
 });
 
