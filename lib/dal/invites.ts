@@ -1,7 +1,8 @@
 import "server-only";
 import bcrypt from "bcryptjs";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { recordAudit } from "@/lib/audit";
+import { permissionsFor } from "@/lib/auth/permissions";
 import { getDatabase, type Tx } from "@/lib/db/client";
 import { teamInvites, teamMembers, teams, users, type TeamRole } from "@/lib/db/schema";
 import { verifyCredentials } from "./credentials";
@@ -12,7 +13,7 @@ import { getCurrentUser } from "./users";
  * Accepting an invite needs no session: the token in the link is the credential. Whoever holds
  * it learns the team's name, the invited address and whether it has an account, nothing more.
  */
-export type InviteState = "open" | "expired" | "revoked" | "accepted" | "unknown";
+export type InviteState = "open" | "expired" | "revoked" | "accepted" | "inviter_lost" | "unknown";
 
 export type InviteLanding =
   | { state: "unknown" }
@@ -28,11 +29,22 @@ export type InviteLanding =
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
 
-function stateOf(row: { acceptedAt: Date | null; revokedAt: Date | null; expiresAt: Date }): Exclude<InviteState, "unknown"> {
+type InviteRow = { acceptedAt: Date | null; revokedAt: Date | null; expiresAt: Date; inviterRole: TeamRole | null; inviterGrants: string[] | null };
+
+/**
+ * An invite speaks for the person who sent it: it stays good only while they still hold
+ * team:manage in the team (their membership is read in the same query as the invite).
+ */
+function stateOf(row: InviteRow): Exclude<InviteState, "unknown"> {
   if (row.acceptedAt) return "accepted";
   if (row.revokedAt) return "revoked";
-  return row.expiresAt.getTime() <= Date.now() ? "expired" : "open";
+  if (row.expiresAt.getTime() <= Date.now()) return "expired";
+  const inviter = row.inviterRole ? { role: row.inviterRole, grants: row.inviterGrants ?? [] } : null;
+  return permissionsFor(inviter, "user").has("team:manage") ? "open" : "inviter_lost";
 }
+
+/** The inviter's membership of the invite's team (none when they left or their account is gone). */
+const inviterMembership = and(eq(teamMembers.teamId, teamInvites.teamId), eq(teamMembers.userId, teamInvites.invitedBy));
 
 export async function getInviteLanding(token: string): Promise<InviteLanding> {
   if (!TOKEN_SHAPE.test(token)) return { state: "unknown" };
@@ -45,10 +57,13 @@ export async function getInviteLanding(token: string): Promise<InviteLanding> {
       acceptedAt: teamInvites.acceptedAt,
       revokedAt: teamInvites.revokedAt,
       expiresAt: teamInvites.expiresAt,
+      inviterRole: teamMembers.role,
+      inviterGrants: teamMembers.grants,
       accountId: users.id,
     })
     .from(teamInvites)
     .innerJoin(teams, eq(teams.id, teamInvites.teamId))
+    .leftJoin(teamMembers, inviterMembership)
     .leftJoin(users, eq(sql`lower(${users.email})`, sql`lower(${teamInvites.email})`))
     .where(eq(teamInvites.tokenHash, hashInviteToken(token)));
   if (!row) return { state: "unknown" };
@@ -75,16 +90,25 @@ const gone = (state: InviteState): AcceptOutcome => ({
         ? "This invite was withdrawn. Ask a team admin if you still need access."
         : state === "accepted"
           ? "This invite has already been used. Sign in to open your team."
-          : "This invite link is not valid. Check that you copied all of it.",
+          : state === "inviter_lost"
+            ? "This invite no longer works: the person who sent it can no longer manage the team. Ask a current team admin to invite you again."
+            : "This invite link is not valid. Check that you copied all of it.",
 });
 
 /** Lock the invite and check it is still open; the join then happens in the same transaction. */
 async function lockOpenInvite(tx: Tx, token: string) {
   if (!TOKEN_SHAPE.test(token)) return { invite: null, state: "unknown" as const };
-  const [invite] = await tx.select().from(teamInvites).where(eq(teamInvites.tokenHash, hashInviteToken(token))).for("update");
-  if (!invite) return { invite: null, state: "unknown" as const };
-  const state = stateOf(invite);
-  return { invite: state === "open" ? invite : null, state };
+  const [row] = await tx
+    .select({ invite: teamInvites, inviterRole: teamMembers.role, inviterGrants: teamMembers.grants })
+    .from(teamInvites)
+    .innerJoin(teams, eq(teams.id, teamInvites.teamId))
+    .leftJoin(teamMembers, inviterMembership)
+    .where(eq(teamInvites.tokenHash, hashInviteToken(token)))
+    // The team row too: member changes lock it, so a demotion of the inviter and this join never interleave.
+    .for("update", { of: [teamInvites, teams] });
+  if (!row) return { invite: null, state: "unknown" as const };
+  const state = stateOf({ ...row.invite, inviterRole: row.inviterRole, inviterGrants: row.inviterGrants });
+  return { invite: state === "open" ? row.invite : null, state };
 }
 
 async function join(tx: Tx, invite: typeof teamInvites.$inferSelect, userId: string, newAccount: boolean): Promise<void> {

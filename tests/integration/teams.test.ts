@@ -407,6 +407,54 @@ describe("invites", () => {
     const actions = (await auditOf(team)).map((e) => e.action);
     expect(actions.filter((a) => a === "invite.revoked")).toHaveLength(2); // replaced + revoked
   });
+
+  test("an invite stops working once its inviter no longer holds team:manage (demoted, removed or deleted)", async () => {
+    const team = await makeTeam();
+    const owner = await makeUser(team, "owner");
+    const admin = await makeUser(team, "admin");
+    as(admin);
+    for (const email of ["demoted@example.test", "removed@example.test", "deleted@example.test"]) {
+      expect((await teamsDal.inviteMember(team.slug, email, "member", ["jobs:read"])).ok).toBe(true);
+    }
+    const demotedToken = await tokenFromOutbox("demoted@example.test");
+    as(null);
+    expect(await invites.getInviteLanding(demotedToken)).toMatchObject({ state: "open" });
+
+    // Demoted to a member with every grant there is: still no team:manage.
+    as(owner);
+    expect((await teamsDal.changeMemberRole(team.slug, admin.id, "member")).ok).toBe(true);
+    expect((await teamsDal.setMemberGrants(team.slug, admin.id, ["jobs:read", "jobs:write"])).ok).toBe(true);
+    as(null);
+    expect(await invites.getInviteLanding(demotedToken)).toMatchObject({ state: "inviter_lost", teamName: team.name });
+    const refused = await invites.acceptInviteWithNewAccount(demotedToken, "Demoted", "a-good-password");
+    expect(refused).toEqual({ ok: false, code: "gone", message: "This invite no longer works: the person who sent it can no longer manage the team. Ask a current team admin to invite you again." });
+    expect(await t.db.select().from(users).where(eq(users.email, "demoted@example.test"))).toHaveLength(0);
+
+    // Made admin again, their open invites work again (nothing was revoked).
+    as(owner);
+    expect((await teamsDal.changeMemberRole(team.slug, admin.id, "admin")).ok).toBe(true);
+    as(null);
+    expect(await invites.getInviteLanding(demotedToken)).toMatchObject({ state: "open" });
+
+    // Removed from the team: an existing account cannot accept either.
+    const removedToken = await tokenFromOutbox("removed@example.test");
+    const invitee = await makeUser(null, "member");
+    await t.db.update(teamInvites).set({ email: invitee.email }).where(eq(teamInvites.tokenHash, teamsDal.hashInviteToken(removedToken)));
+    as(owner);
+    expect((await teamsDal.removeMember(team.slug, admin.id)).ok).toBe(true);
+    as(null);
+    expect(await invites.acceptInviteWithPassword(removedToken, invitee.password)).toMatchObject({ ok: false, code: "gone", message: expect.stringContaining("can no longer manage the team") });
+    as(invitee);
+    expect(await invites.acceptInviteSignedIn(removedToken)).toMatchObject({ ok: false, code: "gone" });
+    expect(await membership(team, invitee)).toBeNull();
+
+    // The inviter's account deleted (invited_by set null): the invite speaks for no one.
+    const deletedToken = await tokenFromOutbox("deleted@example.test");
+    await t.db.delete(users).where(eq(users.id, admin.id));
+    as(null);
+    expect(await invites.getInviteLanding(deletedToken)).toMatchObject({ state: "inviter_lost" });
+    expect(await invites.acceptInviteWithNewAccount(deletedToken, "Deleted", "a-good-password")).toMatchObject({ ok: false, code: "gone" });
+  });
 });
 
 describe("audit log", () => {

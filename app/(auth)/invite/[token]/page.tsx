@@ -10,6 +10,7 @@ const GONE = {
   expired: { title: "This invite has expired", body: "Invites work for 7 days. Ask a team admin to send you a new one." },
   revoked: { title: "This invite was withdrawn", body: "A team admin revoked it. Ask them if you still need access." },
   accepted: { title: "This invite has already been used", body: "If it was you, sign in to open your team." },
+  inviter_lost: { title: "This invite no longer works", body: "The person who sent it can no longer manage the team. Ask a current team admin to invite you again." },
 } as const;
 
 export default async function InvitePage({ params }: { params: Promise<{ token: string }> }) {
