@@ -3,6 +3,7 @@ import { asc, eq } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/lib/db/client";
 import { jobRunCalls } from "@/lib/db/schema";
 import { JobError } from "./errors";
+import { outboundPolicy, outboundRefusal, refusalIn, type OutboundPolicy } from "./outbound-guard";
 import { redactText } from "./redact";
 
 /** Bytes of a request or response body kept in the call log. */
@@ -34,6 +35,8 @@ export type TrackedFetchDeps = {
   /** The run's signal: aborts an in-flight try and any wait between tries. */
   signal: AbortSignal;
   random?: () => number;
+  /** Which targets may be called; by default OUTBOUND_ALLOW_HOSTS's policy. */
+  outbound?: OutboundPolicy;
 };
 
 export type RunCall = typeof jobRunCalls.$inferSelect;
@@ -50,8 +53,8 @@ export function redactHeaders(headers: HeadersInit): Record<string, string> {
   return out;
 }
 
-// `key` and `sig` only as whole words (api_key, x-key, sig), so `monkey` or `signup` stay readable.
-const SECRET_PARAM = /token|secret|passw(or)?d|pwd|signature|credential|api[-_]?key|(^|[-_.])(key|sig)$/i;
+// Short names only as whole words (api_key, x-key, sig, code), so `monkey`, `signup` or `zipcode` stay readable.
+const SECRET_PARAM = /token|secret|passw(or)?d|pwd|signature|credential|api[-_]?key|(^|[-_.])(key|sig|code|auth|jwt|otp|session|sid)$/i;
 
 /** The URL without userinfo credentials or secret-looking query values, and without the fragment
  * (never sent to the server, and where OAuth puts tokens). */
@@ -213,8 +216,25 @@ function clampInt(value: number, min: number, max: number): number {
   return Number.isFinite(value) ? Math.min(max, Math.max(min, Math.floor(value))) : min;
 }
 
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Redirects followed per try; each hop is checked against the outbound policy and logged. */
+export const MAX_REDIRECTS = 5;
+/** Headers that carry credentials: not sent on to another origin by a redirect. */
+const CREDENTIAL_HEADERS = ["authorization", "proxy-authorization", "cookie"];
+
+/** The next hop of a redirect, as fetch would make it (303, and 301/302 after a POST, become a GET without body). */
+function redirectRequest(from: Request, location: string, status: number, body: Uint8Array<ArrayBuffer> | null): Request {
+  const url = new URL(location, from.url);
+  const toGet = status === 303 ? from.method !== "HEAD" : (status === 301 || status === 302) && from.method === "POST";
+  const headers = new Headers(from.headers);
+  if (toGet) for (const name of ["content-type", "content-length", "content-encoding", "content-language", "content-location"]) headers.delete(name);
+  if (url.origin !== new URL(from.url).origin) for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+  const method = toGet ? "GET" : from.method;
+  return new Request(url, { method, headers, body: toGet || !body || method === "GET" || method === "HEAD" ? null : body, redirect: "manual" });
+}
+
 /** ctx.fetch for one run attempt: a standard fetch whose every try is logged (redacted, truncated). */
-export function createTrackedFetch({ db, runId, attempt, signal: runSignal, random = Math.random }: TrackedFetchDeps): TrackedFetch {
+export function createTrackedFetch({ db, runId, attempt, signal: runSignal, random = Math.random, outbound = outboundPolicy() }: TrackedFetchDeps): TrackedFetch {
   return async (input, init, options = {}) => {
     const retries = clampInt(options.retries ?? 0, 0, MAX_CALL_RETRIES);
     const retryOn = options.retryOn ?? DEFAULT_RETRY_ON;
@@ -227,44 +247,75 @@ export function createTrackedFetch({ db, runId, attempt, signal: runSignal, rand
     const request = new Request(input, init);
     const method = request.method;
     const url = redactUrl(request.url);
-    const requestHeaders = redactHeaders(request.headers);
-    const requestBody = request.body ? redactText(truncateBody(new Uint8Array(await request.clone().arrayBuffer()), request.headers.get("content-type"))) : null;
+    const bodyBytes = request.body ? new Uint8Array(await request.clone().arrayBuffer()) : null;
+    // Redirects are followed here, hop by hop, so each target is checked before it is called.
+    const follow = request.redirect === "follow";
     // Aborts that end the call for good: the run's, and one the handler passed in init.
     const stopSignal = AbortSignal.any([runSignal, request.signal]);
 
     for (let retry = 0; ; retry++) {
       stopSignal.throwIfAborted();
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(new CallTimeoutError(timeoutMs)), timeoutMs);
-      const started = performance.now();
+      let hopRequest = request.clone();
       let response: Response | null = null;
-      let responseBody: string | null = null;
       let failure: unknown = null;
-      try {
-        response = await fetch(request.clone(), { signal: AbortSignal.any([stopSignal, timeout.signal]) });
-        responseBody = await responseBodyForLog(response);
-      } catch (error) {
-        failure = error;
-      } finally {
-        // The timeout bounds this try; once the handler has the response, only the run's signal applies.
-        clearTimeout(timer);
-      }
-      const durationMs = Math.round(performance.now() - started);
-      // A try that completed stands even if the run is aborted a moment later; the handler sees the abort next.
-      const stopped = failure !== null && stopSignal.aborted;
-      const error = failure === null ? null : stopped ? `Aborted: ${describeError(stopSignal.reason)}` : describeError(timeout.signal.aborted ? timeout.signal.reason : failure);
-      await recordCall(db, { runId, attempt, retry, method, url, requestHeaders, requestBody, responseStatus: response?.status ?? null, responseBody, durationMs, error });
+      let timedOut = false;
+      for (let hop = 0; ; hop++) {
+        const hopMethod = hopRequest.method;
+        const hopUrl = redactUrl(hopRequest.url);
+        const timeout = new AbortController();
+        const timer = setTimeout(() => timeout.abort(new CallTimeoutError(timeoutMs)), timeoutMs);
+        const started = performance.now();
+        let responseBody: string | null = null;
+        let refusal: string | null = null;
+        response = null;
+        failure = null;
+        try {
+          refusal = await outboundRefusal(outbound, hopRequest.url);
+          if (!refusal) {
+            response = await fetch(hopRequest.clone(), { signal: AbortSignal.any([stopSignal, timeout.signal]), redirect: "manual", dispatcher: outbound.dispatcher } as RequestInit);
+            responseBody = await responseBodyForLog(response);
+          }
+        } catch (error) {
+          failure = error;
+          refusal = refusalIn(error)?.message ?? null;
+        } finally {
+          // The timeout bounds this try; once the handler has the response, only the run's signal applies.
+          clearTimeout(timer);
+        }
+        const durationMs = Math.round(performance.now() - started);
+        // A try that completed stands even if the run is aborted a moment later; the handler sees the abort next.
+        const stopped = failure !== null && stopSignal.aborted;
+        timedOut = failure !== null && timeout.signal.aborted;
+        const error = refusal ?? (failure === null ? null : stopped ? `Aborted: ${describeError(stopSignal.reason)}` : describeError(timedOut ? timeout.signal.reason : failure));
+        const requestBody = hopRequest.body && bodyBytes ? redactText(truncateBody(bodyBytes, hopRequest.headers.get("content-type"))) : null;
+        await recordCall(db, { runId, attempt, retry, method: hopMethod, url: hopUrl, requestHeaders: redactHeaders(hopRequest.headers), requestBody, responseStatus: response?.status ?? null, responseBody, durationMs, error });
 
-      if (stopped) {
-        void response?.body?.cancel().catch(() => undefined);
-        throw stopSignal.reason;
+        if (stopped) {
+          void response?.body?.cancel().catch(() => undefined);
+          throw stopSignal.reason;
+        }
+        if (refusal) {
+          throw new JobError(`${hopMethod} ${hopUrl} was refused: ${refusal}`, { type: "validation_error", source: "handler", subType: "outbound_target_refused", severity: 3, retryable: false });
+        }
+        const location = response?.headers.get("location");
+        if (!follow || !response || !REDIRECT_STATUSES.has(response.status) || !location) break;
+        void response.body?.cancel().catch(() => undefined);
+        if (hop >= MAX_REDIRECTS) {
+          throw new JobError(`${method} ${url} was redirected more than ${MAX_REDIRECTS} times`, { type: "api_error", source: "external_service", subType: "too_many_redirects", retryable: false });
+        }
+        try {
+          hopRequest = redirectRequest(hopRequest, location, response.status, bodyBytes);
+        } catch {
+          throw new JobError(`${method} ${url} was redirected to an unusable location`, { type: "api_error", source: "external_service", subType: "bad_redirect", retryable: false });
+        }
       }
+
       const retryable = failure !== null || (response !== null && retryOn.includes(response.status));
       if (!retryable || retry >= retries) {
         if (failure === null && response) return response;
-        throw timeout.signal.aborted
+        throw timedOut
           ? new JobError(`${method} ${url} timed out after ${timeoutMs} ms`, { type: "timeout", source: "external_service", subType: "api_timeout", cause: failure })
-          : new JobError(`${method} ${url} failed: ${error}`, { type: "api_error", source: "external_service", subType: "network_error", cause: failure });
+          : new JobError(`${method} ${url} failed: ${describeError(failure)}`, { type: "api_error", source: "external_service", subType: "network_error", cause: failure });
       }
 
       const retryAfter = response && (response.status === 429 || response.status === 503) ? parseRetryAfter(response.headers.get("retry-after")) : null;

@@ -90,6 +90,8 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
 }
 
 beforeAll(async () => {
+  // The upstream here is a local server: loopback is refused unless an operator allow-lists it.
+  vi.stubEnv("OUTBOUND_ALLOW_HOSTS", "127.0.0.1");
   ({ t, boss } = await openTestEnv());
   server = await startServer();
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -109,6 +111,7 @@ afterAll(async () => {
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
   await t.drop();
+  vi.unstubAllEnvs();
 });
 
 async function startScenario(scenario: Scenario): Promise<{ tenant: Tenant; runId: string }> {

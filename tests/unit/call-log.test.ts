@@ -54,12 +54,13 @@ describe("redactUrl", () => {
     ["https://api.example.com/x?api_key=1&apikey=2&key=3&secret=4&password=5&signature=6&sig=7", "https://api.example.com/x?api_key=***&apikey=***&key=***&secret=***&password=***&signature=***&sig=***"],
     ["https://api.example.com/x?access_token=a&client_secret=b&X-Amz-Signature=c&X-Amz-Credential=d", "https://api.example.com/x?access_token=***&client_secret=***&X-Amz-Signature=***&X-Amz-Credential=***"],
     ["https://api.example.com/cb#access_token=abc", "https://api.example.com/cb"],
+    ["https://api.example.com/oauth/cb?code=abc&state=s&auth=x&session_id=y&sid=z&jwt=j&otp=1", "https://api.example.com/oauth/cb?code=***&state=s&auth=***&session_id=y&sid=***&jwt=***&otp=***"],
   ])("%s", (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
   });
 
   test("leaves ordinary parameters and their encoding exactly as they were", () => {
-    const url = "https://api.example.com/search?q=a%20b+c&monkey=1&signup=yes&keyword=x&flag";
+    const url = "https://api.example.com/search?q=a%20b+c&monkey=1&signup=yes&keyword=x&zipcode=1&author=a&flag";
     expect(redactUrl(url)).toBe(url);
   });
 
