@@ -1,12 +1,24 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { malformedPathReason } from "@/lib/validation/request-path";
 
 const SESSION_COOKIES = ["authjs.session-token", "__Secure-authjs.session-token"];
+const DASHBOARD = /^\/(projects|runs|errors|outbox|teams)(\/|$)|^\/(account|users)$/;
 
 /**
- * Convenience only: send a signed-out visitor of a dashboard page to sign-in and back to where
- * they were going. Every page, action and route still checks the session and permissions itself.
+ * Refuses addresses that cannot name anything (malformed escapes or NUL in the path, NUL in the
+ * query) with a 400 before routing, for pages and APIs alike; pages cannot answer 400 themselves. Then, as a convenience only: sends a signed-out visitor of a dashboard
+ * page to sign-in and back. Every page, action and route still checks the session and permissions itself.
  */
 export function proxy(request: NextRequest): NextResponse {
+  // The raw path, percent-escapes as sent (nextUrl may have normalised them).
+  const raw = new URL(request.url);
+  const reason = malformedPathReason(raw.pathname) ?? (/%00/.test(raw.search) ? "The query contains a NUL character (%00)." : null);
+  if (reason) {
+    return request.nextUrl.pathname.startsWith("/api/")
+      ? NextResponse.json({ error: { code: "bad_request", message: reason } }, { status: 400, headers: { "Cache-Control": "no-store" } })
+      : new NextResponse(`400 Bad request. ${reason} Check the link you followed.`, { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+  }
+  if (!DASHBOARD.test(request.nextUrl.pathname)) return NextResponse.next();
   const signedIn = SESSION_COOKIES.some((name) => request.cookies.has(name));
   // Page views only: server actions (POST) answer for themselves through the action wrapper.
   if (signedIn || request.method !== "GET") return NextResponse.next();
@@ -15,4 +27,5 @@ export function proxy(request: NextRequest): NextResponse {
   return NextResponse.redirect(url);
 }
 
-export const config = { matcher: ["/projects/:path*", "/runs/:path*", "/errors/:path*", "/outbox/:path*", "/teams/:path*", "/account", "/users"] };
+// Every path but Next's own static files.
+export const config = { matcher: ["/((?!_next/static|_next/image|favicon\\.ico).*)"] };

@@ -5,6 +5,7 @@ import type { InstancePermission, Permission } from "@/lib/auth/permissions";
 import { getCurrentUser, type CurrentUser } from "@/lib/dal/users";
 import { AccessError, requireProjectPermission, requireTeamPermission, type ProjectAccess, type TeamAccess } from "@/lib/dal/access";
 import { requireInstancePermission } from "@/lib/dal/instance";
+import { NUL_MESSAGE, nulPaths } from "@/lib/validation/safe-text";
 
 export type ActionResult<T = undefined> =
   | { ok: true; data: T; message?: string }
@@ -25,6 +26,17 @@ export class ActionRefusal extends Error {
   }
 }
 
+/** Fields of the form (names, values, uploaded file names) holding a NUL character. */
+function nulFields(form: FormData): string[] {
+  const fields = new Set<string>();
+  for (const [key, value] of form.entries()) {
+    const name = key.replaceAll("\u0000", "\\u0000");
+    if (name !== key) fields.add(name);
+    else for (const path of nulPaths(value, key)) fields.add(path);
+  }
+  return [...fields];
+}
+
 function formObject(form: FormData): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of form.entries()) if (!(key in out)) out[key] = value;
@@ -43,6 +55,9 @@ function guardedAction<A, S extends z.ZodType, T>(
 ): (prev: ActionState<T>, form: FormData) => Promise<ActionResult<T>> {
   return async (_prev, form) => {
     try {
+      // Postgres refuses NUL in text: such input is refused here, before any lookup or query.
+      const nul = nulFields(form);
+      if (nul.length > 0) return { ok: false, code: "invalid", error: "Please correct the highlighted fields.", fieldErrors: Object.fromEntries(nul.map((f) => [f, [NUL_MESSAGE]])) };
       const raw = formObject(form);
       const access = await resolve(raw);
       if (isRefusal(access)) return access;

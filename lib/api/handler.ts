@@ -5,6 +5,7 @@ import { AccessError } from "@/lib/dal/access";
 import { withApiPrincipal, type ApiPrincipal } from "@/lib/dal/principal";
 import { withDatabaseWatch } from "@/lib/dal/health";
 import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, unavailableReason } from "@/lib/db/errors";
+import { NUL_MESSAGE, nulPaths } from "@/lib/validation/safe-text";
 import { apiRateLimiter } from "./rate-limit";
 import type { ApiErrorBody, ApiErrorCode } from "./schemas";
 
@@ -46,6 +47,9 @@ export function fieldErrorsOf(error: z.ZodError, prefix = "", depth = Infinity):
 }
 
 function parseOr422<S extends z.ZodType>(schema: S, value: unknown, prefix: string, message: string, depth = Infinity): z.output<S> {
+  // Postgres refuses NUL in text and jsonb: refuse it here, wherever it sits, before any schema or query.
+  const nul = nulPaths(value, prefix);
+  if (nul.length > 0) throw new ApiError(422, "invalid", message, { fieldErrors: Object.fromEntries(nul.map((f) => [f.split(".").slice(0, prefix ? depth + 1 : depth).join("."), [NUL_MESSAGE]])) });
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new ApiError(422, "invalid", message, { fieldErrors: fieldErrorsOf(parsed.error, prefix, depth) });
   return parsed.data;
@@ -136,6 +140,8 @@ export function apiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
         return errorResponse(429, "rate_limited", `Too many requests for this key; retry in ${decision.retryAfterSeconds} s.`, {}, { "Retry-After": String(decision.retryAfterSeconds), "RateLimit-Limit": String(limiter.burst), "RateLimit-Remaining": "0" });
       }
       const rawParams = (await context?.params) ?? {};
+      // A path segment with a NUL names nothing that can exist.
+      if (nulPaths(rawParams).length > 0) throw notFound();
       const params = parseOr422(spec.params ?? z.object({}), rawParams, "", "The path is not valid.");
       // Query errors are keyed by the parameter's name (a list's item index means nothing there).
       const query = parseOr422(spec.query ?? z.object({}), queryObject(new URL(request.url)), "", "The query is not valid.", 1);

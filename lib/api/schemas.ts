@@ -4,6 +4,7 @@ import type { KeyProjectItem } from "@/lib/dal/api-keys";
 import type { HistoryRow } from "@/lib/dal/history";
 import type { JobTypeOverview, RunView } from "@/lib/dal/runs";
 import { historyFilterSchema } from "@/lib/runs/history-filter";
+import { safeText } from "@/lib/validation/safe-text";
 
 /**
  * The /api/v1 contract: every request is parsed with these schemas and the OpenAPI document is
@@ -46,8 +47,8 @@ export type ApiErrorBody = z.infer<typeof apiErrorSchema>;
 // ------------------------------------------------------------------------------------------
 // Path parameters
 
-export const projectParams = z.object({ slug: z.string().min(1).max(100) });
-export const runParams = projectParams.extend({ runId: z.string().min(1).max(100) });
+export const projectParams = z.object({ slug: safeText().min(1).max(100) });
+export const runParams = projectParams.extend({ runId: safeText().min(1).max(100) });
 
 // ------------------------------------------------------------------------------------------
 // Requests
@@ -58,8 +59,8 @@ export const runParams = projectParams.extend({ runId: z.string().min(1).max(100
  */
 export const inlineFileFields = z
   .object({
-    name: z.string().min(1).max(200).default("upload"),
-    contentType: z.string().max(100).optional(),
+    name: safeText().min(1).max(200).default("upload"),
+    contentType: safeText().max(100).optional(),
     encoding: z.enum(["utf8", "base64"]).default("utf8"),
     content: z.string(),
   })
@@ -68,7 +69,7 @@ export const inlineFileSchema = inlineFileFields.meta({ id: "InlineFile" });
 
 export const triggerBody = z
   .object({
-    jobType: z.string().min(1).max(100).meta({ description: "A project job type, see GET /projects/{slug}/job-types." }),
+    jobType: safeText().min(1).max(100).meta({ description: "A project job type, see GET /projects/{slug}/job-types." }),
     payload: z.record(z.string(), z.unknown()).default({}).meta({ description: "Validated against the job type's payload schema." }),
     notify: z.boolean().default(false).meta({ description: "Email the key's creator when the run ends." }),
   })

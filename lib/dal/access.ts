@@ -5,6 +5,7 @@ import type { Actor } from "@/lib/audit";
 import { permissionsFor, type Permission } from "@/lib/auth/permissions";
 import { getDatabase } from "@/lib/db/client";
 import { projects, teamMembers, teams, type TeamRole } from "@/lib/db/schema";
+import { hasNul } from "@/lib/validation/safe-text";
 import { currentApiPrincipal, type ApiPrincipal } from "./principal";
 import { getCurrentUser, type CurrentUser } from "./users";
 
@@ -25,6 +26,8 @@ export class AccessError extends Error {
 
 /** The user's access to a project, read fresh from the database (once per request). */
 export const getProjectAccess = cache(async (slug: string): Promise<ProjectAccess | null> => {
+  // A slug with a NUL names no project (and Postgres would refuse it as text).
+  if (hasNul(slug)) return null;
   const key = currentApiPrincipal();
   if (key) return getKeyProjectAccess(key, slug);
   const user = await getCurrentUser();
@@ -100,7 +103,7 @@ export type TeamAccess = {
 /** The user's membership of a team, read fresh from the database; null when not a member. */
 export const getTeamAccess = cache(async (teamSlug: string): Promise<TeamAccess | null> => {
   // API keys act on projects only; team settings are for people.
-  if (currentApiPrincipal()) return null;
+  if (currentApiPrincipal() || hasNul(teamSlug)) return null;
   const user = await getCurrentUser();
   if (!user) return null;
   const { db } = getDatabase();

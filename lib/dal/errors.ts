@@ -4,6 +4,7 @@ import { z } from "zod";
 import { getDatabase } from "@/lib/db/client";
 import type { RunStatus } from "@/lib/db/schema";
 import { JOB_DEFINITIONS, getJobDefinition } from "@/lib/jobs/catalog";
+import { safeText } from "@/lib/validation/safe-text";
 import { requireInstanceRole } from "./instance";
 import { bucketStarts, RANGES, type RangeKey } from "./ranges";
 import { decodeCursor, encodeCursor } from "./runs";
@@ -125,7 +126,7 @@ export type ErrorRunItem = {
 
 export type ErrorRunPage = { rows: ErrorRunItem[]; nextCursor: string | null };
 
-const filterSchema = z.object({ jobType: z.string().max(80), subType: z.string().max(80) });
+const filterSchema = z.object({ jobType: safeText().max(80), subType: safeText().max(80) });
 
 /** The runs behind one error group, newest first, keyset-paged (support only; unredacted). */
 export async function listErrorRuns(range: RangeKey, jobType: string, subType: string, cursor?: string): Promise<ErrorRunPage> {

@@ -17,6 +17,7 @@ import { instanceLost } from "@/lib/jobs/liveness";
 import { capText, errorView, MAX_ERROR_MESSAGE, publicErrorMessage, redactJson, redactText, type ErrorView } from "@/lib/jobs/redact";
 import { failedAttemptFate } from "@/lib/jobs/retry";
 import { recordAudit } from "@/lib/audit";
+import { hasNul } from "@/lib/validation/safe-text";
 import { AccessError, actorOf, requireProjectPermission, type ProjectAccess } from "./access";
 import { sessionClaims } from "./session-claims";
 
@@ -57,6 +58,7 @@ export async function triggerProjectJob(slug: string, jobType: string, input: Fo
     const file = input.files[field.name];
     if (!file && field.required) fieldErrors[field.name] = ["Choose a file to upload."];
     else if (file && file.size > MAX_IMPORT_BYTES) fieldErrors[field.name] = [`The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB.`];
+    else if (file && hasNul(file.name)) fieldErrors[field.name] = ["The file name contains a NUL character: rename the file and upload it again."];
   }
   const placeholders = Object.fromEntries(fileFields.filter((f) => input.files[f.name]).map((f) => [f.name, "00000000-0000-4000-8000-000000000000"]));
   const parsed = def.payload.safeParse({ ...input.values, ...placeholders });
@@ -545,6 +547,7 @@ export async function getProjectFile(slug: string, fileId: string): Promise<{ na
 export async function getRunVersion(slug: string, runId: string): Promise<string | null> {
   const claims = await sessionClaims();
   if (!claims) throw new AccessError("unauthenticated");
+  if (hasNul(slug)) return null; // names no project, and Postgres would refuse it
   const validRun = z.uuid().safeParse(runId).success;
   const [row] = await getDatabase().db.execute<{
     instance_role: InstanceRole;

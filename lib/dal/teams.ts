@@ -4,6 +4,7 @@ import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { headers } from "next/headers";
 import { z } from "zod";
+import { safeText } from "@/lib/validation/safe-text";
 import { recordAudit, type Actor } from "@/lib/audit";
 import { GRANTABLE_PERMISSIONS, isGrantable, permissionsFor, type GrantablePermission, type Permission } from "@/lib/auth/permissions";
 import { databaseUrl, getDatabase, type Tx } from "@/lib/db/client";
@@ -137,7 +138,7 @@ export type AuditEventView = {
 
 export type AuditPage = { events: AuditEventView[]; nextCursor: string | null };
 
-const auditCursor = z.object({ t: z.string().min(1).max(64), id: z.uuid() });
+const auditCursor = z.object({ t: safeText().min(1).max(64), id: z.uuid() });
 
 function decodeAuditCursor(cursor: string | undefined): { t: string; id: string } | null {
   if (!cursor) return null;

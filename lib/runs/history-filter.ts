@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RUN_STATUSES } from "@/lib/db/schema/job-runs";
+import { safeText } from "@/lib/validation/safe-text";
 
 /**
  * The filters of a run history view, parsed from URL search params (the dashboard's history
@@ -55,10 +56,10 @@ export const historyFilterSchema = z
     resourceId: z.preprocess(emptyToUndefined, z.uuid("A resource id is a UUID.").optional()),
     q: z.preprocess(
       (v) => (typeof v === "string" ? v.trim() || undefined : v),
-      z.string().min(SEARCH_MIN_LENGTH, `Search needs at least ${SEARCH_MIN_LENGTH} characters.`).max(200).optional(),
+      safeText().min(SEARCH_MIN_LENGTH, `Search needs at least ${SEARCH_MIN_LENGTH} characters.`).max(200).optional(),
     ),
     sort: z.preprocess(emptyToUndefined, z.enum(HISTORY_SORTS).default("queued_desc")),
-    cursor: z.preprocess(emptyToUndefined, z.string().max(300).optional()),
+    cursor: z.preprocess(emptyToUndefined, safeText().max(300).optional()),
     limit: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(HISTORY_LIMIT_MAX).default(HISTORY_LIMIT_DEFAULT)),
   })
   .refine((f) => !(f.from && f.to) || f.from < f.to, { path: ["to"], message: "The end of the range must be after its start." })
