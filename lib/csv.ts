@@ -68,21 +68,32 @@ export class CsvReader {
     };
     while (i < n) {
       if (quoted) {
-        const q = text.indexOf('"', i);
-        // The closing quote, or a doubled one, may be in the next piece: read this record again then.
-        if (q < 0 || (q + 1 >= n && !final)) {
+        // The closing quote is the first one not doubled; the field is then cut out in one piece.
+        // Unescaped as it is scanned: the text between doubled quotes, each kept with one quote.
+        const parts: string[] = [];
+        let segment = i;
+        let close = -1;
+        for (let j = i; j < n; j++) {
+          if (text.charCodeAt(j) !== QUOTE) continue;
+          if (text.charCodeAt(j + 1) === QUOTE) {
+            parts.push(text.slice(segment, j + 1));
+            segment = j + 2;
+            j++;
+          } else if (j + 1 < n || final) {
+            // Else it, or the quote that would double it, may be in the next piece: read this record again then.
+            close = j;
+            break;
+          }
+        }
+        if (close < 0) {
           i = n;
           break;
         }
-        field += text.slice(i, q);
-        if (text.charCodeAt(q + 1) === QUOTE) {
-          field += '"';
-          i = q + 2;
-        } else {
-          quoted = false;
-          i = q + 1;
-          fieldStart = i;
-        }
+        parts.push(text.slice(segment, close));
+        field += parts.length === 1 ? parts[0]! : parts.join("");
+        quoted = false;
+        i = close + 1;
+        fieldStart = i;
         continue;
       }
       const c = text.charCodeAt(i);

@@ -60,7 +60,8 @@ describe("readRecords (CSV)", () => {
     const note = `"${"é".repeat(IMPORT_CHUNK_BYTES / 2 - 3)}\n""quoted"""`;
     const text = `email,name\r\nzo@example.com,${note}\r\nyu@example.com,Yu\r\n`;
     expect(await records("c.csv", "text/csv", text)).toEqual([
-      { email: "zo@example.com", name: `${"é".repeat(IMPORT_CHUNK_BYTES / 2 - 3)}\n"quoted"` },
+      // Cut to 1000 characters before validation (which refuses more than 200 anyway).
+      { email: "zo@example.com", name: "é".repeat(1000) },
       { email: "yu@example.com", name: "Yu" },
     ]);
   });

@@ -39,11 +39,14 @@ function* textPieces(content: Uint8Array): Generator<string> {
   if (tail) yield tail;
 }
 
+/** Longer values fail validation anyway (name and company ≤ 200): cut before it, which is costly on huge strings. */
+const MAX_VALUE_CHARS = 1000;
+
 function pick(source: (field: (typeof FIELDS)[number]) => unknown): RawRow {
   const out: RawRow = {};
   for (const f of FIELDS) {
     const value = source(f);
-    if (value !== undefined) out[f] = value;
+    if (value !== undefined) out[f] = typeof value === "string" && value.length > MAX_VALUE_CHARS ? value.slice(0, MAX_VALUE_CHARS) : value;
   }
   return out;
 }
