@@ -2,7 +2,12 @@ import { hostname } from "node:os";
 import { envNumber, staleAfterSeconds } from "@/lib/config";
 import { databaseUrl } from "@/lib/db/client";
 import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
+import { outboundPolicy } from "@/lib/jobs/outbound-guard";
 import { startWorker } from "./start-worker";
+
+// A mistyped OUTBOUND_ALLOW_HOSTS stops the worker here, not the first run that calls out.
+const outbound = outboundPolicy();
+if (outbound.allow.length > 0) console.log(`[worker] outbound calls may also reach: ${process.env.OUTBOUND_ALLOW_HOSTS}`);
 
 const heartbeatSeconds = envNumber("HEARTBEAT_SECONDS", 30);
 const worker = await startWorker({

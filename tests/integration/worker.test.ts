@@ -84,6 +84,22 @@ describe("the worker", () => {
     expect(failedStep).toMatchObject({ status: "failed", errorType: "validation_error", errorSubType: "file_format_invalid", errorSeverity: 2 });
   });
 
+  test("hostile files: the 20,000-column shape fails at once naming the limit; 1,000-column rows import; another run keeps its progress", async () => {
+    const tenant = await createTenant(t.db);
+    const other = await createTenant(t.db);
+    const paced = await triggerOk(t.db, boss, other, "demo_paced", { items: 30, msPerItem: 50 });
+    const wideHeader = `email,${Array.from({ length: 19_999 }, (_, i) => `c${i}`).join(",")}\n${"a@example.com,x\n".repeat(1000)}`;
+    const wide = await triggerOk(t.db, boss, tenant, "contacts_import", { fileId: await uploadFile(t.db, tenant, "wide.csv", "text/csv", wideHeader) });
+    const failed = await waitForRun(t.db, wide, (r) => r.status === "failed");
+    expect(failed).toMatchObject({ attemptCount: 1, errorMessage: "The file is not valid CSV: Row 1 has more than 1000 columns (the most allowed)." });
+    expect(failed.error).toMatchObject({ type: "validation_error", subType: "file_format_invalid", retryable: false });
+
+    const widest = `email,${Array.from({ length: 999 }, (_, i) => `c${i}`).join(",")}\n${Array.from({ length: 1000 }, (_, i) => `w${i}@example.com${",".repeat(999)}`).join("\n")}\n`;
+    const ok = await triggerOk(t.db, boss, tenant, "contacts_import", { fileId: await uploadFile(t.db, tenant, "widest.csv", "text/csv", widest) });
+    expect((await waitForRun(t.db, ok, (r) => r.status === "completed")).result).toMatchObject({ total: 1000, imported: 1000, skipped: 0 });
+    expect((await waitForRun(t.db, paced, (r) => r.status === "completed")).result).toEqual({ processed: 30 });
+  });
+
   test("a retryable failure schedules the next attempt with backoff, then the run completes on attempt 2", async () => {
     const tenant = await createTenant(t.db);
     const before = Date.now();
