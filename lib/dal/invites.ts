@@ -43,8 +43,12 @@ function stateOf(row: InviteRow): Exclude<InviteState, "unknown"> {
   return permissionsFor(inviter, "user").has("team:manage") ? "open" : "inviter_lost";
 }
 
-/** The inviter's membership of the invite's team (none when they left or their account is gone). */
-const inviterMembership = and(eq(teamMembers.teamId, teamInvites.teamId), eq(teamMembers.userId, teamInvites.invitedBy));
+/** The inviter's membership of the invite's team (none when they left, or their account is gone or disabled). */
+const inviterMembership = and(
+  eq(teamMembers.teamId, teamInvites.teamId),
+  eq(teamMembers.userId, teamInvites.invitedBy),
+  sql`not exists (select 1 from ${users} inviter where inviter.id = ${teamInvites.invitedBy} and inviter.disabled_at is not null)`,
+);
 
 export async function getInviteLanding(token: string): Promise<InviteLanding> {
   if (!TOKEN_SHAPE.test(token)) return { state: "unknown" };

@@ -435,6 +435,10 @@ describe("invites", () => {
     expect((await teamsDal.changeMemberRole(team.slug, admin.id, "admin")).ok).toBe(true);
     as(null);
     expect(await invites.getInviteLanding(demotedToken)).toMatchObject({ state: "open" });
+    // A disabled account speaks for no one, as its API keys do not.
+    await t.db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, admin.id));
+    expect(await invites.getInviteLanding(demotedToken)).toMatchObject({ state: "inviter_lost" });
+    await t.db.update(users).set({ disabledAt: null }).where(eq(users.id, admin.id));
 
     // Removed from the team: an existing account cannot accept either.
     const removedToken = await tokenFromOutbox("removed@example.test");
