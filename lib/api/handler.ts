@@ -6,7 +6,8 @@ import { withApiPrincipal, type ApiPrincipal } from "@/lib/dal/principal";
 import { withDatabaseWatch } from "@/lib/dal/health";
 import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, unavailableReason } from "@/lib/db/errors";
 import { NUL_MESSAGE, nulPaths } from "@/lib/validation/safe-text";
-import { apiRateLimiter } from "./rate-limit";
+import { consume } from "@/lib/security/throttle";
+import { apiKeyBucket, apiKeyLimit } from "./rate-limit";
 import type { ApiErrorBody, ApiErrorCode } from "./schemas";
 
 /** Bodies larger than this are refused with 413 before they are read (inline files included). */
@@ -134,10 +135,10 @@ export function apiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
       if (!key) {
         return errorResponse(401, "unauthenticated", token ? "The API key is invalid, has been revoked, or its creator is no longer in its team." : "Send an API key as `Authorization: Bearer <key>`.", {}, { "WWW-Authenticate": 'Bearer realm="runboard"' });
       }
-      const limiter = apiRateLimiter();
-      const decision = limiter.take(key.keyId);
-      if (!decision.allowed) {
-        return errorResponse(429, "rate_limited", `Too many requests for this key; retry in ${decision.retryAfterSeconds} s.`, {}, { "Retry-After": String(decision.retryAfterSeconds), "RateLimit-Limit": String(limiter.burst), "RateLimit-Remaining": "0" });
+      const rule = apiKeyLimit();
+      const decision = await consume(apiKeyBucket(key.keyId), rule);
+      if (!decision.ok) {
+        return errorResponse(429, "rate_limited", `Too many requests for this key; retry in ${decision.retryAfterSeconds} s.`, {}, { "Retry-After": String(decision.retryAfterSeconds), "RateLimit-Limit": String(rule.limit), "RateLimit-Remaining": "0" });
       }
       const rawParams = (await context?.params) ?? {};
       // A path segment with a NUL names nothing that can exist.
@@ -148,7 +149,7 @@ export function apiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
       const rawBody = spec.body ? await readBody(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : undefined;
       const body = spec.body ? parseOr422(spec.body, rawBody ?? {}, "", "The request body is not valid.") : undefined;
       const response = await withApiPrincipal(key, () => handler({ params: params as z.output<P>, query: query as z.output<Q>, body: body as z.output<B>, request, key }));
-      response.headers.set("RateLimit-Limit", String(limiter.burst));
+      response.headers.set("RateLimit-Limit", String(rule.limit));
       response.headers.set("RateLimit-Remaining", String(decision.remaining));
       if (!response.headers.has("Cache-Control")) response.headers.set("Cache-Control", "no-store");
       return response;

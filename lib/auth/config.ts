@@ -3,6 +3,9 @@ import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { checkSignIn } from "@/lib/dal/credentials";
 import { revokeSession, sessionClientOf, SESSION_TTL_SECONDS, startSession } from "@/lib/dal/sessions";
+import { guardedAttempt, signInBuckets } from "@/lib/security/attempts";
+import { clientAddress } from "@/lib/security/client-address";
+import { safeDestination } from "@/lib/security/safe-redirect";
 
 declare module "next-auth" {
   interface Session {
@@ -12,6 +15,14 @@ declare module "next-auth" {
   }
   interface User {
     sessionId?: string;
+  }
+}
+
+/** Refused before the password is checked: too many failures for the account or the address. */
+export class SignInThrottled extends CredentialsSignin {
+  override code = "throttled";
+  constructor(readonly retryAfterSeconds: number) {
+    super();
   }
 }
 
@@ -34,10 +45,15 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
   providers: [
     Credentials({
       credentials: { email: {}, password: {} },
+      // Every credentials sign-in passes here (the form's action and a direct POST to
+      // /api/auth/callback/credentials alike), so the limits live here.
       async authorize(raw, request) {
         const parsed = credentials.safeParse(raw);
         if (!parsed.success) throw new CredentialsSignin();
-        const user = await checkSignIn(parsed.data.email, parsed.data.password);
+        const { email, password } = parsed.data;
+        const attempt = await guardedAttempt(signInBuckets(email, clientAddress(request.headers)), () => checkSignIn(email, password), (found) => found !== null);
+        if (!attempt.ok) throw new SignInThrottled(attempt.retryAfterSeconds);
+        const user = attempt.value;
         if (user === "disabled") throw new AccountDisabled();
         if (!user) throw new CredentialsSignin();
         const sessionId = await startSession(user.id, sessionClientOf(request.headers));
@@ -46,6 +62,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
     }),
   ],
   callbacks: {
+    // Auth.js's default lets any path through; ours lets only safe same-origin paths through.
+    redirect({ url, baseUrl }) {
+      return `${baseUrl}${safeDestination(url, baseUrl)}`;
+    },
     jwt({ token, user }) {
       if (user?.id) {
         token.sub = user.id;

@@ -91,6 +91,14 @@ describe("db_pruning", () => {
     expect((await listMonthPartitions(t.db)).map((p) => p.name)).not.toContain(ancient.name);
   });
 
+  test("deletes rate-limit buckets that have refilled and keeps the ones still counting", async () => {
+    await t.db.execute(sql`insert into rate_limits (key, tat, allowed) values ('test:refilled', now() - interval '1 minute', true), ('test:counting', now() + interval '10 minutes', false)`);
+    const run = await runSystem("db_pruning", { retentionDays: 90 });
+    expect((run.result as { rateLimitRows: number }).rateLimitRows).toBe(1);
+    const keys = await t.db.execute<{ key: string }>(sql`select key from rate_limits where key like 'test:%'`);
+    expect(keys.map((r) => r.key)).toEqual(["test:counting"]);
+  });
+
   test("over the size limit, the oldest finished runs go first and running ones stay", async () => {
     const running = await finishedRun(3, "running");
     const finished = await finishedRun(3);

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { clientOf } from "@/lib/db/client";
 import { listMonthPartitions } from "@/lib/jobs/partitions";
+import { pruneRateLimits } from "@/lib/security/throttle";
 import type { JobHandler } from "../context";
 
 const DELETE_BATCH = 1000;
@@ -24,7 +26,8 @@ async function deleteOldestFinished(db: Parameters<JobHandler<"db_pruning">>[0][
 /**
  * Retention (seed 002): drop step-history months wholly older than the retention age, delete
  * finished runs past it, and while the database is over its size limit delete the oldest finished
- * runs. Running and pending runs are never touched.
+ * runs. Running and pending runs are never touched. Also deletes rate-limit buckets that have
+ * refilled (a full bucket is the same as no row), in bounded batches.
  */
 export const dbPruning: JobHandler<"db_pruning"> = async (ctx) => {
   const { retentionDays } = ctx.payload;
@@ -78,5 +81,13 @@ export const dbPruning: JobHandler<"db_pruning"> = async (ctx) => {
       return deleted;
     });
   }
-  return { cutoff: cutoff.toISOString(), droppedPartitions, expiredRuns, sizeLimitMb: maxDatabaseMb ?? null, sizeBeforeMb, runsDeletedForSize: sizeRuns };
+  ctx.stage("delete_refilled_rate_limits");
+  let rateLimitRows = 0;
+  for (let i = 0; i < MAX_BATCHES && !ctx.signal.aborted; i++) {
+    const n = await pruneRateLimits(clientOf(ctx.db), DELETE_BATCH);
+    rateLimitRows += n;
+    if (n < DELETE_BATCH) break;
+  }
+
+  return { cutoff: cutoff.toISOString(), droppedPartitions, expiredRuns, rateLimitRows, sizeLimitMb: maxDatabaseMb ?? null, sizeBeforeMb, runsDeletedForSize: sizeRuns };
 };

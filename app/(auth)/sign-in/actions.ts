@@ -2,16 +2,13 @@
 
 import { AuthError, CredentialsSignin } from "next-auth";
 import { z } from "zod";
-import { signIn } from "@/lib/auth/config";
+import { signIn, SignInThrottled } from "@/lib/auth/config";
+import { tooManyAttemptsMessage } from "@/lib/security/attempts";
+import { safeDestination } from "@/lib/security/safe-redirect";
 
 export type SignInState = { error: string; email: string } | null;
 
 const input = z.object({ email: z.string().trim().min(1, "Enter your email"), password: z.string().min(1, "Enter your password"), callbackUrl: z.string().optional() });
-
-/** Only same-site paths may be a destination after sign-in. */
-function safeDestination(url: string | undefined): string {
-  return url && url.startsWith("/") && !url.startsWith("//") ? url : "/projects";
-}
 
 export async function signInAction(_prev: SignInState, form: FormData): Promise<SignInState> {
   const parsed = input.safeParse(Object.fromEntries(form));
@@ -21,6 +18,7 @@ export async function signInAction(_prev: SignInState, form: FormData): Promise<
     await signIn("credentials", { email: parsed.data.email, password: parsed.data.password, redirectTo: safeDestination(parsed.data.callbackUrl) });
     return null;
   } catch (error) {
+    if (error instanceof SignInThrottled) return { error: tooManyAttemptsMessage(error.retryAfterSeconds), email };
     if (error instanceof CredentialsSignin && error.code === "disabled") return { error: "This account is disabled. Ask your Runboard administrator to enable it.", email };
     if (error instanceof AuthError) return { error: "That email and password do not match an account.", email };
     throw error; // the redirect after a successful sign-in

@@ -2,13 +2,15 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { getCurrentUser } from "@/lib/dal/users";
+import { safeDestination } from "@/lib/security/safe-redirect";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; reset?: string }> }) {
-  if (await getCurrentUser()) redirect("/projects");
   const { callbackUrl, reset } = await searchParams;
+  const destination = safeDestination(callbackUrl);
+  if (await getCurrentUser()) redirect(destination);
   return (
     <main className="mx-auto flex min-h-screen max-w-sm flex-col justify-center px-4">
       <h1 className="mb-1 text-2xl font-semibold">Runboard</h1>
@@ -18,7 +20,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           Your password is changed and every session was signed out. Sign in with the new password.
         </p>
       )}
-      <SignInForm callbackUrl={callbackUrl} />
+      <SignInForm callbackUrl={destination} />
       <Link href="/forgot-password" className="mt-4 text-center text-sm text-indigo-700 hover:underline dark:text-indigo-400">
         Forgot password?
       </Link>

@@ -14,3 +14,4 @@ export * from "./audit-events";
 export * from "./user-sessions";
 export * from "./password-reset-tokens";
 export * from "./workers";
+export * from "./rate-limits";

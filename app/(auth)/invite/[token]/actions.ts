@@ -1,10 +1,13 @@
 "use server";
 
 import { AuthError } from "next-auth";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { signIn } from "@/lib/auth/config";
 import { acceptInviteSignedIn, acceptInviteWithNewAccount, acceptInviteWithPassword, type AcceptOutcome } from "@/lib/dal/invites";
+import { ATTEMPT_LIMITS, bucket, guardedAttempt, tooManyAttemptsMessage } from "@/lib/security/attempts";
+import { clientAddress } from "@/lib/security/client-address";
 
 /**
  * Accepting needs no session (the token is the credential), so these are not team actions: each
@@ -30,14 +33,25 @@ async function signInAndGo(email: string, password: string): Promise<AcceptState
   return null;
 }
 
-function refusal(outcome: Exclude<AcceptOutcome, { ok: true }>): AcceptState {
-  return { error: outcome.message };
+/**
+ * An accept is a guess at the token (and, for an existing account, at its password): limited per
+ * link and per client address; a successful accept gives its tokens back.
+ */
+async function limited(inviteToken: string, accept: () => Promise<AcceptOutcome>): Promise<AcceptOutcome | { ok: false; throttled: number }> {
+  const address = clientAddress(await headers());
+  const buckets = [bucket("invite-address", address, ATTEMPT_LIMITS.inviteAddress()), bucket("invite-token", inviteToken, ATTEMPT_LIMITS.inviteToken())];
+  const attempt = await guardedAttempt(buckets, accept, (outcome) => outcome.ok);
+  return attempt.ok ? attempt.value : { ok: false, throttled: attempt.retryAfterSeconds };
+}
+
+function refusal(outcome: Exclude<AcceptOutcome, { ok: true }> | { ok: false; throttled: number }): AcceptState {
+  return { error: "throttled" in outcome ? tooManyAttemptsMessage(outcome.throttled) : outcome.message };
 }
 
 export async function acceptWithNewAccountAction(_prev: AcceptState, form: FormData): Promise<AcceptState> {
   const parsed = newAccount.safeParse(Object.fromEntries(form));
   if (!parsed.success) return { error: "Please correct the highlighted fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors as Record<string, string[]> };
-  const outcome = await acceptInviteWithNewAccount(parsed.data.token, parsed.data.name, parsed.data.password);
+  const outcome = await limited(parsed.data.token, () => acceptInviteWithNewAccount(parsed.data.token, parsed.data.name, parsed.data.password));
   if (!outcome.ok) return refusal(outcome);
   return signInAndGo(outcome.email, parsed.data.password);
 }
@@ -45,7 +59,7 @@ export async function acceptWithNewAccountAction(_prev: AcceptState, form: FormD
 export async function acceptWithPasswordAction(_prev: AcceptState, form: FormData): Promise<AcceptState> {
   const parsed = existing.safeParse(Object.fromEntries(form));
   if (!parsed.success) return { error: "Enter your password.", fieldErrors: z.flattenError(parsed.error).fieldErrors as Record<string, string[]> };
-  const outcome = await acceptInviteWithPassword(parsed.data.token, parsed.data.password);
+  const outcome = await limited(parsed.data.token, () => acceptInviteWithPassword(parsed.data.token, parsed.data.password));
   if (!outcome.ok) return refusal(outcome);
   return signInAndGo(outcome.email, parsed.data.password);
 }
@@ -53,7 +67,7 @@ export async function acceptWithPasswordAction(_prev: AcceptState, form: FormDat
 export async function acceptSignedInAction(_prev: AcceptState, form: FormData): Promise<AcceptState> {
   const parsed = z.object({ token }).safeParse(Object.fromEntries(form));
   if (!parsed.success) return { error: "This invite link is not valid." };
-  const outcome = await acceptInviteSignedIn(parsed.data.token);
+  const outcome = await limited(parsed.data.token, () => acceptInviteSignedIn(parsed.data.token));
   if (!outcome.ok) return refusal(outcome);
   redirect("/projects");
 }
