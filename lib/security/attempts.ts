@@ -15,8 +15,12 @@ export const ATTEMPT_LIMITS = {
   signInAddress: (): Limit => ({ limit: envNumber("SIGN_IN_LIMIT_PER_ADDRESS", 30), windowMs: minutes("SIGN_IN_WINDOW_MINUTES", 15) }),
   /** Failed accepts of one invite link. */
   inviteToken: (): Limit => ({ limit: 5, windowMs: 15 * 60_000 }),
-  /** Failed invite accepts and password-reset requests from one client address. */
+  /** Failed invite accepts from one client address. */
   inviteAddress: (): Limit => ({ limit: 20, windowMs: 15 * 60_000 }),
+  /** Password-reset emails for one account (each request counts: each sends mail). */
+  resetAccount: (): Limit => ({ limit: 3, windowMs: 60 * 60_000 }),
+  /** Password-reset requests and reset-token redemptions from one client address. */
+  resetAddress: (): Limit => ({ limit: 10, windowMs: 60 * 60_000 }),
 };
 
 export type Bucket = { key: string; rule: Limit };
@@ -40,6 +44,11 @@ export async function guardedAttempt<T>(buckets: readonly Bucket[], check: () =>
   const value = await check();
   if (succeeded(value)) await Promise.all(buckets.map((b) => refund(b.key, b.rule)));
   return { ok: true, value };
+}
+
+/** The buckets of a password-reset request: the account (lower-cased email) and the client address. */
+export function resetBuckets(email: string, address: string): Bucket[] {
+  return [bucket("reset-address", address, ATTEMPT_LIMITS.resetAddress()), bucket("reset-account", email.trim().toLowerCase(), ATTEMPT_LIMITS.resetAccount())];
 }
 
 /** The buckets of a password sign-in: the account (by its lower-cased email) and the client address. */
