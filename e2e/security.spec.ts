@@ -21,7 +21,11 @@ async function submitAndWait(page: Page, button: string): Promise<void> {
   await answered;
 }
 
+/** React resets the form once an action's answer is applied; typing before that would be wiped. */
+const formSettled = (page: Page) => expect(page.getByLabel("Password")).toHaveValue("");
+
 async function submitSignIn(page: Page, email: string, password: string): Promise<void> {
+  await formSettled(page);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await submitAndWait(page, "Sign in");
@@ -85,10 +89,12 @@ test("an invite link takes five wrong passwords, then 'try again in N s'", async
     from teams t, users u where t.slug = 'acme' and u.email = ${ACCOUNTS.admin.email}`;
   await page.goto(`/invite/${token}`);
   for (let i = 0; i < 5; i++) {
+    await formSettled(page);
     await page.getByLabel("Password").fill(`wrong-${i}`);
     await submitAndWait(page, "Sign in and join");
     await expect(formAlert(page)).toHaveText("That password does not match the account for this email.");
   }
+  await formSettled(page);
   await page.getByLabel("Password").fill("the-right-password");
   await submitAndWait(page, "Sign in and join");
   await expect(formAlert(page)).toHaveText(/^Too many attempts\. Try again in \d+ s\.$/);
