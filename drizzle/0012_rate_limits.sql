@@ -1,0 +1,5 @@
+CREATE TABLE "rate_limits" (
+	"key" text PRIMARY KEY NOT NULL,
+	"tat" timestamp with time zone NOT NULL,
+	"allowed" boolean NOT NULL
+);
