@@ -225,3 +225,17 @@ test("the sign-in page logs no CSP violation either", async ({ browser, baseURL 
   expect(violations).toEqual([]);
   await context.close();
 });
+
+test("password-reset emails for one address: three an hour, then 'try again in N s'", async ({ page }) => {
+  const email = `reset-${randomBytes(4).toString("hex")}@example.test`;
+  for (let i = 0; i < 3; i++) {
+    await page.goto("/forgot-password");
+    await page.getByLabel("Email").fill(email);
+    await submitAndWait(page, "Email me a reset link");
+    await expect(page.getByRole("status")).toContainText("If");
+  }
+  await page.goto("/forgot-password");
+  await page.getByLabel("Email").fill(email);
+  await submitAndWait(page, "Email me a reset link");
+  await expect(formAlert(page)).toHaveText(/^Too many attempts\. Try again in \d+ s\.$/);
+});
