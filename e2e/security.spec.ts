@@ -179,7 +179,6 @@ test.describe("no page breaks its Content-Security-Policy", () => {
     page.on("console", (message) => {
       if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(`${page.url()}: ${message.text()}`);
     });
-    page.on("pageerror", (error) => violations.push(`${page.url()}: ${error.message}`));
     await page.addInitScript(() => {
       document.addEventListener("securitypolicyviolation", (e) => console.error(`Refused to load: CSP ${e.violatedDirective} ${e.blockedURI}`));
       localStorage.setItem("runboard-theme", "dark");
