@@ -70,7 +70,9 @@ const liveWorker = (label: string) => procs.findLast((p) => p.label === label &&
 /** Until the worker says it is ready, so the first of two same-name workers holds the name. */
 async function ready(p: Proc, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!readFileSync(path.join(logDir, `${p.label}.log`), "utf8").includes(`[worker] ${p.name}:${p.pid} ready`)) {
+  // The worker's id is `<name>:<pid>:<hex>`.
+  const readyLine = new RegExp(`\\[worker\\] ${p.name}:${p.pid}:[0-9a-f]+ ready`);
+  while (!readyLine.test(readFileSync(path.join(logDir, `${p.label}.log`), "utf8"))) {
     if (p.exitedAt !== null || Date.now() > deadline) throw new Error(`worker ${p.label} did not become ready; see ${path.join(logDir, `${p.label}.log`)}`);
     await sleep(200);
   }
@@ -280,6 +282,7 @@ type Figures = Record<(typeof BARS)[number], number> & {
   cancelled: number;
   deadLettered: number;
   cancelRaces: number;
+  killedBeforeEnd: number;
   recovery: { apiSeconds: number | null; backlogSeconds: number | null; firstCompletionSeconds: number | null } | null;
   answers: Record<string, number>;
   /** The machine's 1-minute load average at the end: a loaded box makes answers slow, not wrong. */
@@ -287,9 +290,9 @@ type Figures = Record<(typeof BARS)[number], number> & {
   details: Record<string, unknown[]>;
 };
 
-/** The worker process behind a run's worker_id (`<WORKER_NAME>:<pid>`). */
+/** The worker process behind a run's worker_id (`<WORKER_NAME>:<pid>:<hex>`). */
 function procOf(workerId: string | null): Proc | undefined {
-  const pid = /:(\d+)$/.exec(workerId ?? "")?.[1];
+  const pid = /:(\d+):[0-9a-f]+$/.exec(workerId ?? "")?.[1];
   return pid ? procs.find((p) => p.label !== "web" && String(p.pid) === pid) : undefined;
 }
 
@@ -319,19 +322,25 @@ async function analyse(url: string): Promise<Figures> {
 
     // Recovery ended an attempt as lost (worker_restarted, heartbeat_timeout, …; a worker's own
     // shutdown is its own end) while its worker process was alive, or after it had done the work
-    // (pg-boss holds the attempt's job as completed, or the run reported all its items).
+    // (pg-boss holds the attempt's job as completed — not merely detached from the fetch loop —
+    // or the run reported all its items).
     const lostEnds = await sql<{ run_id: string; attempt_number: number; error_sub_type: string | null; worker_id: string | null; created_at: Date; boss_completed: boolean; all_items: boolean }[]>`
       select s.run_id, s.attempt_number, s.error_sub_type, s.worker_id, s.created_at,
-        exists (select 1 from pgboss.job j where j.data->>'runId' = s.run_id::text and j.state = 'completed') as boss_completed,
+        exists (select 1 from pgboss.job j where j.data->>'runId' = s.run_id::text and j.state = 'completed'
+                and not coalesce((j.output->>'runboardDetached')::boolean, false)) as boss_completed,
         coalesce(r.progress_total > 0 and r.progress_processed = r.progress_total, false) as all_items
       from job_run_steps s join job_runs r on r.id = s.run_id
       where s.run_id = any(${ids}::uuid[]) and s.step_type = 'attempt' and s.status in ('failed', 'retrying')
         and s.error_source = 'worker' and coalesce(s.error_sub_type, '') <> 'worker_shutdown'`;
-    const wrongly = lostEnds.filter((e) => {
+    const workerAliveAt = (e: (typeof lostEnds)[number]) => {
       const proc = procOf(e.worker_id);
-      const workerAlive = proc ? proc.exitedAt === null || proc.exitedAt > e.created_at.getTime() : false;
-      return workerAlive || e.boss_completed || e.all_items;
-    });
+      return proc ? proc.exitedAt === null || proc.exitedAt > e.created_at.getTime() : false;
+    };
+    const wrongly = lostEnds.filter((e) => workerAliveAt(e) || e.boss_completed);
+    // Its worker was SIGKILLed after the run reported its last item but before the end was
+    // committed: the crash window every queue has (pg-boss too, between a handler's return and
+    // its complete). Recovery retries it per policy; reported, not a "wrong" column.
+    const killedBeforeEnd = lostEnds.filter((e) => !workerAliveAt(e) && !e.boss_completed && e.all_items);
 
     // Ended twice: one attempt with two end rows (two end writes landed), or a run whose final
     // status contradicts its last attempt's end row (a later write overturned an earlier end).
@@ -413,6 +422,7 @@ async function analyse(url: string): Promise<Figures> {
       deadLettered: count("dead_letter"),
       ...wrong,
       cancelRaces: races.length,
+      killedBeforeEnd: new Set(killedBeforeEnd.map((k) => k.run_id)).size,
       recovery,
       answers: Object.fromEntries([...answers].map(([k, v]) => [String(k), v])),
       loadAverage: Math.round(loadavg()[0]! * 10) / 10,
@@ -420,6 +430,7 @@ async function analyse(url: string): Promise<Figures> {
         missing,
         orphaned: orphaned.map((o) => o.id),
         wronglyFailed: wrongly.map((w) => ({ ...w, created_at: w.created_at.toISOString() })),
+        killedBeforeEnd: killedBeforeEnd.map((k) => ({ ...k, created_at: k.created_at.toISOString() })),
         doubleEnds,
         contradicted,
         stuck: stuck.map((r) => ({ id: r.id, status: r.status, waitedSeconds: Math.round(waitedMs(r.queued_at.getTime(), (r.started_at ?? r.completed_at ?? new Date(end)).getTime()) / 1000) })),
@@ -448,6 +459,7 @@ function table(f: Figures): string {
     ["dead-lettered", f.deadLettered, ""],
     ["lost", f.lost, "bar 0"],
     ["wrongly failed", f.wronglyFailed, "bar 0"],
+    ["killed after its last item, before its end was written", f.killedBeforeEnd, "retried per policy"],
     ["ended twice", f.endedTwice, "bar 0"],
     [`stuck beyond ${stuckAfterMs / 1000} s`, f.stuck, "bar 0"],
     ["pg-boss jobs active for ended runs", f.bossActiveForEnded, "bar 0"],

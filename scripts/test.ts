@@ -1,8 +1,8 @@
 /**
  * `npm test`: lint, typecheck, unit + integration tests (vitest) against a real embedded Postgres,
  * Playwright e2e in Chromium against a real web + worker, and fault tests (whole installs killed
- * and cut off from Postgres). Ends with one line CI reads: `N passed, N failed`.
- * `npm test -- unit`, `npm test -- e2e [spec filter]` or `npm test -- faults` runs one part.
+ * and cut off from Postgres) and the short chaos run. Ends with one line CI reads: `N passed, N failed`.
+ * `npm test -- unit`, `npm test -- e2e [spec filter]` or `npm test -- faults` or `npm test -- chaos` runs one part.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -20,13 +20,7 @@ const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 mkdirSync(dataDir, { recursive: true });
 
 const only = process.argv[2];
-/**
- * The short chaos run (bench/chaos.ts --short) joins the full run once its wrong columns are zero
- * on main (issue 12: it waits for the end-write and worker-liveness fixes); until then
- * `npm test -- chaos` runs it on its own.
- */
-const CHAOS_IN_FULL_RUN = false;
-const want = (part: "static" | "unit" | "e2e" | "faults" | "chaos") => (!only && (part !== "chaos" || CHAOS_IN_FULL_RUN)) || only === part;
+const want = (part: "static" | "unit" | "e2e" | "faults" | "chaos") => !only || only === part;
 const tally = { passed: 0, failed: 0, skipped: 0 };
 const children: Managed[] = [];
 let cluster: EmbeddedCluster | null = null;

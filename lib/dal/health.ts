@@ -25,22 +25,27 @@ export async function databaseReachable(): Promise<boolean> {
 }
 
 const WATCH_MS = 1500;
+/** A query lost on a pooled connection that closed just as Postgres came back never settles. */
+const DEADLINE_MS = 10_000;
 
 /**
  * Run a request's database work, but do not wait on it for long while Postgres is gone: after
  * 1.5 s, and every 1.5 s after that, probe Postgres on a fresh connection; when the probe fails,
  * reject with DatabaseUnreachableError (an answer of 503) instead of waiting on. A pooled query
- * can otherwise hang for good when its connection closes under it (porsager/postgres#1208).
- * Slow work on a reachable database is left to finish.
+ * can otherwise hang for good when its connection closes under it (porsager/postgres#1208), also
+ * when Postgres is back before the first probe: past DEADLINE_MS the request answers 503 too
+ * (request work is bounded well below it by design).
  */
-export async function withDatabaseWatch<T>(work: () => Promise<T>): Promise<T> {
+export async function withDatabaseWatch<T>(work: () => Promise<T>, deadlineMs = DEADLINE_MS): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let settled = false;
+  const startedAt = Date.now();
   const watch = new Promise<never>((_, reject) => {
     const check = async () => {
       const reachable = await databaseReachable().catch(() => true);
       if (settled) return;
       if (!reachable) reject(new DatabaseUnreachableError(new Error("a fresh connection to Postgres failed")));
+      else if (Date.now() - startedAt >= deadlineMs) reject(new DatabaseUnreachableError(new Error(`Postgres did not answer within ${deadlineMs / 1000} s`)));
       else timer = setTimeout(() => void check(), WATCH_MS);
     };
     timer = setTimeout(() => void check(), WATCH_MS);

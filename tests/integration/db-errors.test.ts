@@ -79,6 +79,13 @@ describe("withDatabaseWatch", () => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });
 
+  test("work that never settles on a reachable database (a query lost on a closed pooled connection) answers unavailable past the deadline", async () => {
+    process.env.DATABASE_URL = database.url;
+    const lost = new Promise<string>(() => undefined);
+    const error = await failure(withDatabaseWatch(() => lost, 3000));
+    expect(error).toMatchObject({ code: "DATABASE_UNREACHABLE" });
+  });
+
   test("slow work on a reachable database is left to finish", async () => {
     process.env.DATABASE_URL = database.url;
     const result = await withDatabaseWatch(async () => {
