@@ -1,4 +1,5 @@
 import { ZodError } from "zod";
+import { isDatabaseUnavailable } from "@/lib/db/errors";
 import type { RunError } from "@/lib/db/schema";
 import { capError } from "./redact";
 
@@ -48,22 +49,20 @@ export function postgresError(error: unknown): { code: string; message: string }
   return null;
 }
 
-/** postgres.js and Node codes for a connection that failed, broke or was closed under a query. */
-const CONNECTION_CODES = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
-
 /**
- * Whether `error` says the database could not be reached or gave up on the statement for reasons
- * of its own (restart, shutdown, lost connection, too many connections, deadlock), so the same
- * statement may well succeed later; rather than that it refused this statement's data.
+ * Whether `error` says the database could not be reached (lib/db/errors.ts, the one place that
+ * knows a lost connection) or gave up on the statement for reasons of its own (too many
+ * connections, deadlock, serialization, lock or statement timeout, a FATAL session end), so the
+ * same statement may well succeed later; rather than that it refused this statement's data.
  */
 export function isTransientDbError(error: unknown): boolean {
+  if (isDatabaseUnavailable(error)) return true;
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if ("code" in e && CONNECTION_CODES.has(String((e as { code: unknown }).code))) return true;
     // FATAL ends the session, whatever the code (shutting down, not accepting connections yet).
     if ("severity" in e && (e.severity === "FATAL" || e.severity === "PANIC")) return true;
   }
   const pg = postgresError(error);
-  return pg !== null && /^(08|53|57P0|40001|40P01|55P03|57014)/.test(pg.code);
+  return pg !== null && /^(53|40001|40P01|55P03|57014)/.test(pg.code);
 }
 
 /**
