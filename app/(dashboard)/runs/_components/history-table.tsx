@@ -3,7 +3,8 @@
 import { createColumnHelper, rowSelectionFeature, tableFeatures, useTable, type RowSelectionState } from "@tanstack/react-table";
 import Link from "next/link";
 import { useActionState, useState, type ReactNode } from "react";
-import { formatDuration, formatRelative, formatTimestamp } from "@/app/(dashboard)/_components/format";
+import { formatDuration, formatTimestamp } from "@/app/(dashboard)/_components/format";
+import { RelativeTime } from "@/app/(dashboard)/_components/relative-time";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
 import type { ActionResult, ActionState } from "@/lib/actions/safe-action";
 import type { HistoryRow } from "@/lib/dal/history";
@@ -61,10 +62,12 @@ function columns(showProject: boolean, selectable: boolean) {
     helper.accessor("queuedAt", {
       header: "Queued",
       cell: (info) => (
-        <time dateTime={info.getValue()} title={formatTimestamp(info.getValue())}>
-          {formatRelative(info.getValue())}
+        // RelativeTime renders the same text on the server and at hydration (a clock read in
+        // render made React #418 and re-render the whole document).
+        <span>
+          <RelativeTime iso={info.getValue()} />
           <span className="ml-1 text-xs text-zinc-500">{formatTimestamp(info.getValue())}</span>
-        </time>
+        </span>
       ),
     }),
     helper.accessor("durationMs", { header: "Duration", cell: (info) => formatDuration(info.getValue()) }),
