@@ -46,6 +46,8 @@ test("every settings action replayed by a member, an outsider or a signed-out vi
     const capture = async (name: string, submit: (p: Page) => Promise<void>): Promise<[string, CapturedAction]> => {
       const p = await admin.newPage();
       await p.goto(`/teams/${TEAM}/settings`);
+      // Hydrated first: a click before React attaches its handlers sends no action to capture.
+      await p.waitForLoadState("networkidle");
       const action = await captureServerAction(p, () => submit(p));
       // Left open: closing it at once can race requests the capture route is still passing on.
       return [name, action];
