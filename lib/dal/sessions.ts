@@ -3,6 +3,7 @@ import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDatabase, type DbOrTx } from "@/lib/db/client";
 import { userSessions } from "@/lib/db/schema";
+import { clientAddress } from "@/lib/security/client-address";
 
 /** A session lives 30 days after it was last used (each use slides the end, as the cookie does). */
 export const SESSION_TTL_SECONDS = 30 * 24 * 3600;
@@ -11,10 +12,13 @@ export const SESSION_TOUCH_SECONDS = 60;
 
 export type SessionClient = { userAgent: string | null; ip: string | null };
 
-/** What the account page shows about the browser; headers are the client's word, shown, not trusted. */
+/**
+ * What the account page shows about the browser: the user agent as the client says it, and the
+ * address the throttles use (the TCP peer, or TRUST_PROXY's hop), never a header a client can forge.
+ */
 export function sessionClientOf(headers: Headers): SessionClient {
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim() || headers.get("x-real-ip")?.trim() || null;
-  return { userAgent: headers.get("user-agent")?.slice(0, 300) || null, ip: forwarded?.slice(0, 64) || null };
+  const address = clientAddress(headers);
+  return { userAgent: headers.get("user-agent")?.slice(0, 300) || null, ip: address === "unknown" ? null : address };
 }
 
 /** Sign-in only: a new live session for the user; its id goes into the session cookie. */

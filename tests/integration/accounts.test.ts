@@ -24,7 +24,8 @@ vi.mock("@/lib/auth/config", () => ({
 
 const { getCurrentUser } = await import("@/lib/dal/users");
 const { getRunVersion } = await import("@/lib/dal/runs");
-const { startSession, revokeSession } = await import("@/lib/dal/sessions");
+const { startSession, revokeSession, sessionClientOf } = await import("@/lib/dal/sessions");
+const { PEER_HEADER } = await import("@/lib/security/client-address");
 const { checkSignIn, verifyCredentials } = await import("@/lib/dal/credentials");
 const account = await import("@/lib/dal/account");
 const reset = await import("@/lib/dal/password-reset");
@@ -84,6 +85,12 @@ afterAll(async () => {
 });
 
 describe("server-side sessions", () => {
+  test("a session records the address the throttles trust, not a forged X-Forwarded-For", () => {
+    const client = sessionClientOf(new Headers({ [PEER_HEADER]: "203.0.113.7", "x-forwarded-for": "6.6.6.6", "x-real-ip": "7.7.7.7", "user-agent": "ua" }));
+    expect(client).toEqual({ userAgent: "ua", ip: "203.0.113.7" });
+    expect(sessionClientOf(new Headers({ "x-forwarded-for": "6.6.6.6" })).ip).toBeNull();
+  });
+
   test("a session counts only while its row is live: sign-out, expiry, another user's id and a missing id all read as signed out", async () => {
     const alice = await makeUser();
     const bob = await makeUser();
