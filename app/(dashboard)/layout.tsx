@@ -2,7 +2,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { signOut } from "@/lib/auth/config";
-import { canInstance } from "@/lib/auth/permissions";
+import { canInstance, isInstanceOperator } from "@/lib/auth/permissions";
 import { listMyTeams } from "@/lib/dal/teams";
 import { getCurrentUser } from "@/lib/dal/users";
 import { NavLink } from "./_components/nav-link";
@@ -18,7 +18,7 @@ async function signOutAction() {
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
   const user = await getCurrentUser();
   if (!user) redirect("/sign-in");
-  const operator = user.instanceRole !== "user";
+  const operator = isInstanceOperator(user.instanceRole);
   // Settings of the teams this user manages (usually one); the projects page lists them all.
   const managed = (await listMyTeams()).filter((t) => t.canManage).slice(0, 3);
   return (
@@ -39,8 +39,8 @@ export default async function DashboardLayout({ children }: { children: ReactNod
                 {managed.length === 1 ? "Team" : t.name}
               </NavLink>
             ))}
-            {user.instanceRole === "support" && <NavLink href="/errors">Errors</NavLink>}
-            {operator && <NavLink href="/outbox">Outbox</NavLink>}
+            {canInstance(user.instanceRole, "errors:read-unredacted") && <NavLink href="/errors">Errors</NavLink>}
+            {canInstance(user.instanceRole, "outbox:read") && <NavLink href="/outbox">Outbox</NavLink>}
             {canInstance(user.instanceRole, "users:manage") && <NavLink href="/users">Users</NavLink>}
           </nav>
           <div className="ml-auto flex items-center gap-2 text-sm">

@@ -24,8 +24,8 @@ export function isGrantable(value: string): value is GrantablePermission {
 /** The effective permissions of a user in a team: role defaults plus explicit grants. */
 export function permissionsFor(membership: Membership, instanceRole: InstanceRole): Set<Permission> {
   const result = new Set<Permission>();
-  // Support reads every team's runs (unredacted) but never triggers or cancels.
-  if (instanceRole === "support") result.add("jobs:read");
+  // Reading every team's runs is read access to every project, with or without membership.
+  if (canInstance(instanceRole, "runs:read-all")) result.add("jobs:read");
   if (!membership) return result;
   for (const p of ROLE_PERMISSIONS[membership.role]) result.add(p);
   // Only job permissions can be granted: a stray "team:manage" in the grants column grants nothing.
@@ -37,17 +37,48 @@ export function can(membership: Membership, instanceRole: InstanceRole, permissi
   return permissionsFor(membership, instanceRole).has(permission);
 }
 
+/**
+ * What a user holds in one project, or null when the project must stay invisible to them (another
+ * team's, for anyone who does not read every team's runs). Pages, API and the run poll all decide here.
+ */
+export function projectAccessFor(membership: Membership, instanceRole: InstanceRole): { permissions: Set<Permission>; unredacted: boolean } | null {
+  if (!membership && !canInstance(instanceRole, "runs:read-all")) return null;
+  return { permissions: permissionsFor(membership, instanceRole), unredacted: canInstance(instanceRole, "errors:read-unredacted") };
+}
+
 /** Instance-wide permissions, held through the instance role (the same shape as team roles). */
-export const INSTANCE_PERMISSIONS = ["users:manage"] as const;
+export const INSTANCE_PERMISSIONS = [
+  /** Open every team's projects and runs (jobs:read there) without being a member. */
+  "runs:read-all",
+  /** Re-drive a failed or dead-lettered run of any project it can read. */
+  "runs:retry-all",
+  /** Errors, payloads and delivery errors as stored (no masking), and the cross-team error explorer. */
+  "errors:read-unredacted",
+  "outbox:read",
+  "users:manage",
+  "workers:read",
+  "workers:manage",
+  "queues:read",
+  "queues:manage",
+  "schedules:read",
+  "schedules:manage",
+] as const;
 export type InstancePermission = (typeof INSTANCE_PERMISSIONS)[number];
 
 export const INSTANCE_ROLE_PERMISSIONS: Record<InstanceRole, readonly InstancePermission[]> = {
   user: [],
-  // Support reads runs; it does not decide who may sign in.
-  support: [],
-  owner: ["users:manage"],
+  // Support investigates: it reads everything as stored and re-drives, but never triggers, cancels,
+  // changes the instance or decides who may sign in.
+  support: ["runs:read-all", "runs:retry-all", "errors:read-unredacted", "outbox:read", "workers:read", "queues:read", "schedules:read"],
+  // The owner runs the instance; it sees tenants' runs only through its own team memberships.
+  owner: ["outbox:read", "users:manage", "workers:read", "workers:manage", "queues:read", "queues:manage", "schedules:read", "schedules:manage"],
 };
 
 export function canInstance(instanceRole: InstanceRole, permission: InstancePermission): boolean {
   return INSTANCE_ROLE_PERMISSIONS[instanceRole].includes(permission);
+}
+
+/** Whether the instance role holds any instance permission (the header shows the role then). */
+export function isInstanceOperator(instanceRole: InstanceRole): boolean {
+  return INSTANCE_ROLE_PERMISSIONS[instanceRole].length > 0;
 }

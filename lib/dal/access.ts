@@ -2,7 +2,7 @@ import "server-only";
 import { and, eq, isNull } from "drizzle-orm";
 import { cache } from "react";
 import type { Actor } from "@/lib/audit";
-import { permissionsFor, type Permission } from "@/lib/auth/permissions";
+import { permissionsFor, projectAccessFor, type Permission } from "@/lib/auth/permissions";
 import { getDatabase } from "@/lib/db/client";
 import { projects, teamMembers, teams, type TeamRole } from "@/lib/db/schema";
 import { hasNul } from "@/lib/validation/safe-text";
@@ -26,12 +26,20 @@ export class AccessError extends Error {
 
 /** The user's access to a project, read fresh from the database (once per request). */
 export const getProjectAccess = cache(async (slug: string): Promise<ProjectAccess | null> => {
-  // A slug with a NUL names no project (and Postgres would refuse it as text).
-  if (hasNul(slug)) return null;
   const key = currentApiPrincipal();
   if (key) return getKeyProjectAccess(key, slug);
   const user = await getCurrentUser();
-  if (!user) return null;
+  return user ? userProjectAccess(user, slug) : null;
+});
+
+/**
+ * A signed-in user's access: their membership and instance role decide it (projectAccessFor).
+ * Cached per user object, so a page's many DAL calls read it once; a route handler (where React's
+ * cache does not dedupe) pays one query per check.
+ */
+const userProjectAccess = cache(async (user: CurrentUser, slug: string): Promise<ProjectAccess | null> => {
+  // A slug with a NUL names no project (and Postgres would refuse it as text).
+  if (hasNul(slug)) return null;
   const { db } = getDatabase();
   const [row] = await db
     .select({
@@ -49,10 +57,9 @@ export const getProjectAccess = cache(async (slug: string): Promise<ProjectAcces
     .where(and(eq(projects.slug, slug), isNull(projects.deletedAt)));
   if (!row) return null;
   const { role, grants, ...project } = row;
-  const membership = role ? { role, grants: grants ?? [] } : null;
-  // Someone outside the team (and not support) must not learn the project exists.
-  if (!membership && user.instanceRole !== "support") return null;
-  return { user, project, permissions: permissionsFor(membership, user.instanceRole), unredacted: user.instanceRole === "support" };
+  // Someone outside the team (without runs:read-all) must not learn the project exists.
+  const held = projectAccessFor(role ? { role, grants: grants ?? [] } : null, user.instanceRole);
+  return held ? { user, project, ...held } : null;
 });
 
 /**
@@ -60,6 +67,7 @@ export const getProjectAccess = cache(async (slug: string): Promise<ProjectAcces
  * permissions, and it always sees what a team member sees (redacted), whoever created it.
  */
 async function getKeyProjectAccess(key: ApiPrincipal, slug: string): Promise<ProjectAccess | null> {
+  if (hasNul(slug)) return null;
   const { db } = getDatabase();
   const [row] = await db
     .select({ id: projects.id, slug: projects.slug, name: projects.name, teamId: projects.teamId, teamName: teams.name })
@@ -68,11 +76,6 @@ async function getKeyProjectAccess(key: ApiPrincipal, slug: string): Promise<Pro
     .where(and(eq(projects.slug, slug), eq(projects.teamId, key.teamId), isNull(projects.deletedAt)));
   if (!row) return null;
   return { user: key.createdBy, project: row, permissions: new Set(key.scopes), unredacted: false };
-}
-
-/** The signed-in user, or for an API request the user who created the key. */
-async function currentActor(): Promise<CurrentUser | null> {
-  return currentApiPrincipal()?.createdBy ?? (await getCurrentUser());
 }
 
 /** The actor recorded in audit events for what this access does (with the key for API calls). */
@@ -85,9 +88,10 @@ export function actorOf(access: ProjectAccess | TeamAccess): Actor {
  * held. A project of another team is "not found", never "forbidden".
  */
 export async function requireProjectPermission(slug: string, permission: Permission): Promise<ProjectAccess> {
-  const user = await currentActor();
+  const key = currentApiPrincipal();
+  const user = key?.createdBy ?? (await getCurrentUser());
   if (!user) throw new AccessError("unauthenticated");
-  const access = await getProjectAccess(slug);
+  const access = key ? await getProjectAccess(slug) : await userProjectAccess(user, slug);
   if (!access) throw new AccessError("not_found");
   if (!access.permissions.has(permission)) throw new AccessError("forbidden");
   return access;

@@ -5,7 +5,7 @@ import { getDatabase } from "@/lib/db/client";
 import type { RunStatus } from "@/lib/db/schema";
 import { JOB_DEFINITIONS, getJobDefinition } from "@/lib/jobs/catalog";
 import { safeText } from "@/lib/validation/safe-text";
-import { requireInstanceRole } from "./instance";
+import { requireInstancePermission } from "./instance";
 import { bucketStarts, RANGES, type RangeKey } from "./ranges";
 import { decodeCursor, encodeCursor } from "./runs";
 
@@ -43,12 +43,12 @@ const statusList = () =>
   );
 
 /**
- * Errors across all teams (support only), grouped by job type and error sub-type, with counts per
+ * Errors across all teams (errors:read-unredacted: support), grouped by job type and error sub-type, with counts per
  * hour (24 h) or day (7 d). Bounded: runs queued inside the window, by job_runs_type_status_queued_idx
  * (every catalog type × the error statuses), at most ERROR_SCAN_CAP rows.
  */
 export async function getErrorSummary(range: RangeKey): Promise<ErrorSummary> {
-  await requireInstanceRole("support");
+  await requireInstancePermission("errors:read-unredacted");
   const starts = bucketStarts(range);
   const since = new Date(starts[0]!);
   const bucketSeconds = RANGES[range].bucketHours * 3600;
@@ -128,9 +128,9 @@ export type ErrorRunPage = { rows: ErrorRunItem[]; nextCursor: string | null };
 
 const filterSchema = z.object({ jobType: safeText().max(80), subType: safeText().max(80) });
 
-/** The runs behind one error group, newest first, keyset-paged (support only; unredacted). */
+/** The runs behind one error group, newest first, keyset-paged (errors:read-unredacted; unredacted). */
 export async function listErrorRuns(range: RangeKey, jobType: string, subType: string, cursor?: string): Promise<ErrorRunPage> {
-  await requireInstanceRole("support");
+  await requireInstancePermission("errors:read-unredacted");
   if (!filterSchema.safeParse({ jobType, subType }).success || !getJobDefinition(jobType)) return { rows: [], nextCursor: null };
   const since = new Date(bucketStarts(range)[0]!);
   const after = decodeCursor(cursor);

@@ -2,7 +2,7 @@ import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { z } from "zod";
-import { permissionsFor } from "@/lib/auth/permissions";
+import { canInstance, permissionsFor } from "@/lib/auth/permissions";
 import { envNumber } from "@/lib/config";
 import { getDatabase } from "@/lib/db/client";
 import { RUN_SEARCH_TEXT, type RunStatus } from "@/lib/db/schema";
@@ -89,7 +89,8 @@ async function resolveViewer(scope: HistoryScope): Promise<Viewer> {
   }
   const user = await getCurrentUser();
   if (!user) throw new AccessError("unauthenticated");
-  if (user.instanceRole === "support") return { user, unredacted: true, projects: "all", canWrite: false };
+  // Support reads every project; bulk retry and cancel in the monitor stay with team members.
+  if (canInstance(user.instanceRole, "runs:read-all")) return { user, unredacted: canInstance(user.instanceRole, "errors:read-unredacted"), projects: "all", canWrite: false };
   // The user's teams' projects where their role or grants give jobs:read, read fresh.
   const rows = await getDatabase().db.execute<{ id: string; slug: string; name: string; role: "owner" | "admin" | "member"; grants: string[] }>(sql`
     select p.id, p.slug, p.name, m.role, m.grants

@@ -1,9 +1,10 @@
 import "server-only";
 import { and, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { canInstance } from "@/lib/auth/permissions";
 import { getDatabase } from "@/lib/db/client";
 import { notifications, NOTIFICATION_STATUSES, type NotificationStatus } from "@/lib/db/schema";
 import { capText, MAX_ERROR_MESSAGE, redactText } from "@/lib/jobs/redact";
-import { requireInstanceRole } from "./instance";
+import { requireInstancePermission } from "./instance";
 import { decodeCursor, encodeCursor } from "./runs";
 
 export const OUTBOX_PAGE_SIZE = 25;
@@ -29,12 +30,14 @@ export function parseOutboxStatus(value: string | undefined): NotificationStatus
 }
 
 /**
- * The notifications outbox, newest first, keyset-paged (support and the instance owner). With a
- * status filter it reads notifications_status_created_idx. Support sees delivery errors as they
- * are; the owner gets them masked (an SMTP error may quote the SMTP URL).
+ * The notifications outbox, newest first, keyset-paged (outbox:read: support and the instance
+ * owner). With a status filter it reads notifications_status_created_idx. Delivery errors show as
+ * stored only with errors:read-unredacted (support); the owner gets them masked (an SMTP error may
+ * quote the SMTP URL).
  */
 export async function listOutbox(status: NotificationStatus | null, cursor?: string): Promise<OutboxPage> {
-  const user = await requireInstanceRole("support", "owner");
+  const user = await requireInstancePermission("outbox:read");
+  const unredacted = canInstance(user.instanceRole, "errors:read-unredacted");
   const after = decodeCursor(cursor);
   const conditions: (SQL | undefined)[] = [
     status ? eq(notifications.status, status) : undefined,
@@ -62,7 +65,7 @@ export async function listOutbox(status: NotificationStatus | null, cursor?: str
   return {
     rows: page.map((r) => ({
       ...r,
-      lastError: r.lastError === null || user.instanceRole === "support" ? r.lastError : redactText(capText(r.lastError, MAX_ERROR_MESSAGE)),
+      lastError: r.lastError === null || unredacted ? r.lastError : redactText(capText(r.lastError, MAX_ERROR_MESSAGE)),
       createdAt: r.createdAt.toISOString(),
       sentAt: r.sentAt?.toISOString() ?? null,
     })),

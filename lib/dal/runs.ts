@@ -1,10 +1,10 @@
 import "server-only";
 import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { permissionsFor } from "@/lib/auth/permissions";
+import { canInstance } from "@/lib/auth/permissions";
 import { staleAfterSeconds } from "@/lib/config";
 import { databaseUrl, getDatabase } from "@/lib/db/client";
-import { auditEvents, files, jobRuns, jobRunSteps, users, workers, type AuditAction, type InstanceRole, type RunStatus, type TeamRole } from "@/lib/db/schema";
+import { auditEvents, files, jobRuns, jobRunSteps, users, workers, type AuditAction, type RunStatus } from "@/lib/db/schema";
 import { listRunCalls } from "@/lib/jobs/call-log";
 import { getSendOnlyBoss } from "@/lib/jobs/boss";
 import { cancelRun, type CancelOutcome } from "@/lib/jobs/cancel";
@@ -19,7 +19,6 @@ import { failedAttemptFate } from "@/lib/jobs/retry";
 import { recordAudit } from "@/lib/audit";
 import { hasNul } from "@/lib/validation/safe-text";
 import { AccessError, actorOf, requireProjectPermission, type ProjectAccess } from "./access";
-import { sessionClaims } from "./session-claims";
 
 export const HISTORY_PAGE_SIZE = 25;
 
@@ -538,44 +537,23 @@ export async function getProjectFile(slug: string, fileId: string): Promise<{ na
 }
 
 /**
- * For polling: the run's version, so an unchanged run answers 304 without building the view.
- * One statement does the whole check — the session (live, user not disabled), the project,
- * the membership and the run, plus the newest step and call — because React's cache does not
- * dedupe inside route handlers. Same answers as requireProjectPermission: another team's project
- * is not found, a missing permission forbidden.
+ * For polling: the run's version, so an unchanged run answers 304 without building the view. The
+ * same permission check as every page (requireProjectPermission: another team's project is not
+ * found, a missing permission forbidden), then one indexed read of the run and its newest step
+ * and call. The version names what the viewer may see, so another viewer never gets a 304 for it.
  */
 export async function getRunVersion(slug: string, runId: string): Promise<string | null> {
-  const claims = await sessionClaims();
-  if (!claims) throw new AccessError("unauthenticated");
-  if (hasNul(slug)) return null; // names no project, and Postgres would refuse it
-  const validRun = z.uuid().safeParse(runId).success;
-  const [row] = await getDatabase().db.execute<{
-    instance_role: InstanceRole;
-    project_id: string | null;
-    role: TeamRole | null;
-    grants: string[] | null;
-    updated_at: string | null;
-    last_heartbeat: string | null;
-    status: RunStatus | null;
-    steps_at: string | null;
-    calls_at: string | null;
-  }>(sql`
-    select u.instance_role, p.id as project_id, m.role, m.grants, r.updated_at, r.last_heartbeat, r.status,
+  const access = await requireProjectPermission(slug, "jobs:read");
+  if (!z.uuid().safeParse(runId).success) return null;
+  const [row] = await getDatabase().db.execute<{ updated_at: string; last_heartbeat: string | null; status: RunStatus; steps_at: string | null; calls_at: string | null }>(sql`
+    select r.updated_at, r.last_heartbeat, r.status,
       (select max(s.created_at) from job_run_steps s where s.run_id = r.id) as steps_at,
       (select max(c.created_at) from job_run_calls c where c.run_id = r.id) as calls_at
-    from users u
-    join user_sessions us on us.id = ${claims.sessionId} and us.user_id = u.id and us.revoked_at is null and us.expires_at > now()
-    left join projects p on p.slug = ${slug} and p.deleted_at is null
-    left join team_members m on m.team_id = p.team_id and m.user_id = u.id
-    left join job_runs r on ${validRun} and r.id = ${validRun ? runId : null}::uuid and r.project_id = p.id
-    where u.id = ${claims.userId} and u.disabled_at is null`);
-  if (!row) throw new AccessError("unauthenticated");
-  if (!row.project_id || (!row.role && row.instance_role !== "support")) throw new AccessError("not_found");
-  const permissions = permissionsFor(row.role ? { role: row.role, grants: row.grants ?? [] } : null, row.instance_role);
-  if (!permissions.has("jobs:read")) throw new AccessError("forbidden");
-  if (!row.status || !row.updated_at) return null;
+    from job_runs r
+    where r.id = ${runId}::uuid and r.project_id = ${access.project.id}`);
+  if (!row) return null;
   const ms = (v: string | null) => (v === null ? 0 : new Date(v).getTime());
-  const who = row.instance_role === "support" ? "s" : permissions.has("jobs:write") ? "w" : "r";
+  const who = access.unredacted ? "s" : access.permissions.has("jobs:write") ? "w" : "r";
   return `"${ms(row.updated_at)}-${ms(row.last_heartbeat)}-${ms(row.steps_at)}-${ms(row.calls_at)}-${row.status}-${who}"`;
 }
 
@@ -609,5 +587,5 @@ export async function redriveProjectRun(slug: string, runId: string): Promise<Re
 }
 
 export function canRedrive(access: ProjectAccess): boolean {
-  return access.permissions.has("jobs:write") || access.user.instanceRole === "support";
+  return access.permissions.has("jobs:write") || canInstance(access.user.instanceRole, "runs:retry-all");
 }

@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { Sparkline } from "@/app/(dashboard)/_components/charts";
 import { formatBucket, formatTimestamp } from "@/app/(dashboard)/_components/format";
 import { RunLinksTable } from "@/app/(dashboard)/_components/run-links-table";
+import { canInstance } from "@/lib/auth/permissions";
 import { getErrorSummary, listErrorRuns } from "@/lib/dal/errors";
 import { parseRange, RANGES, type RangeKey } from "@/lib/dal/ranges";
 import { getCurrentUser } from "@/lib/dal/users";
@@ -16,8 +17,8 @@ const SEVERITY = ["", "low", "minor", "moderate", "high", "critical"];
 
 export default async function ErrorsPage({ searchParams }: { searchParams: Promise<Search> }) {
   const user = await getCurrentUser();
-  // Support only: for everyone else this page does not exist.
-  if (user?.instanceRole !== "support") notFound();
+  // Support only (errors:read-unredacted): for everyone else this page does not exist.
+  if (!user || !canInstance(user.instanceRole, "errors:read-unredacted")) notFound();
   const search = await searchParams;
   const range = parseRange(search.range);
   const summary = await getErrorSummary(range);

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { formatTimestamp } from "@/app/(dashboard)/_components/format";
+import { canInstance } from "@/lib/auth/permissions";
 import { listOutbox, OUTBOX_STATUSES, parseOutboxStatus } from "@/lib/dal/outbox";
 import { getCurrentUser } from "@/lib/dal/users";
 
@@ -16,8 +17,8 @@ const TONE: Record<string, string> = {
 
 export default async function OutboxPage({ searchParams }: { searchParams: Promise<{ status?: string; cursor?: string }> }) {
   const user = await getCurrentUser();
-  // Support and the instance owner only: for everyone else this page does not exist.
-  if (user?.instanceRole !== "support" && user?.instanceRole !== "owner") notFound();
+  // Support and the instance owner only (outbox:read): for everyone else this page does not exist.
+  if (!user || !canInstance(user.instanceRole, "outbox:read")) notFound();
   const search = await searchParams;
   const status = parseOutboxStatus(search.status);
   const page = await listOutbox(status, search.cursor);
