@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
-    include: ["tests/**/*.test.ts"],
+    include: ["tests/**/*.test.ts", "jobs/**/*.test.ts"],
     // Fault tests start whole installs (supervisor, build, Postgres): `npm test -- faults` runs them.
     exclude: ["tests/faults/**", "**/node_modules/**"],
     globalSetup: ["tests/support/global-setup.ts"],

@@ -15,8 +15,7 @@ import { files, jobRuns, projects, teams } from "@/lib/db/schema";
 import { createSendOnlyBoss } from "@/lib/jobs/boss";
 import { getJobDefinition } from "@/lib/jobs/catalog";
 import { triggerRun } from "@/lib/jobs/enqueue";
-import { IMPORT_CSV_LIMITS } from "@/workers/handlers/contacts-import";
-import { HANDLERS } from "@/workers/handlers";
+import { IMPORT_CSV_LIMITS } from "@/jobs/contacts-import.handler";
 import { startWorker } from "@/workers/start-worker";
 import { createDatabaseFromTemplate, startTestCluster } from "@/scripts/lib/test-cluster";
 
@@ -78,7 +77,6 @@ try {
     shutdownGraceMs: 5000,
     staleAfterSeconds: 600,
     sweepIntervalSeconds: 30,
-    handlers: HANDLERS,
   });
   const [team] = await database.db.insert(teams).values({ slug: `imp-${randomUUID().slice(0, 8)}`, name: "Import bench" }).returning();
   const def = getJobDefinition("contacts_import")!;

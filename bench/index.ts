@@ -16,7 +16,7 @@ import { jobRuns, projects, teams } from "@/lib/db/schema";
 import { BOSS_SCHEMA } from "@/lib/jobs/boss";
 import { getJobDefinition } from "@/lib/jobs/catalog";
 import { triggerRun } from "@/lib/jobs/enqueue";
-import { HANDLERS } from "@/workers/handlers";
+import type { HandlerMap } from "@/workers/runner";
 import { startWorker, type WorkerSettings } from "@/workers/start-worker";
 import { createSendOnlyBoss } from "@/lib/jobs/boss";
 import { createDatabaseFromTemplate, startTestCluster } from "@/scripts/lib/test-cluster";
@@ -26,7 +26,7 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 8);
 const CONCURRENCY = 2;
 const root = path.resolve(import.meta.dirname, "..");
 
-const settings = (url: string, handlers = HANDLERS): WorkerSettings => ({
+const settings = (url: string, handlers: HandlerMap = {}): WorkerSettings => ({
   url,
   workerName: "bench",
   batchSize: BATCH,
@@ -87,7 +87,7 @@ async function trackedThroughput(url: string): Promise<number> {
   const runs = Array.from({ length: N }, () => ({ id: randomUUID(), bossJobId: randomUUID() }));
   const boss = createSendOnlyBoss(url);
   await boss.start();
-  const worker = await startWorker(settings(url, { ...HANDLERS, demo_paced: async () => ({}) }));
+  const worker = await startWorker(settings(url, { demo_paced: async () => ({}) }));
   // The backlog (run rows and their queue jobs) arrives in one transaction while the worker idles.
   await database.db.transaction(async (tx) => {
     for (let i = 0; i < N; i += 500) {
@@ -122,7 +122,7 @@ async function pickupLatency(url: string): Promise<{ p50: number; p95: number; s
   const database = createDatabase(url, { max: 4 });
   const boss = createSendOnlyBoss(url);
   await boss.start();
-  const worker = await startWorker(settings(url, { ...HANDLERS, demo_paced: async () => ({}) }));
+  const worker = await startWorker(settings(url, { demo_paced: async () => ({}) }));
   const [team] = await database.db.insert(teams).values({ slug: `lat-${randomUUID().slice(0, 8)}`, name: "Latency" }).returning();
   const [project] = await database.db.insert(projects).values({ teamId: team!.id, slug: `lat-${randomUUID().slice(0, 8)}`, name: "Latency" }).returning();
   const def = getJobDefinition("demo_paced")!;
@@ -160,7 +160,6 @@ async function pickupWithLongRuns(url: string): Promise<{ idle: { p50: number; p
   await boss.start();
   const worker = await startWorker(
     settings(url, {
-      ...HANDLERS,
       demo_paced: async (ctx) => {
         if (ctx.payload.msPerItem === LONG_RUN_MS) await new Promise((r) => setTimeout(r, LONG_RUN_MS));
         return {};
@@ -216,7 +215,6 @@ async function progressCoalescing(url: string): Promise<{ reports: number; write
   let reports = 0;
   const worker = await startWorker(
     settings(url, {
-      ...HANDLERS,
       demo_paced: async (ctx) => {
         const total = 20_000;
         for (let i = 1; i <= total; i++) {

@@ -1,9 +1,8 @@
 import type { Db } from "@/lib/db/client";
-import { createTrackedFetch, type TrackedFetch } from "@/lib/jobs/call-log";
-import type { JobName } from "@/lib/jobs/catalog";
+import type { JobContext, ProgressUpdate, TrackedFetch } from "@/lib/jobs/define";
 import { classifyError } from "@/lib/jobs/errors";
 import { recordStep, writeProgress, type Progress, type StartedAttempt } from "@/lib/jobs/lifecycle";
-import type { JobContext, ProgressUpdate } from "./context";
+import { createTrackedFetch } from "@/lib/jobs/worker/call-log";
 
 export class CancelledError extends Error {
   constructor() {
@@ -36,7 +35,7 @@ function clampInt(n: number): number {
 
 export type ActiveRunSettings = { db: Db; workerId: string; progressIntervalMs: number };
 
-type Methods = Pick<JobContext<JobName>, "isCancelled" | "progress" | "stage" | "step">;
+type Methods = Pick<JobContext<unknown>, "isCancelled" | "progress" | "stage" | "step">;
 
 /**
  * A run attempt this worker holds: why it must stop, if it must (cancel, superseded, shutdown),
@@ -45,14 +44,14 @@ type Methods = Pick<JobContext<JobName>, "isCancelled" | "progress" | "stage" | 
  * first use. On a busy worker the per-run closures were a measurable share of the loop, and under
  * tsx every named closure also costs a defineProperty.
  */
-export class ActiveRun implements JobContext<JobName> {
+export class ActiveRun implements JobContext<unknown> {
   readonly runId: string;
   readonly attempt: number;
   readonly projectId: string | null;
   readonly teamId: string | null;
   readonly resource: { type: string; id: string } | null;
   readonly db: Db;
-  payload = {} as JobContext<JobName>["payload"];
+  payload: unknown = {};
   reason: Error | null = null;
   /** What was last reported; written at most every progressIntervalMs, and with the run's end. */
   readonly reported: Progress = { processed: 0, total: null, message: null, stage: null };

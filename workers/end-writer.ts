@@ -31,7 +31,7 @@ export function retryDelayMs(failures: number, baseMs: number, maxMs: number): n
  * Writes attempt ends in the background, many per statement, one write at a time. The worker's
  * fetch → claim → run → complete loop never waits for them: on this 2-core machine the loop's
  * latency, not the database's work, bounds throughput. Meanwhile pg-boss's job output carries each
- * outcome, and recovery finishes the write from there if the process dies first (lib/jobs/recovery).
+ * outcome, and recovery finishes the write from there if the process dies first (lib/jobs/worker/recovery).
  *
  * An end is written eventually while the worker lives: a write that fails for want of the database
  * is retried, whole, with capped exponential backoff until it lands; one the database refuses is

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { envNumber, staleAfterSeconds } from "@/lib/config";
 import { databaseUrl } from "@/lib/db/client";
 import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
-import { outboundPolicy } from "@/lib/jobs/outbound-guard";
+import { outboundPolicy } from "@/lib/jobs/worker/outbound-guard";
 import { startWorker } from "./start-worker";
 
 // A mistyped OUTBOUND_ALLOW_HOSTS stops the worker here, not the first run that calls out.

@@ -2,15 +2,14 @@ import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Job, JobResult, PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobRuns, type RunError } from "@/lib/db/schema";
-import { getJobDefinition, type JobName } from "@/lib/jobs/catalog";
+import { getJobDefinition, type JobName, type JobPayload } from "@/lib/jobs/catalog";
+import type { JobDefinition, JobHandler } from "@/lib/jobs/define";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
 import { classifyError, isTransientDbError, JobError } from "@/lib/jobs/errors";
 import { attemptsClaimedBy, startAttempts, type Outcome, type StartedAttempt } from "@/lib/jobs/lifecycle";
 import { failureOutcome, outcomeOutput, settleAttempts, type SettleInput } from "@/lib/jobs/settle";
 import { ActiveRun, CancelledError, ShutdownError, SupersededError, type ActiveRunSettings } from "./active-run";
-import type { JobHandler } from "./context";
 import { EndWriter, retryDelayMs } from "./end-writer";
-import { HANDLERS } from "./handlers";
 
 export type RunnerOptions = {
   db: Db;
@@ -29,7 +28,7 @@ export type RunnerOptions = {
   detachAfterMs: number;
   /** Detached runs of one job type this worker may hold at once (besides the batches in its loops). */
   detachedCapacity: number;
-  /** Defaults to the catalog's handlers; tests substitute misbehaving ones. */
+  /** Handlers used instead of the definitions' own (tests substitute misbehaving ones). */
   handlers?: HandlerMap;
 };
 
@@ -41,7 +40,11 @@ type Delivery = { job: Job<QueueJobData>; result: JobResult | null; detached: bo
 
 const NEVER_ABORTED = new AbortController().signal;
 
-export type HandlerMap = { [N in JobName]: JobHandler<N> };
+/** Handlers by job type that replace the ones the definitions load. */
+export type HandlerMap = { [N in JobName]?: JobHandler<JobPayload<N>> };
+
+/** What the runner calls: the payload was parsed with the type's own schema just before. */
+type LoadedHandler = JobHandler<unknown>;
 
 /**
  * A result goes into a jsonb column in a batch with other runs' results: check it serialises
@@ -78,6 +81,8 @@ export class Runner {
   private stopping = false;
   private heartbeatRetry: NodeJS.Timeout | null = null;
   private cancelPollFailing = false;
+  /** Each type's handler module is imported once, on its first run; later runs pay a map lookup. */
+  private readonly handlers = new Map<string, LoadedHandler | Promise<LoadedHandler>>();
 
   constructor(private readonly options: RunnerOptions) {
     this.runSettings = { db: options.db, workerId: options.workerId, progressIntervalMs: options.progressIntervalMs };
@@ -314,6 +319,23 @@ export class Runner {
     }
   }
 
+  /** A failed import is not cached: the next run tries again (and fails as its own run meanwhile). */
+  private loadHandler(def: JobDefinition): Promise<LoadedHandler> {
+    const override = this.options.handlers?.[def.name as JobName] as LoadedHandler | undefined;
+    const loading = override
+      ? Promise.resolve(override)
+      : def.handler().then((mod) => {
+          if (typeof mod.default !== "function") throw new Error(`The handler module of ${def.name} has no default export function`);
+          return mod.default as LoadedHandler;
+        });
+    this.handlers.set(def.name, loading);
+    loading.then(
+      (handler) => this.handlers.set(def.name, handler),
+      () => this.handlers.delete(def.name),
+    );
+    return loading;
+  }
+
   private async execute(delivery: Delivery, started: StartedAttempt | null): Promise<void> {
     const { job } = delivery;
     const def = getJobDefinition(job.name);
@@ -331,7 +353,8 @@ export class Runner {
       if (run.cancelled) outcome = { status: "cancelled" };
       else {
         run.payload = def.payload.parse(started.payload) as never;
-        const handler = (this.options.handlers ?? HANDLERS)[def.name as JobName] as JobHandler<JobName>;
+        const loaded = this.handlers.get(def.name) ?? this.loadHandler(def);
+        const handler = typeof loaded === "function" ? loaded : await loaded;
         const result = await handler(run);
         run.checkQueueSignal();
         if (run.cancelled) outcome = { status: "cancelled" };

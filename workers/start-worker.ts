@@ -4,9 +4,9 @@ import { createDatabase } from "@/lib/db/client";
 import { BOSS_SCHEMA, ensureQueues } from "@/lib/jobs/boss";
 import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
-import { recoverOwnOrphans, recoverRestartedRuns, requeueOrphanedPending, settleEndedRunJobs, sweepStaleRuns } from "@/lib/jobs/recovery";
-import { backfillAllRedactedRuns } from "@/lib/jobs/redact-backfill";
-import { CRON_QUEUE, registerSchedules, runScheduleTick, type CronTickData } from "@/lib/jobs/schedules";
+import { recoverOwnOrphans, recoverRestartedRuns, requeueOrphanedPending, settleEndedRunJobs, sweepStaleRuns } from "@/lib/jobs/worker/recovery";
+import { backfillAllRedactedRuns } from "@/lib/jobs/worker/redact-backfill";
+import { CRON_QUEUE, registerSchedules, runScheduleTick, type CronTickData } from "@/lib/jobs/worker/schedules";
 import { instanceGone, WorkerLiveness, workerIdentity } from "./liveness";
 import { Runner, type HandlerMap } from "./runner";
 

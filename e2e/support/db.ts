@@ -11,4 +11,4 @@ export function e2eSql(): postgres.Sql {
  * Give rows a spec inserted raw (as a release before migration 0010 wrote them) their redacted
  * columns, as the worker's backfill does; history search matches only those.
  */
-export { backfillAllRedactedRuns as backfillRedactedRuns } from "../../lib/jobs/redact-backfill";
+export { backfillAllRedactedRuns as backfillRedactedRuns } from "../../lib/jobs/worker/redact-backfill";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { describePayload } from "@/lib/jobs/form";
-import type { JobDefinition } from "@/lib/jobs/types";
+import { describePayload } from "@/lib/jobs/web/form";
+import type { JobDefinition } from "@/lib/jobs/define";
 import { inlineFileFields } from "./schemas";
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, unknown> };

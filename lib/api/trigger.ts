@@ -1,6 +1,6 @@
 import "server-only";
 import { getJobDefinition } from "@/lib/jobs/catalog";
-import { describePayload, type FormPayload } from "@/lib/jobs/form";
+import { describePayload, type FormPayload } from "@/lib/jobs/web/form";
 import { ApiError, fieldErrorsOf } from "./handler";
 import { inlineFileSchema } from "./schemas";
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { getDatabase } from "@/lib/db/client";
 import type { RunStatus } from "@/lib/db/schema";
 import { getJobDefinition } from "@/lib/jobs/catalog";
-import { listRunsForResource } from "@/lib/jobs/resources";
+import { listRunsForResource } from "@/lib/jobs/web/resources";
 import { publicErrorMessage } from "@/lib/jobs/redact";
 import { requireProjectPermission } from "./access";
 import { decodeCursor, encodeCursor } from "./runs";

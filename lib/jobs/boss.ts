@@ -1,11 +1,12 @@
 import { PgBoss } from "pg-boss";
 import { JOB_DEFINITIONS } from "./catalog";
-import { CRON_QUEUE } from "./schedules";
 
 /** pg-boss keeps its tables in their own schema beside ours. */
 export const BOSS_SCHEMA = "pgboss";
 /** Where pg-boss copies a job whose last attempt failed (seed 000's dead letter). */
 export const DEAD_LETTER_QUEUE = "runboard_dead_letter";
+/** pg-boss delivers every cron tick to this queue; the tick decides whether a run starts. */
+export const CRON_QUEUE = "runboard_cron";
 
 /**
  * The web's pg-boss: it only sends (inside the caller's transaction). No maintenance, no cron,

@@ -6,7 +6,7 @@ import { jobRuns } from "@/lib/db/schema";
 import { maxAttempts } from "./catalog";
 import { ACTIVE_STATUSES } from "./lifecycle";
 import { redactJson } from "./redact";
-import type { JobDefinition } from "./types";
+import type { JobDefinition } from "./define";
 
 export type TriggerInput = {
   def: JobDefinition;
@@ -34,8 +34,18 @@ export async function sendAttempt(boss: PgBoss, tx: Tx, jobType: string, runId: 
   if (!sent) throw new Error(`pg-boss refused the job for run ${runId}`);
 }
 
-export function exclusiveKeyFor(def: JobDefinition, projectId: string | null): string | null {
-  return def.preventOverlap ? `${projectId ?? "system"}:${def.name}` : null;
+/** The run's overlap slot (job_runs.exclusive_key, unique among active runs); null: no limit. */
+export function exclusiveKeyFor(def: JobDefinition, projectId: string | null, resource: { type: string; id: string } | null | undefined): string | null {
+  const scope = `${projectId ?? "system"}:${def.name}`;
+  switch (def.overlap) {
+    case "project":
+      return scope;
+    // A run without a resource has nothing to collide on.
+    case "resource":
+      return resource ? `${scope}:${resource.type}:${resource.id}` : null;
+    case "none":
+      return null;
+  }
 }
 
 /** The pending-or-running run holding an overlap slot, if any. */
@@ -61,7 +71,7 @@ class RetryTrigger extends Error {}
  */
 export async function createRunInTx(tx: Tx, boss: PgBoss, input: Omit<TriggerInput, "prepare" | "onCreated">, exclusiveKey: string | null): Promise<string | null> {
   const { def, payload } = input;
-  const resource = def.resource(payload, input.projectId);
+  const resource = def.resource?.(payload, input.projectId) ?? null;
   const runId = randomUUID();
   const bossJobId = randomUUID();
   const inserted = await tx
@@ -96,11 +106,12 @@ export async function createRunInTx(tx: Tx, boss: PgBoss, input: Omit<TriggerInp
  */
 export async function triggerRun(db: Db, boss: PgBoss, input: TriggerInput): Promise<TriggerResult> {
   const { def } = input;
-  const exclusiveKey = exclusiveKeyFor(def, input.projectId);
   for (let tries = 0; tries < 3; tries++) {
     try {
       return await db.transaction(async (tx): Promise<TriggerResult> => {
         const payload = { ...input.payload, ...(await input.prepare?.(tx)) };
+        // After prepare: the resource (e.g. an uploaded file) may come from it.
+        const exclusiveKey = exclusiveKeyFor(def, input.projectId, def.resource?.(payload, input.projectId));
         const runId = await createRunInTx(tx, boss, { ...input, payload }, exclusiveKey);
         if (!runId) {
           const existingRunId = exclusiveKey ? await findActiveRun(tx, exclusiveKey) : undefined;

@@ -1,5 +1,5 @@
 /**
- * When a worker instance counts as lost, shared by the sweep (lib/jobs/recovery), the worker's
+ * When a worker instance counts as lost, shared by the sweep (lib/jobs/worker/recovery), the worker's
  * ping (workers/liveness) and the run page. A worker pings its `workers` row this many times per
  * heartbeat interval…
  */

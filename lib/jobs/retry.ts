@@ -1,4 +1,4 @@
-import type { RetryPolicy } from "./types";
+import type { RetryPolicy } from "./define";
 
 /** Longest wait between attempts, whatever the backoff says. */
 export const MAX_RETRY_DELAY_SECONDS = 3600;

@@ -3,17 +3,19 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { createTrackedFetch, listRunCalls } from "@/lib/jobs/call-log";
-import { cancelRun } from "@/lib/jobs/cancel";
+import { listRunCalls } from "@/lib/jobs/web/run-calls";
+import { createTrackedFetch } from "@/lib/jobs/worker/call-log";
+import { cancelRun } from "@/lib/jobs/web/cancel";
 import { JobError } from "@/lib/jobs/errors";
-import { listRunsForResource } from "@/lib/jobs/resources";
-import type { JobContext } from "@/workers/context";
-import { HANDLERS } from "@/workers/handlers";
+import { listRunsForResource } from "@/lib/jobs/web/resources";
+import type { JobContext } from "@/lib/jobs/define";
+import demoPaced from "@/jobs/demo-paced.handler";
+import type { DemoPacedPayload } from "@/jobs/demo-paced";
 import type { RunningWorker } from "@/workers/start-worker";
 import type { TestDatabase } from "../support/db";
 import { createTenant, openTestEnv, runWorker, type Tenant, trigger, uploadFile, waitForRun } from "../support/fixtures";
 
-type Scenario = (ctx: JobContext<"demo_paced">) => Promise<Record<string, unknown>>;
+type Scenario = (ctx: JobContext<DemoPacedPayload>) => Promise<Record<string, unknown>>;
 type Seen = { method: string; path: string; query: string; headers: IncomingHttpHeaders; body: string; at: number; closed: boolean };
 
 let t: TestDatabase;
@@ -97,10 +99,9 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   worker = await runWorker(t.url, {
     handlers: {
-      ...HANDLERS,
       demo_paced: async (ctx) => {
         const scenario = ctx.projectId ? scenarios.get(ctx.projectId) : undefined;
-        return scenario ? scenario(ctx) : HANDLERS.demo_paced(ctx);
+        return scenario ? scenario(ctx) : demoPaced(ctx);
       },
     },
   });

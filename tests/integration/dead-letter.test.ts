@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { jobRuns, jobRunSteps } from "@/lib/db/schema";
 import { DEAD_LETTER_QUEUE } from "@/lib/jobs/boss";
 import { JobError } from "@/lib/jobs/errors";
-import { redriveRun } from "@/lib/jobs/redrive";
-import { HANDLERS } from "@/workers/handlers";
+import { redriveRun } from "@/lib/jobs/web/redrive";
+import runsExport from "@/jobs/runs-export.handler";
 import type { RunningWorker } from "@/workers/start-worker";
 import type { TestDatabase } from "../support/db";
 import type { RecordedDelay } from "../support/scaled-retry";
@@ -24,10 +24,9 @@ beforeAll(async () => {
   ({ t, boss } = await openTestEnv());
   worker = await runWorker(t.url, {
     handlers: {
-      ...HANDLERS,
       runs_export: async (ctx) => {
         if (failing) throw new JobError(`Upstream refused attempt ${ctx.attempt}`, { type: "api_error", source: "external_service", subType: "upstream_503", severity: 4 });
-        return HANDLERS.runs_export(ctx);
+        return runsExport(ctx);
       },
     },
   });

@@ -16,7 +16,7 @@ vi.mock("@/lib/auth/config", () => ({ auth: async () => (session.user ? { user: 
 
 const { listRuns, bulkRuns } = await import("@/lib/dal/history");
 const { getRunView } = await import("@/lib/dal/runs");
-const { backfillAllRedactedRuns } = await import("@/lib/jobs/redact-backfill");
+const { backfillAllRedactedRuns } = await import("@/lib/jobs/worker/redact-backfill");
 const { finishAttempts } = await import("@/lib/jobs/lifecycle");
 const { AccessError } = await import("@/lib/dal/access");
 

@@ -4,8 +4,7 @@ import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { jobRuns, workers } from "@/lib/db/schema";
 import { startAttempts } from "@/lib/jobs/lifecycle";
-import { sweepStaleRuns } from "@/lib/jobs/recovery";
-import { HANDLERS } from "@/workers/handlers";
+import { sweepStaleRuns } from "@/lib/jobs/worker/recovery";
 import type { TestDatabase } from "../support/db";
 import { closeTestEnv, createTenant, killHard, openTestEnv, runWorker, spawnWorkerProcess, trigger, waitForRun } from "../support/fixtures";
 
@@ -87,7 +86,6 @@ describe("worker identity", () => {
       dbPool: 2,
       staleAfterSeconds: 2,
       handlers: {
-        ...HANDLERS,
         demo_paced: async (ctx) => {
           await ctx.db.execute(sql`select pg_sleep(5)`);
           return { processed: 0 };

@@ -5,15 +5,14 @@ import type { PgBoss } from "pg-boss";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { jobRuns, jobRunSteps, notifications, projects, users } from "@/lib/db/schema";
-import { cancelRun } from "@/lib/jobs/cancel";
+import { cancelRun } from "@/lib/jobs/web/cancel";
 import { getJobDefinition } from "@/lib/jobs/catalog";
 import { triggerRun } from "@/lib/jobs/enqueue";
 import { JobError } from "@/lib/jobs/errors";
-import type { RetryPolicy } from "@/lib/jobs/types";
+import type { RetryPolicy } from "@/lib/jobs/define";
 import { inviteEmail } from "@/lib/notify/invite-email";
 import { enqueueDelivery } from "@/lib/notify/outbox";
 import type { HandlerMap } from "@/workers/runner";
-import { HANDLERS } from "@/workers/handlers";
 import type { RunningWorker } from "@/workers/start-worker";
 import type { TestDatabase } from "../support/db";
 import { createTenant, openTestEnv, runWorker, type Tenant, trigger, uploadFile, waitForRun } from "../support/fixtures";
@@ -91,7 +90,6 @@ const savedEnv = { SMTP_URL: process.env.SMTP_URL, RUNBOARD_URL: process.env.RUN
 
 /** The real handlers, but system jobs do nothing (or fail on demand) so their alerts can be tested. */
 const handlers: HandlerMap = {
-  ...HANDLERS,
   partition_creation: async () => ({ ok: true }),
   db_pruning: async () => {
     throw new JobError("Pruning refused: retention misconfigured", { type: "validation_error", subType: "retention_invalid" });

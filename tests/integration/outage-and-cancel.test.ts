@@ -4,10 +4,9 @@ import type { PgBoss } from "pg-boss";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { jobRuns, jobRunSteps } from "@/lib/db/schema";
-import { cancelRun, type CancelOutcome } from "@/lib/jobs/cancel";
+import { cancelRun, type CancelOutcome } from "@/lib/jobs/web/cancel";
 import { finishAttempt, startAttempts } from "@/lib/jobs/lifecycle";
-import { requeueOrphanedPending, settleEndedRunJobs, sweepStaleRuns } from "@/lib/jobs/recovery";
-import { HANDLERS } from "@/workers/handlers";
+import { requeueOrphanedPending, settleEndedRunJobs, sweepStaleRuns } from "@/lib/jobs/worker/recovery";
 import { WORKER_DB_APPLICATION } from "@/workers/start-worker";
 import type { TestDatabase } from "../support/db";
 import { closeTestEnv, createTenant, openTestEnv, runWorker, trigger, waitForRun, type Tenant } from "../support/fixtures";
@@ -199,7 +198,6 @@ describe("cancel racing the end of a run", () => {
     const worker = await runWorker(t.url, {
       staleAfterSeconds: 60,
       handlers: {
-        ...HANDLERS,
         // Returns its result when the test says so, and ignores cancel requests.
         demo_paced: async () => {
           await finished;

@@ -2,9 +2,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createTrackedFetch, listRunCalls, MAX_REDIRECTS } from "@/lib/jobs/call-log";
+import { listRunCalls } from "@/lib/jobs/web/run-calls";
+import { createTrackedFetch, MAX_REDIRECTS } from "@/lib/jobs/worker/call-log";
 import { JobError } from "@/lib/jobs/errors";
-import { outboundPolicy, parseAllowList, refusalIn, refusedAddressKind } from "@/lib/jobs/outbound-guard";
+import { outboundPolicy, parseAllowList, refusalIn, refusedAddressKind } from "@/lib/jobs/worker/outbound-guard";
 import type { TestDatabase } from "../support/db";
 import { createTenant, openTestEnv, trigger } from "../support/fixtures";
 

@@ -5,7 +5,7 @@ import { contacts, files, jobRunSteps } from "@/lib/db/schema";
 import { JobError } from "@/lib/jobs/errors";
 import { finishAttempt, writeProgress } from "@/lib/jobs/lifecycle";
 import type { RunningWorker } from "@/workers/start-worker";
-import { HANDLERS } from "@/workers/handlers";
+import runsExport from "@/jobs/runs-export.handler";
 import type { TestDatabase } from "../support/db";
 import { closeTestEnv, createTenant, openTestEnv, runWorker, trigger, uploadFile, waitForRun } from "../support/fixtures";
 
@@ -17,11 +17,10 @@ beforeAll(async () => {
   ({ t, boss } = await openTestEnv());
   worker = await runWorker(t.url, {
     handlers: {
-      ...HANDLERS,
       // The first export attempt of each run fails with a retryable error, the second succeeds.
       runs_export: async (ctx) => {
         if (ctx.attempt === 1) throw new JobError("Upstream timed out", { type: "timeout", source: "external_service", subType: "api_timeout", severity: 3 });
-        return HANDLERS.runs_export(ctx);
+        return runsExport(ctx);
       },
     },
   });

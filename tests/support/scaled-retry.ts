@@ -1,5 +1,5 @@
 import type * as Retry from "@/lib/jobs/retry";
-import type { RetryPolicy } from "@/lib/jobs/types";
+import type { RetryPolicy } from "@/lib/jobs/define";
 
 export type RecordedDelay = { policy: RetryPolicy; attempt: number; seconds: number };
 

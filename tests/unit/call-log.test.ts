@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { BODY_LOG_LIMIT, parseRetryAfter, redactHeaders, redactUrl, truncateBody } from "@/lib/jobs/call-log";
+import { BODY_LOG_LIMIT, parseRetryAfter, redactHeaders, redactUrl, truncateBody } from "@/lib/jobs/worker/call-log";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

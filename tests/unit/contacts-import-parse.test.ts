@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { JobError } from "@/lib/jobs/errors";
-import { IMPORT_CHUNK_BYTES, IMPORT_CSV_LIMITS, readRecords } from "@/workers/handlers/contacts-import";
+import { IMPORT_CHUNK_BYTES, IMPORT_CSV_LIMITS, readRecords } from "@/jobs/contacts-import.handler";
 
 type Row = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { getJobDefinition } from "@/lib/jobs/catalog";
-import { describePayload, readPayloadForm } from "@/lib/jobs/form";
-import type { JobDefinition } from "@/lib/jobs/types";
+import { describePayload, readPayloadForm } from "@/lib/jobs/web/form";
+import type { JobDefinition } from "@/lib/jobs/define";
 
 function def(name: string): JobDefinition {
   const found = getJobDefinition(name);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { failedAttemptFate, MAX_RETRY_DELAY_SECONDS, retryDelaySeconds } from "@/lib/jobs/retry";
-import type { RetryPolicy } from "@/lib/jobs/types";
+import type { RetryPolicy } from "@/lib/jobs/define";
 
 const policy = (delaySeconds: number, backoff: boolean): RetryPolicy => ({ limit: 5, delaySeconds, backoff });
 const low = () => 0;

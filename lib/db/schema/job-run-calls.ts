@@ -22,7 +22,7 @@ export const jobRunCalls = pgTable(
     /** Network or timeout failure, when there was no response. */
     error: text("error"),
     /**
-     * Set by the worker, which writes every field above redacted (lib/jobs/call-log.ts): tenants
+     * Set by the worker, which writes every field above redacted (lib/jobs/worker/call-log.ts): tenants
      * read such a row as stored. Rows without it (older, or written some other way) are redacted
      * when read.
      */

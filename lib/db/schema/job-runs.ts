@@ -53,7 +53,7 @@ export const jobRuns = pgTable(
     /*
      * What tenants may read, redacted once when the run is written (payload at enqueue, result and
      * error when an attempt ends), so reads never run the redactor. Null on rows written before
-     * migration 0010 until lib/jobs/redact-backfill.ts reaches them (reads then redact the capped
+     * migration 0010 until lib/jobs/worker/redact-backfill.ts reaches them (reads then redact the capped
      * raw value).
      */
     errorMessagePublic: text("error_message_public"),

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ActionRefusal, projectAction } from "@/lib/actions/safe-action";
 import { triggerProjectJob } from "@/lib/dal/runs";
 import { getJobDefinition } from "@/lib/jobs/catalog";
-import { readPayloadForm } from "@/lib/jobs/form";
+import { readPayloadForm } from "@/lib/jobs/web/form";
 
 const triggerInput = z.object({
   projectSlug: z.string(),

@@ -7,7 +7,7 @@ import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
 import { getProjectAccess } from "@/lib/dal/access";
 import { getJobTypesOverview, listProjectRuns } from "@/lib/dal/runs";
 import { getJobDefinition } from "@/lib/jobs/catalog";
-import { describePayload } from "@/lib/jobs/form";
+import { describePayload } from "@/lib/jobs/web/form";
 import { RunJobForm } from "./_components/run-job-form";
 import { RunsTable } from "./_components/runs-table";
 

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useActionState, useId } from "react";
-import type { PayloadField } from "@/lib/jobs/form";
+import type { PayloadField } from "@/lib/jobs/web/form";
 import { triggerRunAction } from "../actions";
 
 const input = "mt-1 block w-full rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900";

@@ -3,11 +3,11 @@ import { eq, sql } from "drizzle-orm";
 import { fromDrizzle, type PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobRuns, jobRunSteps } from "@/lib/db/schema";
-import { DEAD_LETTER_QUEUE } from "./boss";
-import { getJobDefinition, maxAttempts } from "./catalog";
-import { findActiveRun, sendAttempt } from "./enqueue";
-import { postgresError } from "./errors";
-import { canTransition } from "./lifecycle";
+import { DEAD_LETTER_QUEUE } from "../boss";
+import { getJobDefinition, maxAttempts } from "../catalog";
+import { findActiveRun, sendAttempt } from "../enqueue";
+import { postgresError } from "../errors";
+import { canTransition } from "../lifecycle";
 
 export type RedriveOutcome = { ok: true } | { ok: false; code: "not_found" | "not_redrivable" | "already_active"; existingRunId?: string };
 

@@ -3,7 +3,8 @@ import { toCsvRow } from "@/lib/csv";
 import { files, jobRuns, projects, users } from "@/lib/db/schema";
 import { JobError } from "@/lib/jobs/errors";
 import { publicErrorMessage } from "@/lib/jobs/redact";
-import type { JobHandler } from "../context";
+import type { JobHandler } from "@/lib/jobs/define";
+import type { RunsExportPayload } from "./runs-export";
 
 const BATCH = 1000;
 /** The file is built in memory and stored in Postgres: bound it (newest rows are kept). */
@@ -11,7 +12,7 @@ export const MAX_EXPORT_ROWS = 200_000;
 const HEADER = ["run_id", "job_type", "status", "attempts", "queued_at", "started_at", "completed_at", "duration_ms", "triggered_by", "progress_processed", "progress_total", "error_message"];
 
 /** Write the project's run history (newest first) to a CSV file stored with the project. */
-export const runsExport: JobHandler<"runs_export"> = async (ctx) => {
+const runsExport: JobHandler<RunsExportPayload> = async (ctx) => {
   const projectId = ctx.projectId;
   if (!projectId) throw new JobError("An export needs a project", { type: "validation_error", subType: "project_missing" });
   const { days, includeErrors } = ctx.payload;
@@ -73,3 +74,5 @@ export const runsExport: JobHandler<"runs_export"> = async (ctx) => {
     return { fileId: file.id, fileName: name, rows: processed, bytes: content.length, since: since.toISOString(), truncated: processed < total };
   });
 };
+
+export default runsExport;

@@ -2,12 +2,12 @@ import { sql } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobSchedules } from "@/lib/db/schema";
-import { systemJobDefinitions } from "./catalog";
-import { triggerRun } from "./enqueue";
-import type { JobDefinition } from "./types";
+import { CRON_QUEUE } from "../boss";
+import { systemJobDefinitions } from "../catalog";
+import { triggerRun } from "../enqueue";
+import type { JobDefinition } from "../define";
 
-/** pg-boss delivers every cron tick to this queue; the tick decides whether a run starts. */
-export const CRON_QUEUE = "runboard_cron";
+export { CRON_QUEUE };
 
 export type CronTickData = { jobType: string };
 

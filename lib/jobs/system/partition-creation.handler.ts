@@ -1,8 +1,9 @@
-import { addMonths, createMonthPartition, listMonthPartitions, partitionFor } from "@/lib/jobs/partitions";
-import type { JobHandler } from "../context";
+import { addMonths, createMonthPartition, listMonthPartitions, partitionFor } from "@/lib/jobs/worker/partitions";
+import type { JobHandler } from "@/lib/jobs/define";
+import type { PartitionCreationPayload } from "./partition-creation";
 
 /** Create this month's and the next months' step-history partitions before rows need them. */
-export const partitionCreation: JobHandler<"partition_creation"> = async (ctx) => {
+const partitionCreation: JobHandler<PartitionCreationPayload> = async (ctx) => {
   const { monthsAhead } = ctx.payload;
   const existing = new Set((await listMonthPartitions(ctx.db)).map((p) => p.name));
   const wanted = Array.from({ length: monthsAhead + 1 }, (_, i) => partitionFor(addMonths(new Date(), i)));
@@ -18,3 +19,5 @@ export const partitionCreation: JobHandler<"partition_creation"> = async (ctx) =
   }
   return { created, alreadyPresent: wanted.map((p) => p.name).filter((n) => !created.includes(n)) };
 };
+
+export default partitionCreation;

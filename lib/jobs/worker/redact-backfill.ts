@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import { publicErrorMessage, redactJson } from "./redact";
+import { publicErrorMessage, redactJson } from "../redact";
 
 /** Rows per batch: one short transaction each, so the backfill never holds many rows for long. */
 export const BACKFILL_BATCH = 1000;

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { CsvError, CsvReader, type CsvLimits } from "@/lib/csv";
 import { contacts, files } from "@/lib/db/schema";
 import { JobError } from "@/lib/jobs/errors";
-import type { JobHandler } from "../context";
+import type { JobHandler } from "@/lib/jobs/define";
+import type { ContactsImportPayload } from "./contacts-import";
 
 const BATCH = 500;
 const MAX_REPORTED_ROW_ERRORS = 50;
@@ -119,7 +120,7 @@ function headerColumns(header: string[]): Map<(typeof FIELDS)[number], number> {
 }
 
 /** Import contacts row by row: valid rows are upserted by email, invalid rows counted and reported. */
-export const contactsImport: JobHandler<"contacts_import"> = async (ctx) => {
+const contactsImport: JobHandler<ContactsImportPayload> = async (ctx) => {
   const projectId = ctx.projectId;
   if (!projectId) throw new JobError("An import needs a project", { type: "validation_error", subType: "project_missing" });
 
@@ -175,3 +176,5 @@ export const contactsImport: JobHandler<"contacts_import"> = async (ctx) => {
   }
   return { total, imported, skipped, rowErrors };
 };
+
+export default contactsImport;

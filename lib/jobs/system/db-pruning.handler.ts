@@ -1,14 +1,15 @@
 import { sql } from "drizzle-orm";
 import { clientOf } from "@/lib/db/client";
-import { listMonthPartitions } from "@/lib/jobs/partitions";
+import { listMonthPartitions } from "@/lib/jobs/worker/partitions";
 import { pruneRateLimits } from "@/lib/security/throttle";
-import type { JobHandler } from "../context";
+import type { JobHandler } from "@/lib/jobs/define";
+import type { DbPruningPayload } from "./db-pruning";
 
 const DELETE_BATCH = 1000;
 const MAX_BATCHES = 200;
 
 /** Delete up to `limit` finished runs, oldest first, optionally only those finished before `before`. */
-async function deleteOldestFinished(db: Parameters<JobHandler<"db_pruning">>[0]["db"], limit: number, before: Date | null): Promise<number> {
+async function deleteOldestFinished(db: Parameters<JobHandler<DbPruningPayload>>[0]["db"], limit: number, before: Date | null): Promise<number> {
   const rows = await db.execute<{ n: number }>(sql`
     with victims as (
       select id from job_runs
@@ -29,7 +30,7 @@ async function deleteOldestFinished(db: Parameters<JobHandler<"db_pruning">>[0][
  * runs. Running and pending runs are never touched. Also deletes rate-limit buckets that have
  * refilled (a full bucket is the same as no row), in bounded batches.
  */
-export const dbPruning: JobHandler<"db_pruning"> = async (ctx) => {
+const dbPruning: JobHandler<DbPruningPayload> = async (ctx) => {
   const { retentionDays } = ctx.payload;
   const maxDatabaseMb = ctx.payload.maxDatabaseMb ?? (process.env.DB_MAX_SIZE_MB ? Number(process.env.DB_MAX_SIZE_MB) : undefined);
   const cutoff = new Date(Date.now() - retentionDays * 86_400_000);
@@ -91,3 +92,5 @@ export const dbPruning: JobHandler<"db_pruning"> = async (ctx) => {
 
   return { cutoff: cutoff.toISOString(), droppedPartitions, expiredRuns, rateLimitRows, sizeLimitMb: maxDatabaseMb ?? null, sizeBeforeMb, runsDeletedForSize: sizeRuns };
 };
+
+export default dbPruning;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { JobDefinition } from "./types";
+import type { JobDefinition } from "../define";
 
 export type PayloadField =
   | { name: string; title: string; required: boolean; kind: "file"; accept: string }

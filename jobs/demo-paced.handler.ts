@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { JobHandler } from "../context";
+import type { JobHandler } from "@/lib/jobs/define";
+import type { DemoPacedPayload } from "./demo-paced";
 
 /** Demo only (labelled so in the catalog): paces through items so people can watch a run move. */
-export const demoPaced: JobHandler<"demo_paced"> = async (ctx) => {
+const demoPaced: JobHandler<DemoPacedPayload> = async (ctx) => {
   const { items, msPerItem } = ctx.payload;
   let done = 0;
   await ctx.step("warm_up", async () => {
@@ -16,3 +17,5 @@ export const demoPaced: JobHandler<"demo_paced"> = async (ctx) => {
   }
   return { processed: done };
 };
+
+export default demoPaced;

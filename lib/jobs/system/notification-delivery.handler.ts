@@ -6,7 +6,8 @@ import { getJobDefinition, maxAttempts } from "@/lib/jobs/catalog";
 import { JobError } from "@/lib/jobs/errors";
 import { withoutInviteToken } from "@/lib/notify/invite-email";
 import { withoutResetToken } from "@/lib/notify/password-reset-email";
-import type { JobHandler } from "../context";
+import type { JobHandler } from "@/lib/jobs/define";
+import type { NotificationDeliveryPayload } from "./notification-delivery";
 
 const DEFAULT_FROM = "Runboard <runboard@localhost>";
 /** A stuck mail server must not hold a worker slot (or a shutdown) for long. */
@@ -41,7 +42,7 @@ async function sendMail(url: string, mail: Mail): Promise<SMTPTransport.SentMess
  * retried with backoff; after the last attempt the notification is `failed` and keeps the error
  * for support (seed 000 scenario 3), while the run goes to dead letter.
  */
-export const notificationDelivery: JobHandler<"notification_delivery"> = async (ctx) => {
+const notificationDelivery: JobHandler<NotificationDeliveryPayload> = async (ctx) => {
   const notificationId = ctx.payload.notificationId;
   const [notification] = await ctx.db.select().from(notifications).where(eq(notifications.id, notificationId));
   if (!notification) throw new JobError("The notification no longer exists", { type: "validation_error", subType: "notification_not_found", severity: 2 });
@@ -77,3 +78,5 @@ export const notificationDelivery: JobHandler<"notification_delivery"> = async (
     .where(eq(notifications.id, notificationId));
   return { delivered: true, notificationId, messageId: info.messageId, response: info.response };
 };
+
+export default notificationDelivery;

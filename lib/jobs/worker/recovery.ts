@@ -3,11 +3,11 @@ import { and, eq, inArray, isNull, lt, notInArray, sql } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobRuns, workers, type RunError, type RunStatus } from "@/lib/db/schema";
-import { JOB_DEFINITIONS } from "./catalog";
-import { sendAttempt } from "./enqueue";
-import { TERMINAL_STATUSES, type Outcome } from "./lifecycle";
-import { LOST_AFTER_HEARTBEATS } from "./liveness";
-import { failureOutcome, outcomeFromOutput, settleAttempt } from "./settle";
+import { JOB_DEFINITIONS } from "../catalog";
+import { sendAttempt } from "../enqueue";
+import { TERMINAL_STATUSES, type Outcome } from "../lifecycle";
+import { LOST_AFTER_HEARTBEATS } from "../liveness";
+import { failureOutcome, outcomeFromOutput, settleAttempt } from "../settle";
 
 /** Seed 002's wording for runs a restart interrupted. */
 export const WORKER_RESTARTED = "Worker restarted during execution";

@@ -3,7 +3,7 @@ import { fromDrizzle, type PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobRuns, jobRunSteps, type RunStatus } from "@/lib/db/schema";
 import { enqueueRunNotifications } from "@/lib/notify/outbox";
-import { canTransition } from "./lifecycle";
+import { canTransition } from "../lifecycle";
 
 export type CancelOutcome = { outcome: "cancelled" | "cancelling" | "already_finished" | "not_found"; status?: RunStatus };
 

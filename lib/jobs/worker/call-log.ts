@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { asc, eq } from "drizzle-orm";
-import type { Db, DbOrTx } from "@/lib/db/client";
+import type { Db } from "@/lib/db/client";
+import type { TrackedFetch, TrackedFetchOptions } from "../define";
 import { jobRunCalls } from "@/lib/db/schema";
-import { JobError } from "./errors";
+import { JobError } from "../errors";
 import { outboundPolicy, outboundRefusal, refusalIn, type OutboundPolicy } from "./outbound-guard";
-import { redactText } from "./redact";
+import { redactText } from "../redact";
+
+export type { TrackedFetch, TrackedFetchOptions };
 
 /** Bytes of a request or response body kept in the call log. */
 export const BODY_LOG_LIMIT = 4096;
@@ -14,19 +16,6 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 export const DEFAULT_CALL_BACKOFF_MS = 500;
 /** Longest wait between two tries, whether from backoff or a server's Retry-After. */
 export const MAX_CALL_RETRY_WAIT_MS = 30_000;
-
-export type TrackedFetchOptions = {
-  /** Tries after the first one (0–5; default 0). Network errors and `retryOn` statuses are retried. */
-  retries?: number;
-  retryOn?: readonly number[];
-  /** Per try, until the response headers and the logged part of the body have arrived. */
-  timeoutMs?: number;
-  /** Wait before the first retry; doubles per retry, with jitter. */
-  backoffMs?: number;
-};
-
-/** The global fetch, with every try recorded in job_run_calls. */
-export type TrackedFetch = (input: string | URL | Request, init?: RequestInit, options?: TrackedFetchOptions) => Promise<Response>;
 
 export type TrackedFetchDeps = {
   db: Db;
@@ -38,8 +27,6 @@ export type TrackedFetchDeps = {
   /** Which targets may be called; by default OUTBOUND_ALLOW_HOSTS's policy. */
   outbound?: OutboundPolicy;
 };
-
-export type RunCall = typeof jobRunCalls.$inferSelect;
 
 const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"]);
 const SECRET_HEADER_PART = /token|secret|key|signature|password/i;
@@ -329,14 +316,4 @@ export function createTrackedFetch({ db, runId, attempt, signal: runSignal, rand
       }
     }
   };
-}
-
-/** A run's outbound calls, all attempts, in the order they were made; at most `limit` (≤ 1000). */
-export async function listRunCalls(db: DbOrTx, runId: string, limit = 200): Promise<RunCall[]> {
-  return db
-    .select()
-    .from(jobRunCalls)
-    .where(eq(jobRunCalls.runId, runId))
-    .orderBy(asc(jobRunCalls.createdAt), asc(jobRunCalls.attempt), asc(jobRunCalls.retry))
-    .limit(clampInt(limit, 1, 1000));
 }

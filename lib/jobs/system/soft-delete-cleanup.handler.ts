@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { JobHandler } from "../context";
+import type { JobHandler } from "@/lib/jobs/define";
+import type { SoftDeleteCleanupPayload } from "./soft-delete-cleanup";
 
 const BATCH = 100;
 
@@ -7,7 +8,7 @@ const BATCH = 100;
  * Hard-delete projects soft-deleted longer ago than the grace period (seed 002: 7 days); their
  * runs, files and contacts go with them. A project with an active run waits for the next pass.
  */
-export const softDeleteCleanup: JobHandler<"soft_delete_cleanup"> = async (ctx) => {
+const softDeleteCleanup: JobHandler<SoftDeleteCleanupPayload> = async (ctx) => {
   const cutoff = new Date(Date.now() - ctx.payload.olderThanDays * 86_400_000);
   let deleted = 0;
   for (;;) {
@@ -27,3 +28,5 @@ export const softDeleteCleanup: JobHandler<"soft_delete_cleanup"> = async (ctx) 
   }
   return { cutoff: cutoff.toISOString(), deletedProjects: deleted };
 };
+
+export default softDeleteCleanup;

@@ -1,0 +1,6 @@
+import contactsImport from "./contacts-import";
+import demoPaced from "./demo-paced";
+import runsExport from "./runs-export";
+
+/** The team's job types: add yours here (see docs/jobs.md, "Add a job type"). */
+export const JOBS = [contactsImport, runsExport, demoPaced] as const;

@@ -1,0 +1,7 @@
+import dbPruning from "./db-pruning";
+import notificationDelivery from "./notification-delivery";
+import partitionCreation from "./partition-creation";
+import softDeleteCleanup from "./soft-delete-cleanup";
+
+/** Runboard's own jobs (seed 002): not visible to tenants; operators use `npm run system`. */
+export const SYSTEM_JOBS = [notificationDelivery, partitionCreation, dbPruning, softDeleteCleanup] as const;
