@@ -24,9 +24,11 @@ const worker = await startWorker({
   staleAfterSeconds: staleAfterSeconds(),
   sweepIntervalSeconds: envNumber("SWEEP_INTERVAL_SECONDS", heartbeatSeconds / 2),
   detachAfterMs: envNumber("WORKER_DETACH_AFTER_MS", 20),
+  health: { healthPort: process.env.WORKER_HEALTH_PORT ? envNumber("WORKER_HEALTH_PORT", 0) : null, healthHost: process.env.WORKER_HEALTH_HOST || "0.0.0.0" },
 });
 if (worker.recoveredAtStart > 0) console.log(`[worker] recovered ${worker.recoveredAtStart} run(s) interrupted by a restart`);
 console.log(`[worker] ${worker.workerId} ready: ${JOB_DEFINITIONS.map((d) => d.name).join(", ")}`);
+if (worker.healthPort !== null) console.log(`[worker] health and metrics on port ${worker.healthPort} (/livez, /readyz, /metrics)`);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -10,6 +10,7 @@ import { attemptsClaimedBy, startAttempts, type Outcome, type StartedAttempt } f
 import { failureOutcome, outcomeOutput, settleAttempts, type SettleInput } from "@/lib/jobs/settle";
 import { ActiveRun, CancelledError, ShutdownError, SupersededError, type ActiveRunSettings } from "./active-run";
 import { EndWriter, retryDelayMs } from "./end-writer";
+import type { RunObserver } from "./run-observer";
 
 export type RunnerOptions = {
   db: Db;
@@ -30,6 +31,8 @@ export type RunnerOptions = {
   detachedCapacity: number;
   /** Handlers used instead of the definitions' own (tests substitute misbehaving ones). */
   handlers?: HandlerMap;
+  /** Metrics and error reports (workers/ops.ts). */
+  observer?: RunObserver;
 };
 
 /** pg-boss's output for a job whose run was detached from its batch: job_runs has its outcome. */
@@ -278,7 +281,9 @@ export class Runner {
   private async claim(jobs: Job<QueueJobData>[], deliveries: { runId: string; bossJobId: string }[]): Promise<(StartedAttempt | null)[]> {
     for (let tries = 1; ; tries++) {
       try {
+        const claimStartedAt = performance.now();
         const rows = await startAttempts(this.options.db, deliveries, this.options.workerId);
+        this.options.observer?.claimed((performance.now() - claimStartedAt) / 1000, rows.filter(Boolean).length);
         return tries === 1 ? rows : await this.alreadyClaimed(deliveries, rows);
       } catch (error) {
         const giveUp = this.stopping || jobs.every((job) => job.signal.aborted) || (!isTransientDbError(error) && tries >= 3);
@@ -343,6 +348,7 @@ export class Runner {
     // The run moved on without this delivery (cancelled while queued, superseded): nothing to do.
     if (!started) return void (delivery.result = { id: job.id, status: "completed" });
     const startedAt = performance.now();
+    this.options.observer?.attemptStarted(def.name);
     const run = new ActiveRun(started, delivery.detached ? NEVER_ABORTED : job.signal, this.runSettings);
     delivery.run = run;
     this.active.set(run.runId, run);
@@ -374,6 +380,7 @@ export class Runner {
     }
 
     const durationMs = Math.round(performance.now() - startedAt);
+    this.options.observer?.attemptEnded({ runId: run.runId, jobType: def.name, attempt: run.attempt, projectId: started.projectId, status: outcome.status, durationMs, error: "error" in outcome ? outcome.error : null });
     const end: SettleInput = { runId: run.runId, jobType: def.name, attempt: run.attempt, outcome, progress: run.reported, durationMs, notify: started.notify };
     // Written in the background, retried until written. Still in its batch, pg-boss keeps the
     // outcome as the job's output meanwhile, so recovery can write it if this process dies first

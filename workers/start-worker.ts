@@ -8,6 +8,7 @@ import { recoverOwnOrphans, recoverRestartedRuns, requeueOrphanedPending, settle
 import { backfillAllRedactedRuns } from "@/lib/jobs/worker/redact-backfill";
 import { CRON_QUEUE, registerSchedules, runScheduleTick, type CronTickData } from "@/lib/jobs/worker/schedules";
 import { instanceGone, WorkerLiveness, workerIdentity } from "./liveness";
+import { WorkerOps, type OpsSettings } from "./ops";
 import { Runner, type HandlerMap } from "./runner";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -37,6 +38,8 @@ export type WorkerSettings = {
   /** A batch's runs still going after this long stop holding its fetch loop (20 ms by default). */
   detachAfterMs?: number;
   handlers?: HandlerMap;
+  /** The health/metrics port (WORKER_HEALTH_PORT; none by default) and its host. */
+  health?: Pick<OpsSettings, "healthPort" | "healthHost">;
 };
 
 /**
@@ -48,7 +51,7 @@ const END_FLUSH_MS = 10_000;
 /** How the worker's own queries (claims, ends, heartbeats) show in pg_stat_activity; pg-boss's are "runboard-worker". */
 export const WORKER_DB_APPLICATION = "runboard-worker-db";
 
-export type RunningWorker = { runner: Runner; boss: PgBoss; workerId: string; recoveredAtStart: number; stop: () => Promise<void> };
+export type RunningWorker = { runner: Runner; boss: PgBoss; workerId: string; recoveredAtStart: number; healthPort: number | null; stop: () => Promise<void> };
 
 /** Boot pg-boss, make sure every catalog queue exists, and start consuming them. */
 export async function startWorker(settings: WorkerSettings): Promise<RunningWorker> {
@@ -74,7 +77,8 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     instanceName: workerId,
   });
   boss.on("error", (error) => console.error("[pg-boss]", error));
-  const runner = new Runner({
+  const ops: WorkerOps = new WorkerOps({ healthPort: null, healthHost: "0.0.0.0", ...settings.health, pollSeconds: settings.pollSeconds }, () => runner.activeRunIds().length);
+  const runner: Runner = new Runner({
     db: database.db,
     boss,
     workerId,
@@ -84,6 +88,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     detachAfterMs: settings.detachAfterMs ?? 20,
     detachedCapacity: settings.batchSize * settings.concurrency,
     handlers: settings.handlers,
+    observer: ops.observer,
   });
 
   await boss.start();
@@ -101,6 +106,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     }
   });
   runner.start();
+  const healthPort = await ops.serve(boss, liveness);
   const report = (what: string) => (e: unknown) => console.error(`[worker] ${what} failed`, e);
   // Runs without redacted columns (from before migration 0010, or enqueued by an older web
   // process during an upgrade) get them in the background, in batches: at start, and again at each
@@ -147,6 +153,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   let stopped: Promise<void> | null = null;
   const stop = () => {
     stopped ??= (async () => {
+      ops.stopping();
       for (const t of sweepers) clearInterval(t);
       backfill.abort();
       // Stop fetching, let running handlers finish (heartbeats go on meanwhile), then end the rest.
@@ -161,8 +168,9 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       await backfilling;
       await liveness.stop();
       await database.close();
+      await ops.close();
     })();
     return stopped;
   };
-  return { runner, boss, workerId, recoveredAtStart, stop };
+  return { runner, boss, workerId, recoveredAtStart, healthPort, stop };
 }

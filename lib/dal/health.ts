@@ -1,7 +1,8 @@
 import "server-only";
 import postgres from "postgres";
 import { databaseUrl } from "@/lib/db/client";
-import { DatabaseUnreachableError, isDatabaseUnavailable } from "@/lib/db/errors";
+import { DATABASE_UNAVAILABLE_MESSAGE, DatabaseUnreachableError, isDatabaseUnavailable } from "@/lib/db/errors";
+import { migrationState } from "@/lib/ops/migrations";
 
 export { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE } from "@/lib/db/errors";
 
@@ -18,6 +19,31 @@ export async function databaseReachable(): Promise<boolean> {
     return true;
   } catch (error) {
     if (isDatabaseUnavailable(error)) return false;
+    throw error;
+  } finally {
+    await probe.end({ timeout: 1 }).catch(() => undefined);
+  }
+}
+
+export type Readiness =
+  | { ready: true }
+  | { ready: false; reason: "database_unreachable"; message: string }
+  | { ready: false; reason: "migrations_pending"; message: string; pending: number };
+
+/**
+ * Whether this web process can serve: Postgres answers (on a fresh connection, as above) and has
+ * every migration this build expects. Public through /api/health/ready for load balancers and
+ * orchestrators: it says which of the two is missing and how many migrations, nothing else.
+ */
+export async function readiness(): Promise<Readiness> {
+  const probe = postgres(databaseUrl(), { max: 1, connect_timeout: 2, idle_timeout: 1, onnotice: () => undefined, connection: { statement_timeout: 2000 } });
+  try {
+    const state = await migrationState(probe);
+    if (state.current) return { ready: true };
+    const n = state.pending;
+    return { ready: false, reason: "migrations_pending", pending: n, message: `${n} database migration${n === 1 ? " is" : "s are"} not applied yet. Run \`npm run db:migrate\` before rolling out this version.` };
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) return { ready: false, reason: "database_unreachable", message: DATABASE_UNAVAILABLE_MESSAGE };
     throw error;
   } finally {
     await probe.end({ timeout: 1 }).catch(() => undefined);

@@ -1,13 +1,18 @@
 import { withDatabaseWatch } from "@/lib/dal/health";
 import { accessErrorResponse } from "@/lib/dal/http";
 import { getRunVersion, getRunView } from "@/lib/dal/runs";
+import { observePoll } from "@/lib/metrics/web";
 
 /**
  * The run page polls this about once a second. A cheap version check answers 304 when nothing
  * changed, so an idle poll costs one indexed lookup and no JSON. While Postgres is unreachable it
  * answers 503 at once (the page says so and keeps polling).
  */
-export async function GET(request: Request, { params }: { params: Promise<{ slug: string; runId: string }> }): Promise<Response> {
+export function GET(request: Request, context: { params: Promise<{ slug: string; runId: string }> }): Promise<Response> {
+  return observePoll(() => poll(request, context));
+}
+
+async function poll(request: Request, { params }: { params: Promise<{ slug: string; runId: string }> }): Promise<Response> {
   const { slug, runId } = await params;
   try {
     return await withDatabaseWatch(async () => {

@@ -1,0 +1,62 @@
+import "server-only";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { getDatabase } from "@/lib/db/client";
+import { projectJobDefinitions, systemJobDefinitions } from "@/lib/jobs/catalog";
+import { LOST_AFTER_HEARTBEATS } from "@/lib/jobs/liveness";
+import { AccessError } from "./access";
+
+/**
+ * Queue counts stop at this many runs per job type and status, so a scrape stays a few bounded
+ * index range reads however large a backlog grows (a gauge at the cap reads "at least").
+ */
+export const QUEUE_COUNT_CAP = 10_000;
+/** A scrape that takes longer than this is cancelled by Postgres (the scrape answers 503). */
+const SCRAPE_STATEMENT_TIMEOUT_MS = 2_000;
+
+export type MetricsAccess = "disabled" | "denied" | "granted";
+
+const digest = (text: string) => createHash("sha256").update(text).digest();
+
+/**
+ * /api/metrics is off unless METRICS_TOKEN is set, and then needs `Authorization: Bearer <token>`.
+ * Compared as digests in constant time, so the answer's timing tells nothing about the token.
+ */
+export function metricsAccess(authorization: string | null): MetricsAccess {
+  const token = process.env.METRICS_TOKEN?.trim();
+  if (!token) return "disabled";
+  const presented = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+  if (!presented) return "denied";
+  return timingSafeEqual(digest(presented), digest(token)) ? "granted" : "denied";
+}
+
+export type QueueGauge = { jobType: string; pending: number; running: number; oldestPendingSeconds: number | null };
+export type InstanceMetrics = { queues: QueueGauge[]; liveWorkers: number };
+
+/**
+ * The instance-level gauges, read at scrape time: per job type of the catalog, pending and running
+ * runs (capped, from job_runs_type_status_queued_idx) and the age of the oldest pending run (one
+ * probe of the same index), and the worker instances that count as live (lib/jobs/liveness).
+ */
+export async function readInstanceMetrics(authorization: string | null): Promise<InstanceMetrics> {
+  const access = metricsAccess(authorization);
+  if (access !== "granted") throw new AccessError(access === "disabled" ? "not_found" : "unauthenticated");
+  const jobTypes = [...projectJobDefinitions(), ...systemJobDefinitions()].map((d) => d.name);
+  const { sql } = getDatabase();
+  return sql.begin(async (tx) => {
+    await tx.unsafe(`set local statement_timeout = ${SCRAPE_STATEMENT_TIMEOUT_MS}`);
+    const queues = await tx<{ job_type: string; pending: number; running: number; oldest: number | null }[]>`
+      select t.job_type,
+        (select count(*) from (select 1 from job_runs r where r.job_type = t.job_type and r.status = 'pending' limit ${QUEUE_COUNT_CAP}) p)::int as pending,
+        (select count(*) from (select 1 from job_runs r where r.job_type = t.job_type and r.status = 'running' limit ${QUEUE_COUNT_CAP}) p)::int as running,
+        extract(epoch from now() - (select r.queued_at from job_runs r where r.job_type = t.job_type and r.status = 'pending' order by r.queued_at limit 1))::float8 as oldest
+      from unnest(${jobTypes}::text[]) as t(job_type)`;
+    // instanceLost (lib/jobs/liveness.ts) in SQL.
+    const [workers] = await tx<{ live: number }[]>`
+      select count(*)::int as live from workers
+      where stopped_at is null and last_seen_at > now() - make_interval(secs => heartbeat_seconds * ${LOST_AFTER_HEARTBEATS})`;
+    return {
+      queues: queues.map((q) => ({ jobType: q.job_type, pending: q.pending, running: q.running, oldestPendingSeconds: q.oldest === null ? null : Math.max(0, q.oldest) })),
+      liveWorkers: workers?.live ?? 0,
+    };
+  });
+}
