@@ -8,11 +8,10 @@ import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { uploadFile } from "../support/fixtures";
-import type { RunningWorker } from "@/workers/start-worker";
 import { HANDLERS } from "@/workers/handlers";
+import type { RunningWorker } from "@/workers/start-worker";
 import type { TestDatabase } from "../support/db";
-import { closeTestEnv, createTenant, openTestEnv, runWorker, trigger, waitForRun } from "../support/fixtures";
+import { closeTestEnv, createTenant, openTestEnv, runWorker, trigger, uploadFile, waitForRun } from "../support/fixtures";
 
 const SECRET = "hunter2-planted-7f3a";
 
@@ -51,14 +50,14 @@ afterAll(async () => {
   await new Promise((resolve) => ingest.close(resolve));
 });
 
-async function eventsFor(runId: string, timeoutMs = 15_000): Promise<string[]> {
+async function eventsFor(text: string, timeoutMs = 15_000): Promise<string[]> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const found = envelopes.filter((e) => e.body.includes(runId)).map((e) => e.body);
+    const found = envelopes.filter((e) => e.body.includes(text)).map((e) => e.body);
     if (found.length > 0) return found;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`no envelope mentioned run ${runId}; got ${envelopes.length} envelope(s)`);
+  throw new Error(`no envelope mentioned ${text}; got ${envelopes.length} envelope(s)`);
 }
 
 describe("Sentry reports", () => {
@@ -85,5 +84,23 @@ describe("Sentry reports", () => {
       expect(e.body).not.toContain(SECRET);
       expect(e.body).not.toContain(fileId);
     }
+  });
+});
+
+describe("the web's unhandled errors", () => {
+  test("Next's onRequestError hook reports the route and the redacted message", async () => {
+    const runtime = process.env.NEXT_RUNTIME;
+    process.env.NEXT_RUNTIME = "nodejs";
+    try {
+      const { onRequestError } = await import("@/instrumentation");
+      await onRequestError(new Error(`export failed: token=${SECRET}`), { method: "GET" }, { routePath: "/api/projects/[slug]/runs/[runId]" });
+    } finally {
+      process.env.NEXT_RUNTIME = runtime;
+    }
+    const [body] = await eventsFor("export failed");
+    const event = JSON.parse(body!.split("\n")[2]!) as { exception: { values: { value: string }[] }; tags: Record<string, string> };
+    expect(event.tags).toMatchObject({ route: "/api/projects/[slug]/runs/[runId]", method: "GET" });
+    expect(event.exception.values[0]!.value).toBe("export failed: token=***");
+    expect(body).not.toContain(SECRET);
   });
 });
