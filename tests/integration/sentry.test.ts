@@ -8,7 +8,6 @@ import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { HANDLERS } from "@/workers/handlers";
 import type { RunningWorker } from "@/workers/start-worker";
 import type { TestDatabase } from "../support/db";
 import { closeTestEnv, createTenant, openTestEnv, runWorker, trigger, uploadFile, waitForRun } from "../support/fixtures";
@@ -36,7 +35,6 @@ beforeAll(async () => {
   ({ t, boss } = await openTestEnv());
   worker = await runWorker(t.url, {
     handlers: {
-      ...HANDLERS,
       // An import that fails quoting a connection string, as a careless driver error would.
       contacts_import: async () => {
         throw new Error(`could not connect to postgres://app:${SECRET}@db.internal/contacts password=${SECRET}`);

@@ -8,7 +8,7 @@ import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { JobError } from "@/lib/jobs/errors";
 import { freePort } from "@/scripts/lib/embedded-pg";
-import { HANDLERS } from "@/workers/handlers";
+import demoPaced from "@/jobs/demo-paced.handler";
 import type { RunningWorker } from "@/workers/start-worker";
 import type { TestDatabase } from "../support/db";
 import { closeTestEnv, createTenant, killHard, openTestEnv, runWorker, spawnWorkerProcess, trigger, waitForRun } from "../support/fixtures";
@@ -46,10 +46,9 @@ describe("worker health server", () => {
     worker = await runWorker(t.url, {
       health: { healthPort: 0, healthHost: "127.0.0.1" },
       handlers: {
-        ...HANDLERS,
         demo_paced: async (ctx) => {
           if (ctx.payload.items === 13) throw new JobError("Upstream refused the call", { type: "api_error", source: "external_service", subType: "upstream_503", severity: 3, retryable: false });
-          return HANDLERS.demo_paced(ctx);
+          return demoPaced(ctx);
         },
       },
     });
