@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { createDatabase } from "@/lib/db/client";
 import { ensureBuilt } from "./lib/build-state";
+import { subscriptionSyncE2eEnv } from "./lib/e2e-subscriptions";
 import { freePort, type EmbeddedCluster } from "./lib/embedded-pg";
 import { startProcess, stopProcess, type Managed } from "./lib/processes";
 import { seedDemo } from "./lib/seed";
@@ -119,6 +120,7 @@ async function e2e(adminUrl: string): Promise<void> {
     HISTORY_SEARCH_DEEP: "2500",
     // e2e/operations.spec.ts and e2e/metrics-unauthorized.spec.ts scrape /api/metrics with it.
     METRICS_TOKEN: "e2e-metrics-token-0123456789",
+    ...subscriptionSyncE2eEnv(await freePort()),
   };
   children.push(startProcess("web", bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], env));
   children.push(startProcess("worker", process.execPath, ["--import", "tsx", path.join(root, "workers", "index.ts")], env));

@@ -15,3 +15,5 @@ export * from "./user-sessions";
 export * from "./password-reset-tokens";
 export * from "./workers";
 export * from "./rate-limits";
+export * from "./billing-accounts";
+export * from "./subscriptions";
