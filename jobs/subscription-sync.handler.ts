@@ -293,6 +293,10 @@ const subscriptionSync: JobHandler<SubscriptionSyncPayload> = async (ctx) => {
 
     const next = page.next_cursor ?? null;
     if (!next) break;
+    // New cursors forever over the same data: caught long before MAX_PAGES when the provider states a total.
+    if (summary.total !== null && summary.received > 2 * summary.total + PAGE_SIZE) {
+      throw providerError(`The provider has sent ${summary.received} subscriptions in ${pageNo} pages but says it has ${summary.total}; stopped instead of reading on.`, "cursor_loop", false);
+    }
     if (seenCursors.has(next)) {
       throw providerError(`The provider sent cursor "${next.slice(0, 80)}" again after ${where}; stopped instead of reading the same pages forever.`, "cursor_loop", false);
     }

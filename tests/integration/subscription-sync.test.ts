@@ -211,6 +211,16 @@ describe("subscription_sync through the real worker", () => {
     expect(calls).toHaveLength(10);
   });
 
+  test("new cursors forever over the same subscriptions stop once far past the stated total", async () => {
+    const { run, calls } = await sync({
+      subscriptions: [],
+      reply: (req) => ({ status: 200, body: JSON.stringify({ data: makeSubscriptions(2), next_cursor: `${req.cursor ?? ""}n`, total: 4 }) }),
+    });
+    expect(run).toMatchObject({ status: "failed", attemptCount: 1 });
+    expect(run.errorMessage).toBe("The provider has sent 110 subscriptions in 55 pages but says it has 4; stopped instead of reading on.");
+    expect(calls).toHaveLength(55);
+  });
+
   test("a huge page is refused without reading it whole, with or without a content-length", async () => {
     const big = JSON.stringify({ data: [], pad: "x".repeat(MAX_PAGE_BYTES) });
     const declared = await sync({ subscriptions: [], reply: () => ({ status: 200, body: big }) });
