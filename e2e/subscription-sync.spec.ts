@@ -40,7 +40,7 @@ test("an admin runs a subscription sync: it completes, its calls (a 429, then su
   const calls = page.getByRole("region", { name: "Outbound calls" }).getByTestId("call");
   await expect(calls).toHaveCount(4);
   await expect(calls.nth(0)).toContainText(/GET\s*200/);
-  await expect(calls.nth(1)).toContainText(/GET\s*429/);
+  await expect(calls.nth(1)).toContainText(/GET\s*429.*Retry-After: 1/);
   await expect(calls.nth(2)).toContainText(/GET\s*200.*retry 1/);
   await expect(calls.nth(3)).toContainText(/GET\s*200/);
   await expect(calls.nth(0)).toContainText(`/v1/accounts/${account}/subscriptions?limit=100`);

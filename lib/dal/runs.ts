@@ -286,6 +286,7 @@ export type CallView = {
   error: string | null;
   requestHeaders: Record<string, string>;
   requestBody: string | null;
+  responseHeaders: Record<string, string> | null;
   responseBody: string | null;
   createdAt: string;
 };
@@ -511,6 +512,7 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
         error: c.error === null ? null : callText(c.error),
         requestHeaders: access.unredacted || c.redacted ? c.requestHeaders : (redactJson(c.requestHeaders) as Record<string, string>),
         requestBody: c.requestBody === null ? null : callText(c.requestBody),
+        responseHeaders: c.responseHeaders === null || access.unredacted || c.redacted ? c.responseHeaders : (redactJson(c.responseHeaders) as Record<string, string>),
         responseBody: c.responseBody === null ? null : callText(c.responseBody),
         createdAt: c.createdAt.toISOString(),
       };

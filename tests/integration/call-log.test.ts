@@ -52,7 +52,7 @@ function startServer(): Promise<Server> {
         res.writeHead(count <= 2 ? 503 : 200, { "content-type": "text/plain" });
         res.end(count <= 2 ? "try later" : "ok");
       } else if (route === "limited") {
-        res.writeHead(count === 1 ? 429 : 200, count === 1 ? { "retry-after": "1" } : {});
+        res.writeHead(count === 1 ? 429 : 200, count === 1 ? { "retry-after": "1", "set-cookie": "session=s3cr3t-cookie; HttpOnly", "x-ratelimit-remaining": "0" } : {});
         res.end(count === 1 ? "slow down" : "ok");
       } else if (route === "big") {
         res.writeHead(200, { "content-type": "text/plain", "content-length": String(BIG_BODY.length) });
@@ -189,6 +189,9 @@ describe("ctx.fetch", () => {
     expect(calls.map((c) => c.responseStatus)).toEqual([429, 200]);
     const [first, second] = seen.filter((s) => s.path === "/limited/a");
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+    // The log shows what the server asked for, with secrets in response headers masked too.
+    expect(calls[0]!.responseHeaders).toMatchObject({ "retry-after": "1", "x-ratelimit-remaining": "0", "set-cookie": "***" });
+    expect(JSON.stringify(calls)).not.toContain("s3cr3t-cookie");
   });
 
   test("a refused connection is retried and recorded as an error without a status", async () => {

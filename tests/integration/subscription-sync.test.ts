@@ -93,6 +93,7 @@ describe("subscription_sync through the real worker", () => {
     expect(calls[0]!.url).toBe(`${provider.url}/accounts/${account}/subscriptions?limit=100`);
     expect(calls[1]!.url).toMatch(/\?limit=100&cursor=pg_/);
     expect(calls[1]!.responseBody).toContain("slow down");
+    expect(calls[1]!.responseHeaders).toMatchObject({ "retry-after": "1", "content-type": "application/json" });
     // The token reached the provider and nowhere else: the log keeps "***".
     expect(requests.every((r) => r.authorization === `Bearer ${provider.token}`)).toBe(true);
     expect(calls.every((c) => c.requestHeaders.authorization === "***")).toBe(true);

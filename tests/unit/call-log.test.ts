@@ -1,7 +1,17 @@
 import { describe, expect, test } from "vitest";
-import { BODY_LOG_LIMIT, parseRetryAfter, redactHeaders, redactUrl, truncateBody } from "@/lib/jobs/worker/call-log";
+import { BODY_LOG_LIMIT, MAX_LOGGED_RESPONSE_HEADERS, parseRetryAfter, redactHeaders, redactUrl, responseHeadersForLog, truncateBody } from "@/lib/jobs/worker/call-log";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
+
+describe("responseHeadersForLog", () => {
+  test("keeps a bounded number of redacted headers, each value cut short", () => {
+    const headers = new Headers([["Retry-After", "30"], ["Set-Cookie", "sid=1"], ["A-Long", "v".repeat(2000)], ...Array.from({ length: 60 }, (_, i): [string, string] => [`x-h${String(i).padStart(2, "0")}`, "1"])]);
+    const out = responseHeadersForLog(headers);
+    expect(Object.keys(out)).toHaveLength(MAX_LOGGED_RESPONSE_HEADERS);
+    expect(out).toMatchObject({ "retry-after": "30", "set-cookie": "***" });
+    expect(out["a-long"]).toBe(`${"v".repeat(512)}…`);
+  });
+});
 
 describe("redactHeaders", () => {
   test("masks credentials and secret-named headers, keeps the rest with lower-case names", () => {

@@ -17,6 +17,8 @@ export const jobRunCalls = pgTable(
     requestHeaders: jsonb("request_headers").$type<Record<string, string>>().notNull(),
     requestBody: text("request_body"),
     responseStatus: integer("response_status"),
+    /** Response headers, redacted and bounded (what a 429's Retry-After asked for, rate-limit counters). */
+    responseHeaders: jsonb("response_headers").$type<Record<string, string>>(),
     responseBody: text("response_body"),
     durationMs: integer("duration_ms").notNull(),
     /** Network or timeout failure, when there was no response. */

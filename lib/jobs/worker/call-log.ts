@@ -40,6 +40,21 @@ export function redactHeaders(headers: HeadersInit): Record<string, string> {
   return out;
 }
 
+/** Response headers kept per try, and characters kept per value: enough for rate-limit and tracing headers. */
+export const MAX_LOGGED_RESPONSE_HEADERS = 40;
+const MAX_LOGGED_HEADER_CHARS = 512;
+
+/** A response's headers as the call log keeps them: redacted, at most MAX_LOGGED_RESPONSE_HEADERS, values cut. */
+export function responseHeadersForLog(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  let count = 0;
+  for (const [name, value] of Object.entries(redactHeaders(headers))) {
+    if (count++ >= MAX_LOGGED_RESPONSE_HEADERS) break;
+    out[name] = value.length > MAX_LOGGED_HEADER_CHARS ? `${value.slice(0, MAX_LOGGED_HEADER_CHARS)}…` : value;
+  }
+  return out;
+}
+
 // Short names only as whole words (api_key, x-key, sig, code), so `monkey`, `signup` or `zipcode` stay readable.
 const SECRET_PARAM = /token|secret|passw(or)?d|pwd|signature|credential|api[-_]?key|(^|[-_.])(key|sig|code|auth|jwt|otp|session|sid)$/i;
 
@@ -275,7 +290,7 @@ export function createTrackedFetch({ db, runId, attempt, signal: runSignal, rand
         timedOut = failure !== null && timeout.signal.aborted;
         const error = refusal ?? (failure === null ? null : stopped ? `Aborted: ${describeError(stopSignal.reason)}` : describeError(timedOut ? timeout.signal.reason : failure));
         const requestBody = hopRequest.body && bodyBytes ? redactText(truncateBody(bodyBytes, hopRequest.headers.get("content-type"))) : null;
-        await recordCall(db, { runId, attempt, retry, method: hopMethod, url: hopUrl, requestHeaders: redactHeaders(hopRequest.headers), requestBody, responseStatus: response?.status ?? null, responseBody, durationMs, error });
+        await recordCall(db, { runId, attempt, retry, method: hopMethod, url: hopUrl, requestHeaders: redactHeaders(hopRequest.headers), requestBody, responseStatus: response?.status ?? null, responseHeaders: response ? responseHeadersForLog(response.headers) : null, responseBody, durationMs, error });
 
         if (stopped) {
           void response?.body?.cancel().catch(() => undefined);

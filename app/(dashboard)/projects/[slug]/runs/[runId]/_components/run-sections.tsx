@@ -100,6 +100,7 @@ export function CallLog({ calls, truncated }: { calls: CallView[]; truncated: bo
                       attempt {c.attempt}
                       {c.retry > 0 ? `, retry ${c.retry}` : ""}
                     </span>
+                    {c.responseHeaders?.["retry-after"] && <span className="text-xs text-amber-700 dark:text-amber-400">Retry-After: {c.responseHeaders["retry-after"]}</span>}
                   </span>
                   <span className="mt-0.5 block pl-4 font-mono text-xs break-all text-zinc-700 dark:text-zinc-300">{c.url}</span>
                 </summary>
@@ -108,6 +109,7 @@ export function CallLog({ calls, truncated }: { calls: CallView[]; truncated: bo
                   <p className="text-zinc-500">{formatTimestamp(c.createdAt)}</p>
                   <JsonBlock label="Request headers" value={c.requestHeaders} />
                   {c.requestBody !== null && <TextBlock label="Request body" text={c.requestBody} />}
+                  {c.responseHeaders !== null && <JsonBlock label="Response headers" value={c.responseHeaders} />}
                   {c.responseBody !== null && <TextBlock label="Response body" text={c.responseBody} />}
                 </div>
               </details>
