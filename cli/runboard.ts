@@ -26,6 +26,7 @@ Usage: runboard <command> [options]
   runs retry <id>           re-drive a failed or dead-lettered run
   system list|run|show      operator commands against DATABASE_URL (no API key)
   admin create              create an instance owner (local, DATABASE_URL; password hidden or --password-stdin)
+  new job <name>            scaffold a job type in jobs/ (definition, handler, test) and register it
 
 Every command takes --help. API commands take --json (machine-readable output on stdout) and
 --project <slug> (or RUNBOARD_PROJECT, or the project saved by login).
@@ -302,6 +303,8 @@ The history page's filters; newest first, 25 a page; the next page's cursor is p
 async function main(argv: string[]): Promise<number> {
   // Loaded on demand: the account commands need bcrypt and the schema, the API commands do not.
   if (argv[0] === "admin") return (await import("./admin")).adminCommand(argv.slice(1));
+  // Scaffolds into this checkout (the folder bin/runboard.mjs lives in).
+  if (argv[0] === "new") return (await import("./new-job")).newJobCommand(argv.slice(1), path.resolve(import.meta.dirname, ".."));
   if (argv[0] === "system") {
     if (argv.length === 1) console.log(SYSTEM_USAGE);
     return argv.length === 1 ? EXIT.ok : systemCommand(argv.slice(1));
