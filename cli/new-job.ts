@@ -119,11 +119,11 @@ export default ${n.camel};
 
 export function testSource(n: JobNames): string {
   return `import { expect, test } from "vitest";
-import { performJob, useJobTestDatabase } from "@/lib/testing/perform-job";
+import { performJob, setupJobTestDatabase } from "@/lib/testing/perform-job";
 import ${n.camel} from "./${n.kebab}";
 
 // A database of this file's own; performJob runs the handler in it through the worker's engine.
-useJobTestDatabase();
+setupJobTestDatabase();
 
 test("${n.snake} completes with progress, steps and its result stored", async () => {
   const run = await performJob(${n.camel}, { items: 3 });

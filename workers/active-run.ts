@@ -3,6 +3,7 @@ import type { JobContext, ProgressUpdate, TrackedFetch } from "@/lib/jobs/define
 import { classifyError } from "@/lib/jobs/errors";
 import { recordStep, writeProgress, type Progress, type StartedAttempt } from "@/lib/jobs/lifecycle";
 import { createTrackedFetch } from "@/lib/jobs/worker/call-log";
+import type { OutboundPolicy } from "@/lib/jobs/worker/outbound-guard";
 
 export class CancelledError extends Error {
   constructor() {
@@ -33,7 +34,13 @@ function clampInt(n: number): number {
   return Number.isFinite(n) ? Math.max(0, Math.min(INT_MAX, Math.trunc(n))) : 0;
 }
 
-export type ActiveRunSettings = { db: Db; workerId: string; progressIntervalMs: number };
+export type ActiveRunSettings = {
+  db: Db;
+  workerId: string;
+  progressIntervalMs: number;
+  /** Which hosts ctx.fetch may reach; by default OUTBOUND_ALLOW_HOSTS's policy. */
+  outbound?: OutboundPolicy;
+};
 
 type Methods = Pick<JobContext<unknown>, "isCancelled" | "progress" | "stage" | "step">;
 
@@ -105,7 +112,7 @@ export class ActiveRun implements JobContext<unknown> {
   }
 
   get fetch(): TrackedFetch {
-    return (this.trackedFetch ??= createTrackedFetch({ db: this.db, runId: this.runId, attempt: this.attempt, signal: this.signal }));
+    return (this.trackedFetch ??= createTrackedFetch({ db: this.db, runId: this.runId, attempt: this.attempt, signal: this.signal, outbound: this.settings.outbound }));
   }
 
   // Handlers may pass these around (`items.forEach(ctx.progress)`): each is bound to its run.

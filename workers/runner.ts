@@ -8,6 +8,7 @@ import type { QueueJobData } from "@/lib/jobs/enqueue";
 import { classifyError, isTransientDbError, JobError } from "@/lib/jobs/errors";
 import { attemptsClaimedBy, startAttempts, type Outcome, type StartedAttempt } from "@/lib/jobs/lifecycle";
 import { failureOutcome, outcomeOutput, settleAttempts, type SettleInput } from "@/lib/jobs/settle";
+import type { OutboundPolicy } from "@/lib/jobs/worker/outbound-guard";
 import { ActiveRun, CancelledError, ShutdownError, SupersededError, type ActiveRunSettings } from "./active-run";
 import { EndWriter, retryDelayMs } from "./end-writer";
 import type { RunObserver } from "./run-observer";
@@ -33,6 +34,8 @@ export type RunnerOptions = {
   handlers?: HandlerMap;
   /** Metrics and error reports (workers/ops.ts). */
   observer?: RunObserver;
+  /** Which hosts handlers' ctx.fetch may reach; by default OUTBOUND_ALLOW_HOSTS's policy. */
+  outbound?: OutboundPolicy;
 };
 
 /** pg-boss's output for a job whose run was detached from its batch: job_runs has its outcome. */
@@ -88,7 +91,7 @@ export class Runner {
   private readonly handlers = new Map<string, LoadedHandler | Promise<LoadedHandler>>();
 
   constructor(private readonly options: RunnerOptions) {
-    this.runSettings = { db: options.db, workerId: options.workerId, progressIntervalMs: options.progressIntervalMs };
+    this.runSettings = { db: options.db, workerId: options.workerId, progressIntervalMs: options.progressIntervalMs, outbound: options.outbound };
     this.ends = new EndWriter((items) => settleAttempts(options.db, options.boss, items), {
       maxBatch: 64,
       delayMs: 20,
