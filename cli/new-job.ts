@@ -119,7 +119,8 @@ export default ${n.camel};
 
 export function testSource(n: JobNames): string {
   return `import { expect, test } from "vitest";
-import { performJob, setupJobTestDatabase } from "@/lib/testing/perform-job";
+import { performJob } from "@/lib/testing/perform-job";
+import { setupJobTestDatabase } from "@/lib/testing/vitest";
 import ${n.camel} from "./${n.kebab}";
 
 // A database of this file's own; performJob runs the handler in it through the worker's engine.

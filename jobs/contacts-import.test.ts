@@ -1,7 +1,8 @@
 import { asc, eq } from "drizzle-orm";
 import { expect, test } from "vitest";
 import { contacts, files } from "@/lib/db/schema";
-import { performJob, setupJobTestDatabase } from "@/lib/testing/perform-job";
+import { performJob } from "@/lib/testing/perform-job";
+import { setupJobTestDatabase } from "@/lib/testing/vitest";
 import contactsImport from "./contacts-import";
 
 const database = setupJobTestDatabase();

@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
-import { performJob, setupJobTestDatabase } from "@/lib/testing/perform-job";
+import { performJob } from "@/lib/testing/perform-job";
+import { setupJobTestDatabase } from "@/lib/testing/vitest";
 import demoPaced from "./demo-paced";
 
 setupJobTestDatabase();

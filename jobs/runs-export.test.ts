@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { expect, test } from "vitest";
 import { files } from "@/lib/db/schema";
-import { performJob, setupJobTestDatabase } from "@/lib/testing/perform-job";
+import { performJob } from "@/lib/testing/perform-job";
+import { setupJobTestDatabase } from "@/lib/testing/vitest";
 import demoPaced from "./demo-paced";
 import runsExport from "./runs-export";
 

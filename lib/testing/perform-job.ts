@@ -3,12 +3,12 @@
  * run in a real database, has the worker's own Runner claim and execute one attempt of it (the real
  * ActiveRun context: progress, stages, steps, cancel, ctx.fetch with its call log, timeouts) and
  * settle it, then returns the run as stored. Nothing is faked: only the pg-boss fetch loop is left
- * out, so the test decides when the attempt runs.
+ * out, so the test decides when the attempt runs. No test framework here: lib/testing/vitest.ts
+ * gives each vitest file its own database.
  */
 import { randomBytes } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
 import type { Job, PgBoss } from "pg-boss";
-import { afterAll, beforeAll } from "vitest";
 import type { z } from "zod";
 import { createDatabase, type Database } from "@/lib/db/client";
 import { jobRunCalls, jobRuns, jobRunSteps, projects, teams, type RunError, type RunStatus } from "@/lib/db/schema";
@@ -18,7 +18,6 @@ import type { JobDefinition } from "@/lib/jobs/define";
 import { triggerRun, type QueueJobData } from "@/lib/jobs/enqueue";
 import { cancelRun } from "@/lib/jobs/web/cancel";
 import { outboundPolicy } from "@/lib/jobs/worker/outbound-guard";
-import { createTestDatabase } from "@/tests/support/db";
 import { Runner } from "@/workers/runner";
 
 /** A database performJob works in: its pool, a send-only pg-boss, and a project made on first use. */
@@ -97,32 +96,15 @@ export async function openJobTestDatabase(url: string, pool?: Database): Promise
 
 let current: JobTestDatabase | null = null;
 
-/**
- * Vitest: gives this test file a database of its own (cloned from the migrated template in
- * milliseconds) that performJob uses by default, and drops it after the file.
- */
-export function setupJobTestDatabase(): () => JobTestDatabase {
-  let drop: (() => Promise<void>) | null = null;
-  beforeAll(async () => {
-    const t = await createTestDatabase();
-    drop = t.drop;
-    current = await openJobTestDatabase(t.url, t);
-  });
-  afterAll(async () => {
-    await current?.close();
-    current = null;
-    await drop?.();
-  });
-  return () => {
-    if (!current) throw new Error("The job test database opens in beforeAll: use it inside a test.");
-    return current;
-  };
+/** The database performJob uses when none is passed (setupJobTestDatabase sets it per test file). */
+export function setDefaultJobTestDatabase(database: JobTestDatabase | null): void {
+  current = database;
 }
 
 /** Runs one attempt of a new run of `def` with `payload` and returns the run as stored. */
 export async function performJob<P extends z.ZodType>(def: JobDefinition<P>, payload: z.input<P>, options: PerformJobOptions = {}): Promise<PerformedRun> {
   const target = options.database ?? current;
-  if (!target) throw new Error("performJob needs a database: call setupJobTestDatabase() at the top of the test file, or pass { database: await openJobTestDatabase(url) }.");
+  if (!target) throw new Error("performJob needs a database: call setupJobTestDatabase() (lib/testing/vitest.ts) at the top of the test file, or pass { database: await openJobTestDatabase(url) }.");
   // The worker finds a run's job type in the catalog: an unregistered definition would never run.
   if (getJobDefinition(def.name) !== (def as unknown as JobDefinition)) throw new Error(`${def.name} is not the job type registered under that name: add it to jobs/index.ts (JOBS).`);
   const parsed = def.payload.parse(payload) as Record<string, unknown>;
