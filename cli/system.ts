@@ -3,14 +3,15 @@
  * run locally against the database, for the instance owner: `runboard system …` and
  * `npm run system -- …` both land here.
  */
-import { desc, eq, inArray } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import { envNumber } from "@/lib/config";
 import { createDatabase, type Db } from "@/lib/db/client";
-import { jobRuns, jobRunSteps, jobSchedules } from "@/lib/db/schema";
+import { jobSchedules } from "@/lib/db/schema";
 import { createSendOnlyBoss } from "@/lib/jobs/boss";
 import { getJobDefinition, systemJobDefinitions } from "@/lib/jobs/catalog";
 import { triggerRun } from "@/lib/jobs/enqueue";
 import { isTerminal } from "@/lib/jobs/lifecycle";
+import { latestRunPerType, runForOperator, runStatus, runStepsForOperator } from "@/lib/jobs/run-store";
 import { EXIT, exitForStatus } from "./exit-codes";
 
 export const SYSTEM_USAGE = `Usage: runboard system <command>   (local: uses DATABASE_URL, or the embedded Postgres of \`npm start\`)
@@ -33,11 +34,7 @@ async function list(db: Db): Promise<number> {
   const defs = systemJobDefinitions();
   const names = defs.map((d) => d.name);
   const schedules = await db.select().from(jobSchedules).where(inArray(jobSchedules.jobType, names));
-  const latest = await db
-    .selectDistinctOn([jobRuns.jobType], { jobType: jobRuns.jobType, id: jobRuns.id, status: jobRuns.status, queuedAt: jobRuns.queuedAt })
-    .from(jobRuns)
-    .where(inArray(jobRuns.jobType, names))
-    .orderBy(jobRuns.jobType, desc(jobRuns.queuedAt));
+  const latest = await latestRunPerType(db, names);
   const rows = [["TYPE", "SCHEDULE (UTC)", "LAST RUN", "STATUS", "AT", "SKIPPED", "LAST SKIPPED"]];
   for (const d of defs) {
     const s = schedules.find((x) => x.jobType === d.name);
@@ -53,7 +50,7 @@ async function show(db: Db, runId: string | undefined): Promise<number> {
     console.error("show needs a run id");
     return EXIT.usage;
   }
-  const [run] = await db.select().from(jobRuns).where(eq(jobRuns.id, runId));
+  const run = await runForOperator(db, runId);
   if (!run) {
     console.error(`No run ${runId}`);
     return EXIT.notFound;
@@ -63,7 +60,7 @@ async function show(db: Db, runId: string | undefined): Promise<number> {
   if (run.progressMessage) console.log(`progress ${run.progressProcessed ?? 0}/${run.progressTotal ?? "?"}  ${run.progressMessage}`);
   if (run.result) console.log(`result ${JSON.stringify(run.result)}`);
   if (run.error) console.log(`error ${run.error.type}/${run.error.subType} (severity ${run.error.severity}): ${run.error.message}${run.error.stack ? `\n${run.error.stack}` : ""}`);
-  const steps = await db.select().from(jobRunSteps).where(eq(jobRunSteps.runId, runId)).orderBy(jobRunSteps.createdAt).limit(200);
+  const steps = await runStepsForOperator(db, runId);
   for (const s of steps) console.log(`  ${iso(s.createdAt)}  ${s.stepType.padEnd(28)} ${s.status.padEnd(10)} attempt ${s.attemptNumber}${s.durationMs !== null ? `  ${s.durationMs} ms` : ""}${s.errorMessage ? `  ${s.errorMessage}` : ""}`);
   return EXIT.ok;
 }
@@ -100,10 +97,10 @@ async function runNow(db: Db, url: string, args: string[]): Promise<number> {
     console.log(`Started ${def.name}: run ${result.runId}`);
     if (!args.includes("--wait")) return EXIT.ok;
     for (;;) {
-      const [run] = await db.select({ status: jobRuns.status }).from(jobRuns).where(eq(jobRuns.id, result.runId));
-      if (run && isTerminal(run.status)) {
+      const status = await runStatus(db, result.runId);
+      if (status && isTerminal(status)) {
         await show(db, result.runId);
-        return exitForStatus(run.status);
+        return exitForStatus(status);
       }
       await new Promise((r) => setTimeout(r, 500));
     }

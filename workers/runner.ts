@@ -1,12 +1,12 @@
-import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Job, JobResult, PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
-import { jobRuns, type RunError } from "@/lib/db/schema";
+import type { RunError } from "@/lib/db/schema";
 import { getJobDefinition, type JobName, type JobPayload } from "@/lib/jobs/catalog";
 import type { JobDefinition, JobHandler } from "@/lib/jobs/define";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
 import { classifyError, isTransientDbError, JobError } from "@/lib/jobs/errors";
 import { attemptsClaimedBy, startAttempts, type Outcome, type StartedAttempt } from "@/lib/jobs/lifecycle";
+import { cancelRequestedAmong, heartbeatRuns } from "@/lib/jobs/run-store";
 import { failureOutcome, outcomeOutput, settleAttempts, type SettleInput } from "@/lib/jobs/settle";
 import type { OutboundPolicy } from "@/lib/jobs/worker/outbound-guard";
 import { ActiveRun, CancelledError, ShutdownError, SupersededError, type ActiveRunSettings } from "./active-run";
@@ -188,11 +188,7 @@ export class Runner {
     // Ended runs whose end is not written yet are still this worker's: keep them from looking lost.
     const ended = this.ends.heldRunIds();
     if (held.length === 0 && ended.length === 0) return;
-    const rows = await this.options.db
-      .update(jobRuns)
-      .set({ lastHeartbeat: sql`now()` })
-      .where(and(inArray(jobRuns.id, [...held.map(([id]) => id), ...ended]), eq(jobRuns.status, "running"), eq(jobRuns.workerId, this.options.workerId)))
-      .returning({ id: jobRuns.id, attempt: jobRuns.attemptCount });
+    const rows = await heartbeatRuns(this.options.db, [...held.map(([id]) => id), ...ended], this.options.workerId);
     const alive = new Map(rows.map((r) => [r.id, r.attempt]));
     for (const [id, run] of held) if (alive.get(id) !== run.attempt) run.abort(new SupersededError());
   }
@@ -201,11 +197,8 @@ export class Runner {
     for (const run of this.active.values()) run.checkQueueSignal();
     const ids = this.activeRunIds();
     if (ids.length === 0) return;
-    const rows = await this.options.db
-      .select({ id: jobRuns.id })
-      .from(jobRuns)
-      .where(and(inArray(jobRuns.id, ids), isNotNull(jobRuns.cancelRequestedAt)));
-    for (const row of rows) this.active.get(row.id)?.abort(new CancelledError());
+    const rows = await cancelRequestedAmong(this.options.db, ids);
+    for (const id of rows) this.active.get(id)?.abort(new CancelledError());
   }
 
   /**

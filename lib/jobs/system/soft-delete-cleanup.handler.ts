@@ -1,5 +1,5 @@
-import { sql } from "drizzle-orm";
 import type { JobHandler } from "@/lib/jobs/define";
+import { purgeDeletedProjects } from "@/lib/jobs/run-store";
 import type { SoftDeleteCleanupPayload } from "./soft-delete-cleanup";
 
 const BATCH = 100;
@@ -13,15 +13,7 @@ const softDeleteCleanup: JobHandler<SoftDeleteCleanupPayload> = async (ctx) => {
   let deleted = 0;
   for (;;) {
     if (ctx.signal.aborted) break;
-    const rows = await ctx.db.execute<{ slug: string }>(sql`
-      delete from projects where id in (
-        select p.id from projects p
-        where p.deleted_at is not null and p.deleted_at < ${cutoff.toISOString()}
-          and not exists (select 1 from job_runs r where r.project_id = p.id and r.status in ('pending', 'running'))
-        order by p.deleted_at
-        limit ${BATCH}
-        for update skip locked)
-      returning slug`);
+    const rows = await purgeDeletedProjects(ctx.db, cutoff, BATCH);
     deleted += rows.length;
     ctx.progress({ processed: deleted, total: null, message: `Deleted ${deleted} projects` });
     if (rows.length < BATCH) break;

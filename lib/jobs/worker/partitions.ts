@@ -51,3 +51,8 @@ export async function createMonthPartition(db: DbOrTx, p: MonthPartition): Promi
     await tx.execute(sql.raw(`alter table "${STEPS_TABLE}" attach partition "${p.name}" for values from ('${from}') to ('${to}')`));
   });
 }
+
+/** Drop one month's partition with its rows (retention). */
+export async function dropMonthPartition(db: DbOrTx, p: MonthPartition): Promise<void> {
+  await db.execute(sql.raw(`drop table if exists "${p.name}"`));
+}
