@@ -145,7 +145,7 @@ test("trigger: 201 with the run, 409 with the existing run, then it completes wi
 
   const again = await request.post(`/api/v1/projects/${API_PROJECT}/runs`, { headers: bearer(admin.key), data: { jobType: "demo_paced" } });
   expect(again.status()).toBe(409);
-  expect(await again.json()).toEqual({ error: { code: "already_active", message: expect.any(String), existingRunId: run.id } });
+  expect(await again.json()).toEqual({ error: { code: "already_active", message: "Demo: paced run is already running for this project.", existingRunId: run.id, overlap: "project" } });
 
   const done = await waitForTerminal(request, admin.key, API_PROJECT, run.id);
   expect(done.status).toBe("completed");

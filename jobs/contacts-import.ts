@@ -17,7 +17,8 @@ export default defineJob({
   payload: contactsImportPayload,
   retry: { limit: 2, delaySeconds: 5, backoff: true },
   schedule: null,
-  overlap: "project",
+  // Two different files may import at once; the same file (same name and content) waits its turn.
+  overlap: "resource",
   // A 10 MiB file imports in seconds; an attempt still going after this is stuck.
   timeoutSeconds: 15 * 60,
   resource: (p) => ({ type: "file", id: p.fileId }),

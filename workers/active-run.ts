@@ -28,6 +28,14 @@ export class ShutdownError extends Error {
   }
 }
 
+/** The attempt ran past its job type's timeoutSeconds: it fails as "timeout" and is retried per policy. */
+export class TimeoutError extends Error {
+  constructor(readonly seconds: number) {
+    super(`The attempt ran longer than its ${seconds} s timeout`);
+    this.name = "TimeoutError";
+  }
+}
+
 const INT_MAX = 2_147_483_647;
 /** Progress counters are int columns: one absurd report must not fail the run's writes. */
 function clampInt(n: number): number {

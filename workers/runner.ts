@@ -9,7 +9,7 @@ import { attemptsClaimedBy, startAttempts, type Outcome, type StartedAttempt } f
 import { cancelRequestedAmong, heartbeatRuns } from "@/lib/jobs/run-store";
 import { failureOutcome, outcomeOutput, settleAttempts, type SettleInput } from "@/lib/jobs/settle";
 import type { OutboundPolicy } from "@/lib/jobs/worker/outbound-guard";
-import { ActiveRun, CancelledError, ShutdownError, SupersededError, type ActiveRunSettings } from "./active-run";
+import { ActiveRun, CancelledError, ShutdownError, SupersededError, TimeoutError, type ActiveRunSettings } from "./active-run";
 import { EndWriter, retryDelayMs } from "./end-writer";
 import type { RunObserver } from "./run-observer";
 
@@ -36,6 +36,8 @@ export type RunnerOptions = {
   observer?: RunObserver;
   /** Which hosts handlers' ctx.fetch may reach; by default OUTBOUND_ALLOW_HOSTS's policy. */
   outbound?: OutboundPolicy;
+  /** Timeouts (seconds, null: none) used instead of the definitions' timeoutSeconds (tests shorten them). */
+  timeouts?: { [N in JobName]?: number | null };
 };
 
 /** pg-boss's output for a job whose run was detached from its batch: job_runs has its outcome. */
@@ -67,6 +69,16 @@ function jsonSafe(result: Record<string, unknown>): Record<string, unknown> {
 function shutdownError(): RunError {
   return { message: "The worker shut down before the run finished", type: "internal", source: "worker", subType: "worker_shutdown", severity: 3, retryable: true };
 }
+
+function timeoutError(reason: TimeoutError): RunError {
+  return { message: `${reason.message}; it was stopped and is retried if its retry policy allows`, type: "timeout", source: "worker", subType: "run_timeout", severity: 3, retryable: true };
+}
+
+/**
+ * After a timeout aborts ctx.signal, how long the handler has to stop on its own; one that ignores
+ * the signal is then left behind (its progress writes are fenced off once the attempt has ended).
+ */
+export const TIMEOUT_GRACE_MS = 5_000;
 
 /** Executes delivered queue jobs as tracked run attempts; one instance per worker process. */
 export class Runner {
@@ -320,6 +332,28 @@ export class Runner {
     }
   }
 
+  /**
+   * The handler's work, bounded by the type's timeout: past it the run's signal is aborted with a
+   * TimeoutError; a handler still going TIMEOUT_GRACE_MS later is no longer waited for.
+   */
+  private async withTimeout<T>(run: ActiveRun, work: Promise<T>, seconds: number): Promise<T> {
+    // Once left behind, the handler's own failure must not surface as an unhandled rejection.
+    work.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const reason = new TimeoutError(seconds);
+        run.abort(reason);
+        timer = setTimeout(() => reject(reason), TIMEOUT_GRACE_MS);
+      }, seconds * 1000);
+    });
+    try {
+      return await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** A failed import is not cached: the next run tries again (and fails as its own run meanwhile). */
   private loadHandler(def: JobDefinition): Promise<LoadedHandler> {
     const override = this.options.handlers?.[def.name as JobName] as LoadedHandler | undefined;
@@ -357,19 +391,19 @@ export class Runner {
         run.payload = def.payload.parse(started.payload) as never;
         const loaded = this.handlers.get(def.name) ?? this.loadHandler(def);
         const handler = typeof loaded === "function" ? loaded : await loaded;
-        const result = await handler(run);
+        const timeoutSeconds = this.options.timeouts && def.name in this.options.timeouts ? this.options.timeouts[def.name as JobName] : def.timeoutSeconds;
+        const result = await (timeoutSeconds ? this.withTimeout(run, handler(run), timeoutSeconds) : handler(run));
         run.checkQueueSignal();
         if (run.cancelled) outcome = { status: "cancelled" };
-        // A handler that returned early because of a shutdown did not finish its work.
-        else if (run.reason instanceof ShutdownError) throw run.reason;
+        // A handler that returned early because of a shutdown or its timeout did not finish its work.
+        else if (run.reason instanceof ShutdownError || run.reason instanceof TimeoutError) throw run.reason;
         else outcome = { status: "completed", result: jsonSafe(result) };
       }
     } catch (error) {
       run.checkQueueSignal();
-      const reason = run.reason instanceof ShutdownError ? run.reason : error;
-      outcome = run.cancelled
-        ? { status: "cancelled" }
-        : failureOutcome(def.name, started.maxAttempts, run.attempt, reason instanceof ShutdownError ? shutdownError() : classifyError(reason));
+      const reason = run.reason instanceof ShutdownError || run.reason instanceof TimeoutError ? run.reason : error;
+      const runError = reason instanceof ShutdownError ? shutdownError() : reason instanceof TimeoutError ? timeoutError(reason) : classifyError(reason);
+      outcome = run.cancelled ? { status: "cancelled" } : failureOutcome(def.name, started.maxAttempts, run.attempt, runError);
     } finally {
       run.endReporting();
       this.active.delete(run.runId);

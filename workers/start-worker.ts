@@ -9,7 +9,7 @@ import { backfillAllRedactedRuns } from "@/lib/jobs/worker/redact-backfill";
 import { CRON_QUEUE, registerSchedules, runScheduleTick, type CronTickData } from "@/lib/jobs/worker/schedules";
 import { instanceGone, WorkerLiveness, workerIdentity } from "./liveness";
 import { WorkerOps, type OpsSettings } from "./ops";
-import { Runner, type HandlerMap } from "./runner";
+import { Runner, type HandlerMap, type RunnerOptions } from "./runner";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -40,6 +40,7 @@ export type WorkerSettings = {
   handlers?: HandlerMap;
   /** The health/metrics port (WORKER_HEALTH_PORT; none by default) and its host. */
   health?: Pick<OpsSettings, "healthPort" | "healthHost">;
+  timeouts?: RunnerOptions["timeouts"];
 };
 
 /**
@@ -89,6 +90,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     detachedCapacity: settings.batchSize * settings.concurrency,
     handlers: settings.handlers,
     observer: ops.observer,
+    timeouts: settings.timeouts,
   });
 
   await boss.start();

@@ -8,6 +8,7 @@ import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, isDatabaseU
 import { NUL_MESSAGE, nulPaths } from "@/lib/validation/safe-text";
 import { consume } from "@/lib/security/throttle";
 import { apiKeyBucket, apiKeyLimit } from "./rate-limit";
+import type { Overlap } from "@/lib/jobs/define";
 import type { ApiErrorBody, ApiErrorCode } from "./schemas";
 
 /** Bodies larger than this are refused with 413 before they are read (inline files included). */
@@ -19,7 +20,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: ApiErrorCode,
     message: string,
-    readonly extra: { fieldErrors?: Record<string, string[]>; existingRunId?: string; reference?: string } = {},
+    readonly extra: { fieldErrors?: Record<string, string[]>; existingRunId?: string; overlap?: Overlap; reference?: string } = {},
     readonly headers: Record<string, string> = {},
   ) {
     super(message);

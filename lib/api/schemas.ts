@@ -38,6 +38,7 @@ export const apiErrorSchema = z
       message: z.string(),
       fieldErrors: z.record(z.string(), z.array(z.string())).optional().meta({ description: "Per field, for 422: keys are dotted paths such as `payload.items`." }),
       existingRunId: z.uuid().optional().meta({ description: "For 409: the pending or running run that holds the slot." }),
+      overlap: z.enum(["project", "resource", "none"]).optional().meta({ description: "For 409 on a trigger: the job type's overlap rule that refused it (one run per project, or per resource such as a file)." }),
       reference: z.string().optional().meta({ description: "For 500: quote it to the operator; the detail is in the server log." }),
     }),
   })

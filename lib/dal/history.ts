@@ -493,7 +493,8 @@ async function applyOne(kind: BulkKind, slug: string, runId: string): Promise<{ 
   const r = await redriveProjectRun(slug, runId);
   if (r.ok) return { outcome: "retried" };
   if (r.code === "not_found") return { outcome: "not_found" };
-  return { outcome: "skipped", reason: r.code === "already_active" ? "another run of this job is active" : "only failed or dead-lettered runs can be retried" };
+  if (r.code === "already_active") return { outcome: "skipped", reason: r.existingRunId ? `${r.message} (run ${r.existingRunId.slice(0, 8)} holds it)` : r.message };
+  return { outcome: "skipped", reason: "only failed or dead-lettered runs can be retried" };
 }
 
 export function summarizeBulk(results: BulkResult): Record<BulkOutcome, number> {

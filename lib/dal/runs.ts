@@ -1,4 +1,5 @@
 import "server-only";
+import { createHash } from "node:crypto";
 import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { canInstance } from "@/lib/auth/permissions";
@@ -10,6 +11,7 @@ import { getSendOnlyBoss } from "@/lib/jobs/boss";
 import { cancelRun, type CancelOutcome } from "@/lib/jobs/web/cancel";
 import { redriveRun, type RedriveOutcome } from "@/lib/jobs/web/redrive";
 import { getJobDefinition, MAX_IMPORT_BYTES, projectJobDefinitions } from "@/lib/jobs/catalog";
+import type { Overlap } from "@/lib/jobs/define";
 import { triggerRun } from "@/lib/jobs/enqueue";
 import { describePayload, type FormPayload } from "@/lib/jobs/web/form";
 import { ACTIVE_STATUSES, isTerminal } from "@/lib/jobs/lifecycle";
@@ -41,7 +43,7 @@ const MAX_STEPS = 200;
 export type TriggerOutcome =
   | { ok: true; runId: string }
   | { ok: false; code: "invalid"; fieldErrors: Record<string, string[]> }
-  | { ok: false; code: "already_active"; existingRunId: string }
+  | { ok: false; code: "already_active"; existingRunId: string; overlap: Overlap; message: string }
   | { ok: false; code: "unknown_job_type" };
 
 /** Validate a payload for a project job type and create the run with its queue job. */
@@ -82,6 +84,9 @@ export async function triggerProjectJob(slug: string, jobType: string, input: Fo
       for (const field of fileFields) {
         const file = input.files[field.name];
         if (!file) continue;
+        const content = Buffer.from(await file.arrayBuffer());
+        // The same content under the same name is stored once, so it stays one resource (overlap
+        // "resource": a second import of a file still importing is refused, not run twice).
         const [row] = await tx
           .insert(files)
           .values({
@@ -89,9 +94,11 @@ export async function triggerProjectJob(slug: string, jobType: string, input: Fo
             name: file.name.slice(0, 200) || "upload",
             contentType: file.type || "application/octet-stream",
             sizeBytes: file.size,
-            content: Buffer.from(await file.arrayBuffer()),
+            content,
+            sha256: createHash("sha256").update(content).digest("hex"),
             createdBy: access.user.id,
           })
+          .onConflictDoUpdate({ target: [files.projectId, files.name, files.sha256], targetWhere: sql`${files.sha256} is not null`, set: { sha256: sql`excluded.sha256` } })
           .returning({ id: files.id });
         if (row) ids[field.name] = row.id;
       }
@@ -99,7 +106,7 @@ export async function triggerProjectJob(slug: string, jobType: string, input: Fo
     },
     onCreated: (tx, runId) => recordAudit(tx, { action: "run.triggered", actor: actorOf(access), teamId: access.project.teamId, runId, details: { jobType, notify } }),
   });
-  return result.ok ? result : { ok: false, code: "already_active", existingRunId: result.existingRunId };
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { jobRuns } from "@/lib/db/schema";
 import { maxAttempts } from "./catalog";
 import { ACTIVE_STATUSES } from "./lifecycle";
 import { redactJson } from "./redact";
-import type { JobDefinition } from "./define";
+import type { JobDefinition, Overlap } from "./define";
 
 export type TriggerInput = {
   def: JobDefinition;
@@ -22,7 +22,10 @@ export type TriggerInput = {
   onCreated?: (tx: Tx, runId: string) => Promise<void>;
 };
 
-export type TriggerResult = { ok: true; runId: string } | { ok: false; code: "already_active"; existingRunId: string };
+/** A trigger refused by the type's overlap rule: the run in the way and, for people, which rule. */
+export type OverlapRefusal = { ok: false; code: "already_active"; existingRunId: string; overlap: Overlap; message: string };
+
+export type TriggerResult = { ok: true; runId: string } | OverlapRefusal;
 
 /** The payload a queue job carries: only the run id; everything else lives on the run row. */
 export type QueueJobData = { runId: string };
@@ -48,6 +51,16 @@ export function exclusiveKeyFor(def: JobDefinition, projectId: string | null, re
   }
 }
 
+/** What people read when the overlap rule refuses a run: which rule, in their words. */
+export function overlapMessage(def: JobDefinition, projectId: string | null, resource: { type: string } | null | undefined): string {
+  if (def.overlap === "resource" && resource) return `${def.label} is already running for this ${resource.type}: one run at a time per ${resource.type}.`;
+  return projectId ? `${def.label} is already running for this project.` : `${def.label} is already running.`;
+}
+
+export function overlapRefusal(def: JobDefinition, projectId: string | null, resource: { type: string } | null | undefined, existingRunId: string): OverlapRefusal {
+  return { ok: false, code: "already_active", existingRunId, overlap: def.overlap, message: overlapMessage(def, projectId, resource) };
+}
+
 /** The pending-or-running run holding an overlap slot, if any. */
 export async function findActiveRun(tx: Tx, exclusiveKey: string): Promise<string | undefined> {
   const rows = await tx
@@ -59,7 +72,7 @@ export async function findActiveRun(tx: Tx, exclusiveKey: string): Promise<strin
 }
 
 class AlreadyActive extends Error {
-  constructor(readonly runId: string) {
+  constructor(readonly refusal: OverlapRefusal) {
     super("already active");
   }
 }
@@ -111,18 +124,19 @@ export async function triggerRun(db: Db, boss: PgBoss, input: TriggerInput): Pro
       return await db.transaction(async (tx): Promise<TriggerResult> => {
         const payload = { ...input.payload, ...(await input.prepare?.(tx)) };
         // After prepare: the resource (e.g. an uploaded file) may come from it.
-        const exclusiveKey = exclusiveKeyFor(def, input.projectId, def.resource?.(payload, input.projectId));
+        const resource = def.resource?.(payload, input.projectId) ?? null;
+        const exclusiveKey = exclusiveKeyFor(def, input.projectId, resource);
         const runId = await createRunInTx(tx, boss, { ...input, payload }, exclusiveKey);
         if (!runId) {
           const existingRunId = exclusiveKey ? await findActiveRun(tx, exclusiveKey) : undefined;
           // Throwing rolls back whatever prepare() wrote: a refused trigger changes nothing.
-          throw existingRunId ? new AlreadyActive(existingRunId) : new RetryTrigger();
+          throw existingRunId ? new AlreadyActive(overlapRefusal(def, input.projectId, resource, existingRunId)) : new RetryTrigger();
         }
         await input.onCreated?.(tx, runId);
         return { ok: true, runId };
       });
     } catch (error) {
-      if (error instanceof AlreadyActive) return { ok: false, code: "already_active", existingRunId: error.runId };
+      if (error instanceof AlreadyActive) return error.refusal;
       // The active run ended between our insert and our read of it: try again.
       if (!(error instanceof RetryTrigger)) throw error;
     }

@@ -69,7 +69,7 @@ describe("triggering a run", () => {
     const created = results.filter((r) => r.ok);
     expect(created).toHaveLength(1);
     const runId = created[0]!.ok ? created[0]!.runId : "";
-    for (const r of results.filter((x) => !x.ok)) expect(r).toEqual({ ok: false, code: "already_active", existingRunId: runId });
+    for (const r of results.filter((x) => !x.ok)) expect(r).toEqual({ ok: false, code: "already_active", existingRunId: runId, overlap: "project", message: "Demo: paced run is already running for this project." });
     const runs = await t.db.select().from(jobRuns).where(eq(jobRuns.projectId, tenant.projectId));
     expect(runs).toHaveLength(1);
     const jobs = await t.sql`select id from pgboss.job where name = 'demo_paced' and data->>'runId' = ${runId}`;

@@ -112,7 +112,7 @@ export const jobRuns = pgTable(
     index("job_runs_unredacted_idx").on(t.id).where(sql`${t.payloadPublic} is null`),
     index("job_runs_active_idx").on(t.status, t.lastHeartbeat).where(sql`${t.status} in ('pending', 'running')`),
     // Overlap prevention (seed 002) in the database, not by check-then-insert: one
-    // pending-or-running run per exclusive key (job type per project, or per instance).
+    // pending-or-running run per exclusive key (see exclusiveKeyFor: per project, or per resource).
     // Runs of types that allow overlap (null key) stay out of it.
     uniqueIndex("job_runs_one_active_key").on(t.exclusiveKey).where(sql`${t.status} in ('pending', 'running') and ${t.exclusiveKey} is not null`),
     check("job_runs_percent_range", sql`${t.progressPercent} between 0 and 100`),

@@ -20,7 +20,7 @@ export const triggerRunAction = projectAction("jobs:write", triggerInput, async 
   const outcome = await triggerProjectJob(input.projectSlug, input.jobType, readPayloadForm(def, form), input.notify === "on");
   if (outcome.ok) redirect(`/projects/${input.projectSlug}/runs/${outcome.runId}`);
   if (outcome.code === "already_active") {
-    throw new ActionRefusal(`${def.label} is already running for this project.`, { code: "already_active", existingRunId: outcome.existingRunId });
+    throw new ActionRefusal(outcome.message, { code: "already_active", existingRunId: outcome.existingRunId });
   }
   if (outcome.code === "invalid") throw new ActionRefusal("Please correct the highlighted fields.", { code: "invalid", fieldErrors: outcome.fieldErrors });
   throw new ActionRefusal("That job type cannot be run for a project.", { code: "unknown_job_type" });

@@ -19,7 +19,7 @@ export const redriveRunAction = projectAction("jobs:read", runInput, async (inpu
   const result = await redriveProjectRun(input.projectSlug, input.runId);
   if (result.ok) return { outcome: "redriven" };
   if (result.code === "already_active") {
-    throw new ActionRefusal("Another run of this job is already active; re-drive it when that one ends.", { code: "already_active", existingRunId: result.existingRunId });
+    throw new ActionRefusal(`${result.message} Re-drive this run when that one ends.`, { code: "already_active", existingRunId: result.existingRunId });
   }
   if (result.code === "not_redrivable") throw new ActionRefusal("Only failed or dead-lettered runs can be re-driven.", { code: "not_redrivable" });
   throw new ActionRefusal("Not found.", { code: "not_found" });

@@ -27,7 +27,7 @@ export const POST = apiRoute(
       return json(run, 201, { Location: `/api/v1/projects/${params.slug}/runs/${run.id}` });
     }
     if (outcome.code === "already_active") {
-      throw new ApiError(409, "already_active", `${body.jobType} is already pending or running for this project.`, { existingRunId: outcome.existingRunId });
+      throw new ApiError(409, "already_active", outcome.message, { existingRunId: outcome.existingRunId, overlap: outcome.overlap });
     }
     if (outcome.code === "invalid") {
       const fieldErrors = Object.fromEntries(Object.entries(outcome.fieldErrors).map(([k, v]) => [`payload.${k}`, v]));
