@@ -1,5 +1,5 @@
 import { Gauge, Registry } from "prom-client";
-import type { InstanceMetrics } from "@/lib/dal/metrics";
+import type { InstanceMetrics } from "./instance-gauges";
 
 /**
  * The instance-level gauges in the Prometheus text format. Every web process reads the same
