@@ -274,6 +274,23 @@ describe("subscription_sync through the real worker", () => {
     expect(calls).toHaveLength(0);
   });
 
+  test("one sync per account at a time; another account of the project may sync meanwhile", async () => {
+    const tenant = await createTenant(t.db);
+    const slow = { subscriptions: makeSubscriptions(6), reply: (_req: unknown, page: { body: string }) => ({ status: 200, body: page.body, delayMs: 200 }) };
+    provider.setAccount("acct-one", slow);
+    provider.setAccount("acct-two", slow);
+    const first = await trigger(t.db, boss, tenant, "subscription_sync", { account: "acct-one" });
+    const again = await trigger(t.db, boss, tenant, "subscription_sync", { account: "acct-one" });
+    const other = await trigger(t.db, boss, tenant, "subscription_sync", { account: "acct-two" });
+    if (!first.ok || !other.ok) throw new Error("trigger refused");
+    expect(again).toEqual({ ok: false, code: "already_active", existingRunId: first.runId });
+    for (const runId of [first.runId, other.runId]) expect(await waitForRun(t.db, runId, ended)).toMatchObject({ status: "completed" });
+    expect(await stored(tenant.projectId)).toHaveLength(6);
+    // Both accounts sent the same ids: the project keeps one row per id (a provider id is unique across its accounts).
+    const accounts = await t.db.select().from(billingAccounts).where(eq(billingAccounts.projectId, tenant.projectId));
+    expect(accounts.map((a) => a.externalId).sort()).toEqual(["acct-one", "acct-two"]);
+  });
+
   test("cancel stops between pages: the pages read stay stored, no further page is asked for", async () => {
     const tenant = await createTenant(t.db);
     const account = "acct-cancel";
