@@ -266,7 +266,7 @@ const subscriptionSync: JobHandler<SubscriptionSyncPayload> = async (ctx) => {
     const byId = new Map<string, Row>();
     page.data.forEach((raw, index) => {
       const parsed = itemSchema.safeParse(raw);
-      const reason = parsed.success ? (byId.has(parsed.data.id) ? "the same id appears twice in this page" : null) : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      const reason = parsed.success ? (byId.has(parsed.data.id) ? "the same id appears twice in this page" : null) : parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
       if (parsed.success && !reason) {
         byId.set(parsed.data.id, toRow(parsed.data, projectId, accountId));
         return;
