@@ -201,7 +201,7 @@ describe("subscription_sync through the real worker", () => {
     const again = await trigger(t.db, boss, tenant, "subscription_sync", { account: "acct-one" });
     const other = await trigger(t.db, boss, tenant, "subscription_sync", { account: "acct-two" });
     if (!first.ok || !other.ok) throw new Error("trigger refused");
-    expect(again).toEqual({ ok: false, code: "already_active", existingRunId: first.runId });
+    expect(again).toMatchObject({ ok: false, code: "already_active", existingRunId: first.runId, overlap: "resource" });
     for (const runId of [first.runId, other.runId]) expect(await waitForRun(t.db, runId, ended)).toMatchObject({ status: "completed" });
     expect(await stored(tenant.projectId)).toHaveLength(6);
     // Both accounts sent the same ids: the project keeps one row per id (a provider id is unique across its accounts).
