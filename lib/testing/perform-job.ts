@@ -39,6 +39,8 @@ export type PerformJobOptions = {
   cancelAfterMs?: number;
   /** Hosts ctx.fetch may call besides public ones, in OUTBOUND_ALLOW_HOSTS's form (e.g. "127.0.0.1" for a local test server). */
   allowHosts?: string;
+  /** Replaces the type's timeoutSeconds for this attempt (e.g. a fraction of a second to test what a timeout does). */
+  timeoutSeconds?: number | null;
   /** How often progress is written while the attempt runs (the worker's default is 1000 ms). */
   progressIntervalMs?: number;
   /** The database to run in; by default the one setupJobTestDatabase() opened for this test file. */
@@ -129,6 +131,7 @@ export async function performJob<P extends z.ZodType>(def: JobDefinition<P>, pay
     detachAfterMs: 2 ** 31 - 1,
     detachedCapacity: 1,
     outbound: options.allowHosts === undefined ? undefined : outboundPolicy(options.allowHosts),
+    timeouts: options.timeoutSeconds === undefined ? undefined : { [def.name]: options.timeoutSeconds },
   });
   runner.start();
   let cancelling: Promise<unknown> | null = null;

@@ -47,6 +47,12 @@ describe("performJob", () => {
     expect(provider.requests.filter((r) => r.account === "acct-refused")).toEqual([]);
   });
 
+  test("an attempt past its timeout is aborted and fails as a timeout, as on a worker", async () => {
+    const run = await performJob(demoPaced, { items: 1000, msPerItem: 20 }, { timeoutSeconds: 0.3 });
+    expect(run).toMatchObject({ status: "failed", attempts: 1, error: { type: "timeout", subType: "run_timeout" } });
+    expect(run.progress.processed).toBeLessThan(1000);
+  });
+
   test("a system job type runs without a project", async () => {
     const run = await performJob(partitionCreation, { monthsAhead: 1 });
     expect(run).toMatchObject({ status: "completed", projectId: null, attempts: 1 });
@@ -73,7 +79,7 @@ describe("performJob", () => {
     // demo_paced allows one active run per project: one left queued blocks the next.
     const { teamId, projectId } = await database().project();
     const { db } = database().database;
-    const queued = await triggerRun(db, database().boss, { def: demoPaced, payload: demoPaced.payload.parse({ items: 1 }), teamId, projectId, triggeredBy: null, notify: false });
+    const queued = await triggerRun(db, database().boss, { def: getJobDefinition("demo_paced")!, payload: demoPaced.payload.parse({ items: 1 }), teamId, projectId, triggeredBy: null, notify: false });
     expect(queued.ok).toBe(true);
     await expect(performJob(demoPaced, { items: 1 }, { projectId })).rejects.toThrow(/already has an active run .* overlap rule \("project"\)/);
   });
