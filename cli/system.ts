@@ -1,22 +1,21 @@
 /**
- * Operator commands for system jobs (seed 002: not visible through the dashboard or API). They
- * run locally against the database, for the instance owner: `runboard system …` and
- * `npm run system -- …` both land here.
+ * Operator commands for system jobs (seed 002: tenants never see them). They run locally against
+ * the database, for the instance owner: `runboard system …` and `npm run system -- …` both land
+ * here; list, pause, resume and run share lib/jobs/system-schedules with the dashboard's System page.
  */
-import { inArray } from "drizzle-orm";
+import type { PgBoss } from "pg-boss";
 import { envNumber } from "@/lib/config";
 import { createDatabase, type Db } from "@/lib/db/client";
-import { jobSchedules } from "@/lib/db/schema";
 import { createSendOnlyBoss } from "@/lib/jobs/boss";
-import { getJobDefinition, systemJobDefinitions } from "@/lib/jobs/catalog";
-import { triggerRun } from "@/lib/jobs/enqueue";
 import { isTerminal } from "@/lib/jobs/lifecycle";
-import { latestRunPerType, runForOperator, runStatus, runStepsForOperator } from "@/lib/jobs/run-store";
+import { runForOperator, runStatus, runStepsForOperator } from "@/lib/jobs/run-store";
+import { listSystemSchedules, runSystemJobNow, setSystemSchedulePaused } from "@/lib/jobs/system-schedules";
 import { EXIT, exitForStatus } from "./exit-codes";
 
 export const SYSTEM_USAGE = `Usage: runboard system <command>   (local: uses DATABASE_URL, or the embedded Postgres of \`npm start\`)
   list                                  system job types with schedules, last runs and skipped ticks
   run <type> [--wait] [--payload JSON]  start a system job now
+  pause <type> | resume <type>          stop or restart a system job's schedule (the dashboard's System page does the same)
   show <run id>                         a run, its steps and its full (unredacted) error`;
 
 export function systemDatabaseUrl(): string {
@@ -31,17 +30,41 @@ function table(rows: string[][]): string {
 const iso = (d: Date | null | undefined) => (d ? d.toISOString().replace("T", " ").slice(0, 19) : "—");
 
 async function list(db: Db): Promise<number> {
-  const defs = systemJobDefinitions();
-  const names = defs.map((d) => d.name);
-  const schedules = await db.select().from(jobSchedules).where(inArray(jobSchedules.jobType, names));
-  const latest = await latestRunPerType(db, names);
-  const rows = [["TYPE", "SCHEDULE (UTC)", "LAST RUN", "STATUS", "AT", "SKIPPED", "LAST SKIPPED"]];
-  for (const d of defs) {
-    const s = schedules.find((x) => x.jobType === d.name);
-    const r = latest.find((x) => x.jobType === d.name);
-    rows.push([d.name, d.schedule ?? "manual", r?.id ?? "—", r?.status ?? "never run", iso(r?.queuedAt), String(s?.skippedCount ?? 0), iso(s?.lastSkippedAt)]);
+  const rows = [["TYPE", "SCHEDULE (UTC)", "STATE", "NEXT RUN", "LAST RUN", "STATUS", "AT", "SKIPPED", "LAST SKIPPED"]];
+  for (const s of await listSystemSchedules(db)) {
+    const state = s.cron ? (s.paused ? "paused" : "active") : "—";
+    rows.push([s.jobType, s.cron ?? "manual", state, iso(date(s.nextRunAt)), s.lastRun?.id ?? "—", s.lastRun?.status ?? "never run", iso(date(s.lastRun?.queuedAt)), String(s.skippedCount), iso(date(s.lastSkippedAt))]);
   }
   console.log(table(rows));
+  return EXIT.ok;
+}
+
+const date = (value: string | null | undefined) => (value ? new Date(value) : null);
+
+/** The CLI acts as the instance owner (it holds the database): no user, recorded as via "cli". */
+const CLI_ACTOR = { userId: null, apiKeyId: null };
+
+async function withBoss<T>(url: string, body: (boss: PgBoss) => Promise<T>): Promise<T> {
+  const boss = createSendOnlyBoss(url);
+  await boss.start();
+  try {
+    return await body(boss);
+  } finally {
+    await boss.stop({ graceful: false, close: true });
+  }
+}
+
+async function pause(db: Db, url: string, jobType: string | undefined, paused: boolean): Promise<number> {
+  if (!jobType) {
+    console.error(`${paused ? "pause" : "resume"} needs a system job type`);
+    return EXIT.usage;
+  }
+  const outcome = await withBoss(url, (boss) => setSystemSchedulePaused(db, boss, jobType, paused, CLI_ACTOR, "cli"));
+  if (!outcome.ok) {
+    console.error(outcome.message);
+    return outcome.code === "unchanged" ? EXIT.ok : EXIT.usage;
+  }
+  console.log(paused ? `Paused the ${jobType} schedule: no ticks until it is resumed.` : `Resumed the ${jobType} schedule.`);
   return EXIT.ok;
 }
 
@@ -66,11 +89,6 @@ async function show(db: Db, runId: string | undefined): Promise<number> {
 }
 
 async function runNow(db: Db, url: string, args: string[]): Promise<number> {
-  const def = getJobDefinition(args[0] ?? "");
-  if (!def || def.scope !== "system") {
-    console.error(`Unknown system job type "${args[0] ?? ""}". Known: ${systemJobDefinitions().map((d) => d.name).join(", ")}`);
-    return EXIT.usage;
-  }
   const payloadIndex = args.indexOf("--payload");
   let raw: unknown = {};
   if (payloadIndex >= 0) {
@@ -81,20 +99,13 @@ async function runNow(db: Db, url: string, args: string[]): Promise<number> {
       return EXIT.usage;
     }
   }
-  const parsed = def.payload.safeParse(raw);
-  if (!parsed.success) {
-    console.error(`Invalid payload: ${parsed.error.issues.map((i) => `${i.path.join(".") || "payload"}: ${i.message}`).join("; ")}`);
-    return EXIT.usage;
-  }
-  const boss = createSendOnlyBoss(url);
-  await boss.start();
-  try {
-    const result = await triggerRun(db, boss, { def, payload: parsed.data as Record<string, unknown>, teamId: null, projectId: null, triggeredBy: null, notify: false });
+  return withBoss(url, async (boss) => {
+    const result = await runSystemJobNow(db, boss, args[0] ?? "", raw, CLI_ACTOR, "cli");
     if (!result.ok) {
-      console.error(`${def.name} is already running: run ${result.existingRunId}`);
-      return EXIT.conflict;
+      console.error(result.message);
+      return result.code === "already_active" ? EXIT.conflict : EXIT.usage;
     }
-    console.log(`Started ${def.name}: run ${result.runId}`);
+    console.log(`Started ${args[0]}: run ${result.runId}`);
     if (!args.includes("--wait")) return EXIT.ok;
     for (;;) {
       const status = await runStatus(db, result.runId);
@@ -104,15 +115,13 @@ async function runNow(db: Db, url: string, args: string[]): Promise<number> {
       }
       await new Promise((r) => setTimeout(r, 500));
     }
-  } finally {
-    await boss.stop({ graceful: false, close: true });
-  }
+  });
 }
 
 /** Run one operator command; returns the process exit code. */
 export async function systemCommand(args: string[]): Promise<number> {
   const [command, ...rest] = args;
-  if (command !== "list" && command !== "show" && command !== "run") {
+  if (command !== "list" && command !== "show" && command !== "run" && command !== "pause" && command !== "resume") {
     console.log(SYSTEM_USAGE);
     return command === undefined || command === "--help" || command === "-h" || command === "help" ? EXIT.ok : EXIT.usage;
   }
@@ -125,6 +134,7 @@ export async function systemCommand(args: string[]): Promise<number> {
   try {
     if (command === "list") return await list(database.db);
     if (command === "show") return await show(database.db, rest[0]);
+    if (command === "pause" || command === "resume") return await pause(database.db, url, rest[0], command === "pause");
     return await runNow(database.db, url, rest);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);

@@ -6,10 +6,11 @@ import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
 import { recoverOwnOrphans, recoverRestartedRuns, requeueOrphanedPending, settleEndedRunJobs, sweepStaleRuns } from "@/lib/jobs/worker/recovery";
 import { backfillAllRedactedRuns } from "@/lib/jobs/worker/redact-backfill";
-import { CRON_QUEUE, registerSchedules, runScheduleTick, type CronTickData } from "@/lib/jobs/worker/schedules";
+import { registerSchedules } from "@/lib/jobs/worker/schedules";
 import { instanceGone, WorkerLiveness, workerIdentity } from "./liveness";
 import { WorkerOps, type OpsSettings } from "./ops";
 import { Runner, type HandlerMap, type RunnerOptions } from "./runner";
+import { SCHEDULE_QUEUES, workScheduleTicks } from "./schedule-ticks";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -101,12 +102,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   const recoveredAtStart = await recoverRestartedRuns(database.db, boss, identity.host, instanceGone);
   await registerSchedules(database.db, boss);
   // Cron ticks (pg-boss's scheduler, at most one instance sends each) become runs or recorded skips.
-  await boss.work<CronTickData>(CRON_QUEUE, { pollingIntervalSeconds: settings.pollSeconds, notifyPollingIntervalSeconds: settings.pollSeconds }, async (jobs) => {
-    for (const job of jobs) {
-      const tick = await runScheduleTick(database.db, boss, job.data.jobType);
-      if (tick.outcome === "skipped") console.log(`[worker] ${job.data.jobType}: tick skipped, run ${tick.existingRunId} is still active`);
-    }
-  });
+  await workScheduleTicks(database.db, boss, settings.pollSeconds);
   runner.start();
   const healthPort = await ops.serve(boss, liveness);
   const report = (what: string) => (e: unknown) => console.error(`[worker] ${what} failed`, e);
@@ -159,7 +155,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       for (const t of sweepers) clearInterval(t);
       backfill.abort();
       // Stop fetching, let running handlers finish (heartbeats go on meanwhile), then end the rest.
-      await Promise.all([...JOB_DEFINITIONS.map((def) => def.name), CRON_QUEUE].map((name) => boss.offWork(name, { wait: false })));
+      await Promise.all([...JOB_DEFINITIONS.map((def) => def.name), ...SCHEDULE_QUEUES].map((name) => boss.offWork(name, { wait: false })));
       await runner.drain(settings.shutdownGraceMs);
       // Ends are retried until written, but not forever at a stop: recovery has the rest.
       await runner.flushEnds(END_FLUSH_MS);

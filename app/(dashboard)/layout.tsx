@@ -42,6 +42,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             {canInstance(user.instanceRole, "errors:read-unredacted") && <NavLink href="/errors">Errors</NavLink>}
             {canInstance(user.instanceRole, "outbox:read") && <NavLink href="/outbox">Outbox</NavLink>}
             {canInstance(user.instanceRole, "users:manage") && <NavLink href="/users">Users</NavLink>}
+            {canInstance(user.instanceRole, "schedules:read") && <NavLink href="/system">System</NavLink>}
           </nav>
           <div className="ml-auto flex items-center gap-2 text-sm">
             <Link href="/account" title="Your account" className="rounded px-1 text-zinc-600 hover:text-zinc-900 hover:underline dark:text-zinc-400 dark:hover:text-zinc-100">

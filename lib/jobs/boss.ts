@@ -7,6 +7,11 @@ export const BOSS_SCHEMA = "pgboss";
 export const DEAD_LETTER_QUEUE = "runboard_dead_letter";
 /** pg-boss delivers every cron tick to this queue; the tick decides whether a run starts. */
 export const CRON_QUEUE = "runboard_cron";
+/**
+ * pg-boss's cron pass sends one job per project schedule and occurrence here (key = the schedule's
+ * id), whichever of the workers runs the pass; one worker then runs the tick.
+ */
+export const PROJECT_CRON_QUEUE = "runboard_project_cron";
 
 /**
  * The web's pg-boss: it only sends (inside the caller's transaction). No maintenance, no cron,
@@ -43,7 +48,7 @@ export async function installQueues(connectionString: string): Promise<void> {
 
 export async function ensureQueues(boss: PgBoss): Promise<void> {
   if (!(await boss.getQueue(DEAD_LETTER_QUEUE))) await boss.createQueue(DEAD_LETTER_QUEUE, { retentionSeconds: 30 * 24 * 3600 });
-  if (!(await boss.getQueue(CRON_QUEUE))) await boss.createQueue(CRON_QUEUE, { retryLimit: 2, retryDelay: 5, notify: true });
+  for (const queue of [CRON_QUEUE, PROJECT_CRON_QUEUE]) if (!(await boss.getQueue(queue))) await boss.createQueue(queue, { retryLimit: 2, retryDelay: 5, notify: true });
   for (const def of JOB_DEFINITIONS) {
     // Runboard schedules its own retries (exact run_at, fenced attempts): pg-boss runs each attempt
     // once. No pg-boss deadLetter on these queues: with retryLimit 0 it would copy every failed

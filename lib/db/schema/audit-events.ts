@@ -21,6 +21,13 @@ export const AUDIT_ACTIONS = [
   "user.enabled",
   "user.password_changed",
   "user.password_reset",
+  "schedule.set",
+  "schedule.paused",
+  "schedule.resumed",
+  "schedule.removed",
+  "system_schedule.paused",
+  "system_schedule.resumed",
+  "system_job.run_now",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

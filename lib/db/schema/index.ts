@@ -8,6 +8,7 @@ export * from "./job-runs";
 export * from "./notifications";
 export * from "./job-run-calls";
 export * from "./job-schedules";
+export * from "./project-schedules";
 export * from "./api-keys";
 export * from "./team-invites";
 export * from "./audit-events";

@@ -10,5 +10,7 @@ export const jobSchedules = pgTable("job_schedules", {
   /** Ticks skipped because the previous run was still pending or running (seed 002). */
   skippedCount: integer("skipped_count").notNull().default(0),
   lastSkippedAt: tstz("last_skipped_at"),
+  /** Paused by the instance owner (dashboard or CLI): pg-boss holds no cron for it meanwhile. */
+  pausedAt: tstz("paused_at"),
   updatedAt: tstz("updated_at").notNull().defaultNow(),
 });

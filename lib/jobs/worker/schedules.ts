@@ -4,25 +4,28 @@ import type { Db } from "@/lib/db/client";
 import { jobSchedules } from "@/lib/db/schema";
 import { CRON_QUEUE } from "../boss";
 import { systemJobDefinitions } from "../catalog";
-import { triggerRun } from "../enqueue";
 import type { JobDefinition } from "../define";
+import { triggerRun } from "../enqueue";
+import { pausedSystemJobs, scheduleSystemCron, type CronTickData } from "../system-schedules";
 
-export { CRON_QUEUE };
+export { CRON_QUEUE, type CronTickData };
 
-export type CronTickData = { jobType: string };
-
-export type TickOutcome = { outcome: "started"; runId: string } | { outcome: "skipped"; existingRunId: string } | { outcome: "unknown_job_type" };
+export type TickOutcome = { outcome: "started"; runId: string } | { outcome: "skipped"; existingRunId: string } | { outcome: "paused" } | { outcome: "unknown_job_type" };
 
 function scheduled(): JobDefinition[] {
   return systemJobDefinitions().filter((d) => d.schedule);
 }
 
-/** Register each system job's cron with pg-boss (UTC) and drop schedules the catalog no longer has. */
+/**
+ * Register each system job's cron with pg-boss (UTC) and drop schedules the catalog no longer has;
+ * one the owner paused stays out of pg-boss until resumed.
+ */
 export async function registerSchedules(db: Db, boss: PgBoss): Promise<void> {
   const defs = scheduled();
+  const paused = await pausedSystemJobs(db);
   for (const def of defs) {
-    const data: CronTickData = { jobType: def.name };
-    await boss.schedule(CRON_QUEUE, def.schedule!, data, { key: def.name, tz: "UTC", missed: "skip" });
+    if (paused.has(def.name)) await boss.unschedule(CRON_QUEUE, def.name);
+    else await scheduleSystemCron(boss, def);
     await db
       .insert(jobSchedules)
       .values({ jobType: def.name, cron: def.schedule! })
@@ -39,6 +42,8 @@ export async function registerSchedules(db: Db, boss: PgBoss): Promise<void> {
 export async function runScheduleTick(db: Db, boss: PgBoss, jobType: string): Promise<TickOutcome> {
   const def = scheduled().find((d) => d.name === jobType);
   if (!def) return { outcome: "unknown_job_type" };
+  // A tick pg-boss sent just before the owner paused it.
+  if ((await pausedSystemJobs(db)).has(jobType)) return { outcome: "paused" };
   const result = await triggerRun(db, boss, { def, payload: def.payload.parse({}) as Record<string, unknown>, teamId: null, projectId: null, triggeredBy: null, notify: false });
   const cron = def.schedule!;
   if (result.ok) {

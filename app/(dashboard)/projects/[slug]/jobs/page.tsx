@@ -10,6 +10,7 @@ import { getJobDefinition } from "@/lib/jobs/catalog";
 import { describePayload } from "@/lib/jobs/web/form";
 import { RunJobForm } from "./_components/run-job-form";
 import { RunsTable } from "./_components/runs-table";
+import { SchedulesSection } from "./_components/schedules-section";
 
 export const metadata: Metadata = { title: "Jobs" };
 
@@ -77,6 +78,8 @@ export default async function JobsPage({ params }: { params: Promise<{ slug: str
           })}
         </ul>
       </section>
+
+      <SchedulesSection slug={slug} canWrite={canWrite} />
 
       <section aria-labelledby="history">
         <div className="mb-3 flex items-baseline justify-between gap-3">

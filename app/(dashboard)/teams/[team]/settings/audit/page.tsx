@@ -64,6 +64,17 @@ function describe(e: AuditEventView): ReactNode {
       return <>{actor}{via} cancelled run {run}</>;
     case "run.retried":
       return <>{actor}{via} retried run {run}</>;
+    case "schedule.set":
+      return <>{actor}{via} set the {text(d, "jobType")} schedule to <code className="text-xs">{text(d, "cron")}</code></>;
+    case "schedule.paused":
+      return <>{actor}{via} paused the {text(d, "jobType")} schedule</>;
+    case "schedule.resumed":
+      return <>{actor}{via} resumed the {text(d, "jobType")} schedule</>;
+    case "schedule.removed":
+      return <>{actor}{via} removed the {text(d, "jobType")} schedule</>;
+    default:
+      // Instance events (system schedules, accounts) carry no team and never list here.
+      return <>{actor} {e.action}</>;
   }
 }
 
