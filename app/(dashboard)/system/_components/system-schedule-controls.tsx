@@ -26,7 +26,7 @@ export function SystemScheduleControls({ jobType, label, scheduled, paused, runn
   useToast(pauseState);
   useToast(runState);
   return (
-    <div className="flex flex-wrap gap-2">
+    <div className="flex shrink-0 flex-wrap gap-2">
       {scheduled && (
         <form action={pauseAction}>
           <input type="hidden" name="jobType" value={jobType} />

@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useEffect, useId, useRef, useState } from "react";
+import { startTransition, useActionState, useEffect, useId, useRef, useState } from "react";
 import { toast } from "@/app/(dashboard)/_components/toaster";
 import type { ActionState } from "@/lib/actions/safe-action";
 import { saveScheduleAction } from "../schedule-actions";
@@ -31,7 +31,15 @@ export function ScheduleForm({ projectSlug, types }: { projectSlug: string; type
   const errors = state && !state.ok ? (state.fieldErrors ?? {}) : {};
   const defaults = types.find((t) => t.name === jobType)?.defaults;
   return (
-    <form action={action} aria-label="Set a schedule" className="mt-4 grid gap-3 rounded-lg border border-zinc-200 bg-white p-4 md:grid-cols-[1fr_1fr_2fr_auto] md:items-start dark:border-zinc-800 dark:bg-zinc-900">
+    <form
+      action={action}
+      // Submitted by hand so React does not reset the fields: a refused cron stays there to fix.
+      onSubmit={(event) => {
+        event.preventDefault();
+        const data = new FormData(event.currentTarget);
+        startTransition(() => action(data));
+      }}
+      aria-label="Set a schedule" className="mt-4 grid gap-3 rounded-lg border border-zinc-200 bg-white p-4 md:grid-cols-[1fr_1fr_2fr_auto] md:items-start dark:border-zinc-800 dark:bg-zinc-900">
       <input type="hidden" name="projectSlug" value={projectSlug} />
       <label htmlFor={`${id}-type`} className="block text-sm font-medium">
         Job type
