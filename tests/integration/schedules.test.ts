@@ -232,9 +232,10 @@ describe("system schedules", () => {
     expect((await system("list")).stdout).toMatch(/db_pruning\s+0 \* \* \* \*\s+paused/);
     expect((await boss.getSchedules(CRON_QUEUE)).map((s) => s.key)).not.toContain("db_pruning");
     expect((await system("resume", "db_pruning")).stdout).toMatch(/Resumed the db_pruning schedule/);
-    expect((await system("list")).stdout).toMatch(/db_pruning\s+0 \* \* \* \*\s+active/);
+    expect((await boss.getSchedules(CRON_QUEUE)).map((s) => s.key)).toContain("db_pruning");
     await expect(system("pause", "nope")).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown system job type "nope"/) });
     const [event] = await t.db.select({ details: auditEvents.details }).from(auditEvents).where(eq(auditEvents.action, "system_schedule.resumed")).orderBy(sql`${auditEvents.createdAt} desc`).limit(1);
     expect(event?.details).toMatchObject({ jobType: "db_pruning", via: "cli" });
-  });
+    // Four CLI processes (tsx compiles each) on a loaded machine: a budget, not a speed target.
+  }, 120_000);
 });
