@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import postgres from "postgres";
+import type { WorkerCommand, WorkerReportedState } from "@/lib/db/schema";
 import { LIVENESS_PINGS_PER_HEARTBEAT } from "@/lib/jobs/liveness";
 
 export type WorkerIdentity = {
@@ -59,6 +60,10 @@ export class WorkerLiveness {
   private pinging: Promise<void> | null = null;
   /** Since when every ping has landed (null: the last one failed). */
   private healthySince: number | null = null;
+  /** What the next ping reports (see report). */
+  private state: WorkerReportedState = "live";
+  /** Told the command on the worker's row after each ping (the Workers page's quiet / stop). */
+  onCommand: ((command: WorkerCommand | null) => void) | null = null;
 
   constructor(
     url: string,
@@ -80,6 +85,14 @@ export class WorkerLiveness {
     this.timer.unref();
   }
 
+  /** Report a new state now, rather than at the next timed ping. */
+  report(state: WorkerReportedState): Promise<void> {
+    this.state = state;
+    if (!this.timer) return Promise.resolve();
+    const reported = (this.pinging ?? Promise.resolve()).then(() => this.ping()).catch((e) => console.error("[worker] liveness ping failed", e));
+    return reported;
+  }
+
   /**
    * How long this worker has reached the database without a break: the sweep judges another
    * worker's silence only once this covers that worker's whole window (see sweepStaleRuns).
@@ -91,11 +104,13 @@ export class WorkerLiveness {
   private async ping(): Promise<void> {
     const w = this.identity;
     try {
-      await this.sql`
-        insert into workers (id, name, host, pid, version, job_types, concurrency, heartbeat_seconds)
-        values (${w.id}, ${w.name}, ${w.host}, ${w.pid}, ${w.version}, ${w.jobTypes}, ${w.concurrency}, ${w.heartbeatSeconds})
-        on conflict (id) do update set last_seen_at = now(), stopped_at = null`;
+      const [row] = await this.sql<{ command: WorkerCommand | null }[]>`
+        insert into workers (id, name, host, pid, version, job_types, concurrency, heartbeat_seconds, state)
+        values (${w.id}, ${w.name}, ${w.host}, ${w.pid}, ${w.version}, ${w.jobTypes}, ${w.concurrency}, ${w.heartbeatSeconds}, ${this.state})
+        on conflict (id) do update set last_seen_at = now(), stopped_at = null, state = excluded.state
+        returning command`;
       this.healthySince ??= Date.now();
+      this.onCommand?.(row?.command ?? null);
     } catch (error) {
       this.healthySince = null;
       throw error;

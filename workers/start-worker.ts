@@ -7,10 +7,12 @@ import type { QueueJobData } from "@/lib/jobs/enqueue";
 import { recoverOwnOrphans, recoverRestartedRuns, requeueOrphanedPending, settleEndedRunJobs, sweepStaleRuns } from "@/lib/jobs/worker/recovery";
 import { backfillAllRedactedRuns } from "@/lib/jobs/worker/redact-backfill";
 import { registerSchedules } from "@/lib/jobs/worker/schedules";
+import { filterJobTypes } from "./job-type-filter";
 import { instanceGone, WorkerLiveness, workerIdentity } from "./liveness";
 import { WorkerOps, type OpsSettings } from "./ops";
 import { Runner, type HandlerMap, type RunnerOptions } from "./runner";
 import { SCHEDULE_QUEUES, workScheduleTicks } from "./schedule-ticks";
+import { WorkerCommands } from "./worker-commands";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -42,6 +44,13 @@ export type WorkerSettings = {
   /** The health/metrics port (WORKER_HEALTH_PORT; none by default) and its host. */
   health?: Pick<OpsSettings, "healthPort" | "healthHost">;
   timeouts?: RunnerOptions["timeouts"];
+  /** WORKER_JOB_TYPES: a comma list of the job types this worker serves (unset or empty: all). */
+  jobTypes?: string;
+  /**
+   * A stop asked for from the Workers page. By default the worker stops (as `stop()`); a process
+   * that exists only to run the worker passes its own shutdown, which then exits.
+   */
+  onStopRequested?: () => void;
 };
 
 /**
@@ -53,18 +62,19 @@ const END_FLUSH_MS = 10_000;
 /** How the worker's own queries (claims, ends, heartbeats) show in pg_stat_activity; pg-boss's are "runboard-worker". */
 export const WORKER_DB_APPLICATION = "runboard-worker-db";
 
-export type RunningWorker = { runner: Runner; boss: PgBoss; workerId: string; recoveredAtStart: number; healthPort: number | null; stop: () => Promise<void> };
+export type RunningWorker = { runner: Runner; boss: PgBoss; workerId: string; jobTypes: string[]; recoveredAtStart: number; healthPort: number | null; stop: () => Promise<void> };
 
 /** Boot pg-boss, make sure every catalog queue exists, and start consuming them. */
 export async function startWorker(settings: WorkerSettings): Promise<RunningWorker> {
   if (settings.staleAfterSeconds < settings.heartbeatSeconds * 2) {
     throw new Error(`STALE_AFTER_SECONDS (${settings.staleAfterSeconds}) must be at least twice HEARTBEAT_SECONDS (${settings.heartbeatSeconds}), or live runs would be swept.`);
   }
+  const served = filterJobTypes(JOB_DEFINITIONS, settings.jobTypes);
   const identity = workerIdentity({
     id: settings.workerId,
     name: settings.workerName,
     version: VERSION,
-    jobTypes: JOB_DEFINITIONS.map((d) => d.name),
+    jobTypes: served.map((d) => d.name),
     // A batch in each fetch loop, and as many runs again detached from their batches.
     concurrency: 2 * settings.batchSize * settings.concurrency,
     heartbeatSeconds: settings.heartbeatSeconds,
@@ -131,31 +141,36 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     }, (settings.staleAfterSeconds * 1000) / 4),
   ];
   for (const t of sweepers) t.unref();
-  for (const def of JOB_DEFINITIONS) {
-    await boss.work<QueueJobData>(
-      def.name,
-      {
-        batchSize: settings.batchSize,
-        localConcurrency: settings.concurrency,
-        perJobResults: true,
-        // Keep fetching while batches come back full (no wait between jobs of a backlog); NOTIFY
-        // wakes idle workers the moment a job is sent.
-        burstWhenBatchFull: true,
-        pollingIntervalSeconds: settings.pollSeconds,
-        notifyPollingIntervalSeconds: settings.pollSeconds,
-      },
-      (jobs) => runner.handleBatch(jobs),
-    );
-  }
+  const consume = async () => {
+    for (const def of served) {
+      await boss.work<QueueJobData>(
+        def.name,
+        {
+          batchSize: settings.batchSize,
+          localConcurrency: settings.concurrency,
+          perJobResults: true,
+          // Keep fetching while batches come back full (no wait between jobs of a backlog); NOTIFY
+          // wakes idle workers the moment a job is sent.
+          burstWhenBatchFull: true,
+          pollingIntervalSeconds: settings.pollSeconds,
+          notifyPollingIntervalSeconds: settings.pollSeconds,
+        },
+        (jobs) => runner.handleBatch(jobs),
+      );
+    }
+  };
+  const stopConsuming = () => Promise.all(served.map((def) => boss.offWork(def.name, { wait: false })));
+  await consume();
 
   let stopped: Promise<void> | null = null;
   const stop = () => {
     stopped ??= (async () => {
       ops.stopping();
+      await commands.stopping();
       for (const t of sweepers) clearInterval(t);
       backfill.abort();
       // Stop fetching, let running handlers finish (heartbeats go on meanwhile), then end the rest.
-      await Promise.all([...JOB_DEFINITIONS.map((def) => def.name), ...SCHEDULE_QUEUES].map((name) => boss.offWork(name, { wait: false })));
+      await Promise.all([...served.map((def) => def.name), ...SCHEDULE_QUEUES].map((name) => boss.offWork(name, { wait: false })));
       await runner.drain(settings.shutdownGraceMs);
       // Ends are retried until written, but not forever at a stop: recovery has the rest.
       await runner.flushEnds(END_FLUSH_MS);
@@ -170,5 +185,11 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     })();
     return stopped;
   };
-  return { runner, boss, workerId, recoveredAtStart, healthPort, stop };
+  // The Workers page's quiet / resume / stop, read from this worker's row with each ping.
+  const commands = new WorkerCommands(liveness, {
+    quiet: async () => void (await stopConsuming()),
+    resume: consume,
+    stop: async () => (settings.onStopRequested ? settings.onStopRequested() : await stop()),
+  });
+  return { runner, boss, workerId, jobTypes: identity.jobTypes, recoveredAtStart, healthPort, stop };
 }
