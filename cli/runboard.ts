@@ -215,9 +215,9 @@ ${EXIT_HELP}`,
       const project = projectOf(values);
       const api = client();
       const json = values.json === true;
-      let run: Run;
+      let run: Run & { warnings?: string[] };
       try {
-        run = await api.request<Run>("POST", `/projects/${project}/runs`, { jobType, payload, notify: values.notify === true });
+        run = await api.request<Run & { warnings?: string[] }>("POST", `/projects/${project}/runs`, { jobType, payload, notify: values.notify === true });
       } catch (error) {
         if (error instanceof CliFailure && error.body?.error.existingRunId) {
           const existing = error.body.error.existingRunId;
@@ -227,6 +227,8 @@ ${EXIT_HELP}`,
         }
         throw error;
       }
+      // On stderr, so --json output stays one JSON document (which carries them too).
+      for (const warning of run.warnings ?? []) console.error(`warning: ${warning}.`);
       if (!values.wait) {
         print(json, run, () => `Started ${jobType}: run ${run.id} (${run.status})`);
         return EXIT.ok;

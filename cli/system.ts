@@ -7,6 +7,8 @@ import type { PgBoss } from "pg-boss";
 import { envNumber } from "@/lib/config";
 import { createDatabase, type Db } from "@/lib/db/client";
 import { createSendOnlyBoss } from "@/lib/jobs/boss";
+import { getJobDefinition } from "@/lib/jobs/catalog";
+import { triggerWarnings } from "@/lib/jobs/worker-registry";
 import { isTerminal } from "@/lib/jobs/lifecycle";
 import { runForOperator, runStatus, runStepsForOperator } from "@/lib/jobs/run-store";
 import { listSystemSchedules, runSystemJobNow, setSystemSchedulePaused } from "@/lib/jobs/system-schedules";
@@ -106,6 +108,8 @@ async function runNow(db: Db, url: string, args: string[]): Promise<number> {
       return result.code === "already_active" ? EXIT.conflict : EXIT.usage;
     }
     console.log(`Started ${args[0]}: run ${result.runId}`);
+    const def = getJobDefinition(args[0] ?? "");
+    if (def) for (const warning of await triggerWarnings(db, def)) console.error(`warning: ${warning}.`);
     if (!args.includes("--wait")) return EXIT.ok;
     for (;;) {
       const status = await runStatus(db, result.runId);

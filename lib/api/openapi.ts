@@ -11,12 +11,13 @@ import {
   runPageSchema,
   runViewSchema,
   triggerBody,
+  triggeredRunSchema,
 } from "./schemas";
 
 type Json = Record<string, unknown>;
 
 // Referenced by id so the registry conversion below includes them.
-void [apiErrorSchema, cancelResultSchema, jobTypeListSchema, projectListSchema, runPageSchema, runViewSchema, inlineFileSchema, triggerBody];
+void [apiErrorSchema, cancelResultSchema, jobTypeListSchema, projectListSchema, runPageSchema, runViewSchema, triggeredRunSchema, inlineFileSchema, triggerBody];
 
 const ref = (id: string): Json => ({ $ref: `#/components/schemas/${id}` });
 const clean = (schema: Json): Json => {
@@ -119,7 +120,7 @@ export function openApiDocument(): Json {
           summary: "Trigger a job",
           parameters: [slug],
           requestBody: { required: true, content: { "application/json": { schema: ref("TriggerRequest") } } },
-          responses: { ...ok("The new run", "Run", "201"), ...errors(400, 403, 409, 413, ...common) },
+          responses: { ...ok("The new run (it is accepted even when no worker serves its job type: `warnings` says so)", "TriggeredRun", "201"), ...errors(400, 403, 409, 413, ...common) },
         },
       },
       "/projects/{slug}/runs/{runId}": {

@@ -194,6 +194,10 @@ export const runViewSchema = z
   })
   .meta({ id: "Run" });
 
+export const triggeredRunSchema = runViewSchema
+  .extend({ warnings: z.array(z.string()).describe('What the caller should know, e.g. "No worker is running Import contacts; the run will wait" (no live worker serves the job type). Empty when all is well.') })
+  .meta({ id: "TriggeredRun", description: "The new run, and warnings about it." });
+
 export const cancelResultSchema = z
   .object({ outcome: z.enum(["cancelled", "cancelling"]), run: runViewSchema })
   .meta({ id: "CancelResult", description: "`cancelled` at once when pending; `cancelling` while a running handler stops cooperatively." });

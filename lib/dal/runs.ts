@@ -16,6 +16,7 @@ import { triggerRun } from "@/lib/jobs/enqueue";
 import { describePayload, type FormPayload } from "@/lib/jobs/web/form";
 import { ACTIVE_STATUSES, isTerminal } from "@/lib/jobs/lifecycle";
 import { instanceLost } from "@/lib/jobs/liveness";
+import { triggerWarnings } from "@/lib/jobs/worker-registry";
 import { capText, errorView, MAX_ERROR_MESSAGE, publicErrorMessage, redactJson, redactText, type ErrorView } from "@/lib/jobs/redact";
 import { failedAttemptFate } from "@/lib/jobs/retry";
 import { recordAudit } from "@/lib/audit";
@@ -41,7 +42,8 @@ const MAX_STEPS = 200;
 // Trigger
 
 export type TriggerOutcome =
-  | { ok: true; runId: string }
+  /** warnings: e.g. no live worker serves the job type (the run waits for one). */
+  | { ok: true; runId: string; warnings: string[] }
   | { ok: false; code: "invalid"; fieldErrors: Record<string, string[]> }
   | { ok: false; code: "already_active"; existingRunId: string; overlap: Overlap; message: string }
   | { ok: false; code: "unknown_job_type" };
@@ -106,7 +108,8 @@ export async function triggerProjectJob(slug: string, jobType: string, input: Fo
     },
     onCreated: (tx, runId) => recordAudit(tx, { action: "run.triggered", actor: actorOf(access), teamId: access.project.teamId, runId, details: { jobType, notify } }),
   });
-  return result;
+  if (!result.ok) return result;
+  return { ok: true, runId: result.runId, warnings: await triggerWarnings(db, def) };
 }
 
 // ---------------------------------------------------------------------------------------------

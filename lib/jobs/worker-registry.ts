@@ -43,3 +43,8 @@ export async function jobTypesWithoutWorker(db: DbOrTx, jobTypes: readonly strin
 export function noWorkerWarning(label: string): string {
   return `No worker is running ${label}; the run will wait`;
 }
+
+/** What a trigger of `def` should tell the person or client: empty when a live worker serves it. */
+export async function triggerWarnings(db: DbOrTx, def: { name: string; label: string }): Promise<string[]> {
+  return (await jobTypesWithoutWorker(db, [def.name])).size > 0 ? [noWorkerWarning(def.label)] : [];
+}

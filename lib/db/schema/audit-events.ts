@@ -28,6 +28,9 @@ export const AUDIT_ACTIONS = [
   "system_schedule.paused",
   "system_schedule.resumed",
   "system_job.run_now",
+  "worker.quieted",
+  "worker.resumed",
+  "worker.stop_requested",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -6,8 +6,10 @@ import { RelativeTime } from "@/app/(dashboard)/_components/relative-time";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
 import { getProjectAccess } from "@/lib/dal/access";
 import { getJobTypesOverview, listProjectRuns } from "@/lib/dal/runs";
+import { unservedJobTypes } from "@/lib/dal/workers";
 import { getJobDefinition } from "@/lib/jobs/catalog";
 import { describePayload } from "@/lib/jobs/web/form";
+import { NoWorkerWarning } from "./_components/no-worker-warning";
 import { RunJobForm } from "./_components/run-job-form";
 import { RunsTable } from "./_components/runs-table";
 import { SchedulesSection } from "./_components/schedules-section";
@@ -29,7 +31,7 @@ export default async function JobsPage({ params }: { params: Promise<{ slug: str
     );
   }
   const canWrite = access.permissions.has("jobs:write");
-  const [jobTypes, runs] = await Promise.all([getJobTypesOverview(slug), listProjectRuns(slug)]);
+  const [jobTypes, runs, unserved] = await Promise.all([getJobTypesOverview(slug), listProjectRuns(slug), unservedJobTypes(slug)]);
 
   return (
     <div className="space-y-8">
@@ -72,6 +74,7 @@ export default async function JobsPage({ params }: { params: Promise<{ slug: str
                     "Never run"
                   )}
                 </p>
+                <NoWorkerWarning message={unserved.get(jt.name)} />
                 {canWrite && def && <RunJobForm projectSlug={slug} jobType={jt.name} label={jt.label} fields={describePayload(def)} />}
               </li>
             );

@@ -24,7 +24,7 @@ export const POST = apiRoute(
     if (outcome.ok) {
       const run = await getRunView(params.slug, outcome.runId);
       if (!run) throw notFound();
-      return json(run, 201, { Location: `/api/v1/projects/${params.slug}/runs/${run.id}` });
+      return json({ ...run, warnings: outcome.warnings }, 201, { Location: `/api/v1/projects/${params.slug}/runs/${run.id}` });
     }
     if (outcome.code === "already_active") {
       throw new ApiError(409, "already_active", outcome.message, { existingRunId: outcome.existingRunId, overlap: outcome.overlap });
