@@ -5,8 +5,7 @@ import { recordAudit } from "@/lib/audit";
 import { getDatabase } from "@/lib/db/client";
 import type { WorkerCommand, WorkerReportedState } from "@/lib/db/schema";
 import { getJobDefinition, projectJobDefinitions } from "@/lib/jobs/catalog";
-import { LOST_AFTER_HEARTBEATS } from "@/lib/jobs/liveness";
-import { commandLatencySeconds, jobTypesWithoutWorker, noWorkerWarning, workerState, type WorkerState } from "@/lib/jobs/worker-registry";
+import { commandLatencySeconds, jobTypesWithoutWorker, noWorkerWarning, SILENT_SQL, workerState, type WorkerState } from "@/lib/jobs/worker-registry";
 import { requireProjectPermission } from "./access";
 import { requireInstanceRole } from "./instance";
 
@@ -60,9 +59,10 @@ type Row = {
   job_types: string[];
   concurrency: number;
   heartbeat_seconds: number;
-  started_at: Date;
-  last_seen_at: Date;
-  stopped_at: Date | null;
+  started_at: string;
+  last_seen_at: string;
+  stopped: boolean;
+  silent: boolean;
   state: WorkerReportedState;
   command: WorkerCommand | null;
   cursor: string;
@@ -81,7 +81,7 @@ export async function listWorkers(options: { cursor?: string } = {}): Promise<Wo
   const client = getDatabase().sql;
   const rows = await client<Row[]>`
     select w.id, w.name, w.host, w.pid, w.version, w.job_types, w.concurrency, w.heartbeat_seconds, w.started_at, w.last_seen_at,
-      w.stopped_at, w.state, w.command,
+      w.stopped_at is not null as stopped, ${client.unsafe(SILENT_SQL)} as silent, w.state, w.command,
       to_char(w.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '|' || w.id as cursor,
       held.count::int as held_count, coalesce(held.runs, '[]'::json) as held
     from workers w
@@ -99,11 +99,10 @@ export async function listWorkers(options: { cursor?: string } = {}): Promise<Wo
       ${after ? client`and (w.started_at, w.id) < (${after.startedAt}::timestamptz, ${after.id})` : client``}
     order by w.started_at desc, w.id desc
     limit ${WORKERS_PAGE_SIZE + 1}`;
-  const now = Date.now();
   const page = rows.slice(0, WORKERS_PAGE_SIZE);
   return {
     rows: page.map((r) => {
-      const state = workerState({ state: r.state, stoppedAt: r.stopped_at, lastSeenAt: r.last_seen_at, heartbeatSeconds: r.heartbeat_seconds }, now);
+      const state = workerState(r);
       const answering = state === "live" || state === "quiet" || state === "stopping";
       return {
         id: r.id,
@@ -113,8 +112,8 @@ export async function listWorkers(options: { cursor?: string } = {}): Promise<Wo
         version: r.version,
         jobTypes: r.job_types.map((name) => ({ name, label: label(name) })),
         concurrency: r.concurrency,
-        startedAt: r.started_at.toISOString(),
-        lastSeenAt: r.last_seen_at.toISOString(),
+        startedAt: new Date(r.started_at).toISOString(),
+        lastSeenAt: new Date(r.last_seen_at).toISOString(),
         state,
         pending: answering && r.command !== null && !commandDone(r.command, r.state) ? r.command : null,
         actsWithinSeconds: commandLatencySeconds(r.heartbeat_seconds),
@@ -148,9 +147,8 @@ export async function commandWorker(workerId: string, action: WorkerAction): Pro
   const command: WorkerCommand | null = action === "resume" ? null : action;
   return getDatabase().db.transaction(async (tx) => {
     const [row] = await tx.execute<{ id: string; name: string; host: string; heartbeat_seconds: number; stopped_at: string | null; lost: boolean; command: WorkerCommand | null }>(sql`
-      select id, name, host, heartbeat_seconds, stopped_at, command,
-        last_seen_at < now() - make_interval(secs => heartbeat_seconds * ${LOST_AFTER_HEARTBEATS}) as lost
-      from workers where id = ${workerId} for update`);
+      select w.id, w.name, w.host, w.heartbeat_seconds, w.stopped_at, w.command, ${sql.raw(SILENT_SQL)} as lost
+      from workers w where w.id = ${workerId} for update`);
     if (!row) return { ok: false, code: "not_found", message: "That worker is not registered." };
     if (row.stopped_at || row.lost) return { ok: false, code: "gone", message: `${row.name} no longer answers: there is nothing to tell it. Its runs are recovered by the other workers.` };
     if (row.command === "stop") return { ok: false, code: "unchanged", message: `${row.name} is already stopping.` };

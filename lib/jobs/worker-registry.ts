@@ -9,11 +9,13 @@ import { LIVENESS_PINGS_PER_HEARTBEAT, LOST_AFTER_HEARTBEATS } from "./liveness"
  */
 export type WorkerState = WorkerReportedState | "stopped" | "lost";
 
-export function workerState(row: { state: WorkerReportedState; stoppedAt: Date | null; lastSeenAt: Date; heartbeatSeconds: number }, now: number): WorkerState {
-  if (row.stoppedAt) return row.state === "stopping" ? "stopped" : "lost";
-  if (now - row.lastSeenAt.getTime() > row.heartbeatSeconds * LOST_AFTER_HEARTBEATS * 1000) return "lost";
-  return row.state;
+export function workerState(row: { state: WorkerReportedState; stopped: boolean; silent: boolean }): WorkerState {
+  if (row.stopped) return row.state === "stopping" ? "stopped" : "lost";
+  return row.silent ? "lost" : row.state;
 }
+
+/** SQL for "this worker row has not pinged for LOST_AFTER_HEARTBEATS of its heartbeats" (alias w), on the database's clock. */
+export const SILENT_SQL = `w.last_seen_at < now() - make_interval(secs => w.heartbeat_seconds * ${LOST_AFTER_HEARTBEATS})`;
 
 /** How long a worker may take to act on a command: it reads its row at each ping. */
 export function commandLatencySeconds(heartbeatSeconds: number): number {
@@ -32,7 +34,7 @@ export async function jobTypesWithoutWorker(db: DbOrTx, jobTypes: readonly strin
      where not exists (
        select 1 from workers w
        where w.stopped_at is null and w.state = 'live' and w.command is null
-         and w.last_seen_at >= now() - make_interval(secs => w.heartbeat_seconds * ${LOST_AFTER_HEARTBEATS})
+         and not (${SILENT_SQL})
          and t.job_type = any(w.job_types))`,
     [[...jobTypes]] as never[],
   );
