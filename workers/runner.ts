@@ -83,6 +83,8 @@ export const TIMEOUT_GRACE_MS = 5_000;
 /** Executes delivered queue jobs as tracked run attempts; one instance per worker process. */
 export class Runner {
   private readonly active = new Map<string, ActiveRun>();
+  /** Runs of batches whose claim is under way. */
+  private readonly claiming = new Set<string>();
   /** Batches pg-boss waits for, and detached runs: what a stop waits for. */
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Detached runs per job type, and a wake-up for batches waiting for room to detach theirs. */
@@ -181,9 +183,9 @@ export class Runner {
     return [...this.active.keys()];
   }
 
-  /** Every run this worker still answers for: running, or ended with its end not yet written. */
+  /** Every run this worker still answers for: being claimed, running, or ended with its end not yet written. */
   heldRunIds(): string[] {
-    return [...this.active.keys(), ...this.ends.heldRunIds()];
+    return [...this.claiming, ...this.active.keys(), ...this.ends.heldRunIds()];
   }
 
   detachedCount(jobType: string): number {
@@ -232,14 +234,20 @@ export class Runner {
     const startedAt = performance.now();
     const deliveries = jobs.filter((job) => getJobDefinition(job.name)).map((job) => ({ runId: job.data.runId, bossJobId: job.id }));
     let started: Map<string, StartedAttempt | null>;
+    // Held from before the claim is sent until the runs are active (handle registers them
+    // synchronously), so the own-orphan sweep never takes a claim whose answer is still on its way.
+    for (const d of deliveries) this.claiming.add(d.runId);
+    let all: Promise<unknown>;
+    const batch: Delivery[] = jobs.map((job) => ({ job, result: null, detached: false, run: null }));
     try {
       const rows = await this.claim(jobs, deliveries);
       started = new Map(deliveries.map((d, i) => [d.bossJobId, rows[i] ?? null]));
+      all = Promise.all(batch.map((d) => this.handle(d, started.get(d.job.id) ?? null)));
     } catch (error) {
       return jobs.map((job) => this.untracked(job, error));
+    } finally {
+      for (const d of deliveries) this.claiming.delete(d.runId);
     }
-    const batch: Delivery[] = jobs.map((job) => ({ job, result: null, detached: false, run: null }));
-    const all = Promise.all(batch.map((d) => this.handle(d, started.get(d.job.id) ?? null)));
     if (batch.every((d) => d.result)) await all;
     else await this.untilDoneOrDetached(batch, all, startedAt);
     // Memory stays bounded while ends cannot be written: no more work until there is room.

@@ -131,7 +131,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   const sweepers = [
     setInterval(() => {
       void sweepStaleRuns(database.db, boss, settings.staleAfterSeconds, liveness.healthySeconds()).catch(report("lost-run sweep"));
-      void recoverOwnOrphans(database.db, boss, workerId, runner.heldRunIds(), settings.heartbeatSeconds * 2).catch(report("own-orphan sweep"));
+      void recoverOwnOrphans(database.db, boss, workerId, () => runner.heldRunIds(), settings.heartbeatSeconds * 2).catch(report("own-orphan sweep"));
     }, settings.sweepIntervalSeconds * 1000),
     // These scan pending runs and active queue jobs, many under a backlog: not as often.
     setInterval(() => {

@@ -55,7 +55,11 @@ async function recover(db: Db, boss: PgBoss, run: StaleRun, error: RunError): Pr
  * job deleted by hand) would wait forever and hold their overlap slot: give each a new queue job.
  * A job pg-boss settled while its run stayed pending was never claimed (a claim that lands moves
  * the run on in the same statement), so its run is requeued at once; a missing job only once its
- * run has been due for a while, so a job being sent is never raced.
+ * run has been due for a while, so a job being sent is never raced. So is a job fetched (active)
+ * over `graceSeconds` ago whose run is still pending: the worker that fetched it died (or froze)
+ * before its claim landed, and pg-boss would hold it until its expiry (4 h). A claim that lands
+ * after all names the old job, no longer the run's, and starts nothing (found by the scale-out
+ * test: a worker SIGKILLed between a fetch and its claim).
  */
 export async function requeueOrphanedPending(db: Db, boss: PgBoss, graceSeconds: number): Promise<number> {
   const rows = await db.execute<{ id: string; job_type: string }>(sql`
@@ -63,7 +67,8 @@ export async function requeueOrphanedPending(db: Db, boss: PgBoss, graceSeconds:
     where r.status = 'pending' and r.run_at < now()
       and not exists (
         select 1 from pgboss.job j
-        where j.id = r.boss_job_id and j.name = r.job_type and j.state in ('created', 'retry', 'active'))
+        where j.id = r.boss_job_id and j.name = r.job_type
+          and (j.state in ('created', 'retry') or (j.state = 'active' and j.started_on >= now() - make_interval(secs => ${graceSeconds}))))
       and (r.run_at < now() - make_interval(secs => ${graceSeconds})
         or exists (select 1 from pgboss.job j where j.id = r.boss_job_id and j.name = r.job_type))
     limit ${SWEEP_BATCH}`);
@@ -170,10 +175,13 @@ export async function sweepStaleRuns(db: Db, boss: PgBoss, staleAfterSeconds: nu
 /**
  * A live worker's own lost runs: `running` under its id for over `graceSeconds` but not held by
  * it (a claim that committed while its answer was lost). Nobody else would ever sweep them, since
- * the worker answers.
+ * the worker answers. What it holds is asked again once the query has answered: under load the
+ * query may wait for a connection for longer than the grace, while runs claimed meanwhile start
+ * (a snapshot from before the query failed live runs as "lost track", found by the scale-out test).
  */
-export async function recoverOwnOrphans(db: Db, boss: PgBoss, workerId: string, held: string[], graceSeconds: number): Promise<number> {
-  const rows = await db
+export async function recoverOwnOrphans(db: Db, boss: PgBoss, workerId: string, heldNow: () => string[], graceSeconds: number): Promise<number> {
+  const held = heldNow();
+  const candidates = await db
     .select(staleColumns)
     .from(jobRuns)
     .where(
@@ -185,6 +193,8 @@ export async function recoverOwnOrphans(db: Db, boss: PgBoss, workerId: string, 
       ),
     )
     .limit(SWEEP_BATCH);
+  const stillHeld = new Set(heldNow());
+  const rows = candidates.filter((run) => !stillHeld.has(run.id));
   return recoverAll(db, boss, rows, () => lostError("The worker lost track of the run", "worker_lost_track"));
 }
 
