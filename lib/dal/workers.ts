@@ -2,12 +2,13 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "@/lib/audit";
+import { canInstance } from "@/lib/auth/permissions";
 import { getDatabase } from "@/lib/db/client";
 import type { WorkerCommand, WorkerReportedState } from "@/lib/db/schema";
 import { getJobDefinition, projectJobDefinitions } from "@/lib/jobs/catalog";
 import { commandLatencySeconds, jobTypesWithoutWorker, noWorkerWarning, SILENT_SQL, workerState, type WorkerState } from "@/lib/jobs/worker-registry";
 import { requireProjectPermission } from "./access";
-import { requireInstanceRole } from "./instance";
+import { requireInstancePermission } from "./instance";
 
 export const WORKERS_PAGE_SIZE = 50;
 /** Runs listed per worker; the count says how many it holds in all. */
@@ -72,11 +73,11 @@ type Row = {
 
 /**
  * The instance's workers seen in the last day, newest first (keyset on started_at, id), each with
- * the runs it holds now (up to HELD_RUNS_SHOWN, and how many in all) in the same query. The
- * instance owner and support see it; only the owner may act (canAct).
+ * the runs it holds now (up to HELD_RUNS_SHOWN, and how many in all) in the same query. For
+ * workers:read (the instance owner and support); acting needs workers:manage (the owner).
  */
 export async function listWorkers(options: { cursor?: string } = {}): Promise<WorkersPage> {
-  const user = await requireInstanceRole("owner", "support");
+  const user = await requireInstancePermission("workers:read");
   const after = parseCursor(options.cursor);
   const client = getDatabase().sql;
   const rows = await client<Row[]>`
@@ -122,7 +123,7 @@ export async function listWorkers(options: { cursor?: string } = {}): Promise<Wo
       };
     }),
     nextCursor: rows.length > WORKERS_PAGE_SIZE ? (page.at(-1)?.cursor ?? null) : null,
-    canAct: user.instanceRole === "owner",
+    canAct: canInstance(user.instanceRole, "workers:manage"),
     shownForHours: SHOWN_FOR_HOURS,
   };
 }
@@ -138,11 +139,11 @@ const AUDIT = { quiet: "worker.quieted", resume: "worker.resumed", stop: "worker
 
 /**
  * Ask a worker to go quiet (take no new runs, finish what it holds), serve again, or stop
- * gracefully: written on its row, which it reads at its next ping. The instance owner only; audited
+ * gracefully: written on its row, which it reads at its next ping. workers:manage only; audited
  * in the same transaction. A worker that no longer answers cannot be told anything.
  */
 export async function commandWorker(workerId: string, action: WorkerAction): Promise<WorkerActionOutcome> {
-  const user = await requireInstanceRole("owner");
+  const user = await requireInstancePermission("workers:manage");
   if (!z.string().min(1).max(300).safeParse(workerId).success) return { ok: false, code: "not_found", message: "That worker is not registered." };
   const command: WorkerCommand | null = action === "resume" ? null : action;
   return getDatabase().db.transaction(async (tx) => {

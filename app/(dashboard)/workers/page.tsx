@@ -30,7 +30,7 @@ async function load(cursor: string | undefined): Promise<WorkersPage> {
   try {
     return await listWorkers({ cursor });
   } catch (error) {
-    // The instance owner and support only: for everyone else this page does not exist.
+    // workers:read (the instance owner and support): for everyone else this page does not exist.
     if (error instanceof AccessError) notFound();
     throw error;
   }
