@@ -162,7 +162,9 @@ test(
       expect(s.warm_ups).toBeLessThanOrEqual(1);
     }
 
-    // pg-boss: each run had one queue job; none is left active, and none completed twice.
+    // pg-boss: no queue job is left active, and no run's job completed twice. A run may have had two
+    // jobs: one fetched by a worker that died (or froze) before claiming it, failed once its run was
+    // requeued with a new one.
     const jobs = await until(
       "pg-boss to hold no active job of these runs",
       () => t.sql<{ run_id: string; states: string[] }[]>`select data->>'runId' as run_id, array_agg(state::text) as states from pgboss.job where name = 'demo_paced' group by 1`,
@@ -170,11 +172,13 @@ test(
       60_000,
     );
     expect(jobs).toHaveLength(RUNS);
-    for (const j of jobs) expect(j.states).toHaveLength(1);
+    for (const j of jobs) expect(j.states.filter((s) => s === "completed").length).toBeLessThanOrEqual(1);
+    for (const j of jobs) expect(j.states.filter((s) => s !== "failed").length).toBeLessThanOrEqual(1);
+    const requeued = jobs.filter((j) => j.states.length > 1).length;
     expect(jobs.map((j) => j.run_id).sort()).toEqual([...runIds].sort());
 
     const summary = await t.sql<{ status: string; n: number }[]>`select status, count(*)::int as n from job_runs where job_type = 'demo_paced' group by status order by status`;
-    console.log(`[scale-out] ${completedBefore} completed before the kill; killed held ${killed.runIds.length}, frozen held ${frozen.runIds.length} (${recovered.size} recovered); ended: ${summary.map((s) => `${s.status} ${s.n}`).join(", ")}`);
+    console.log(`[scale-out] ${completedBefore} completed before the kill; killed held ${killed.runIds.length}, frozen held ${frozen.runIds.length} (${recovered.size} recovered); ${requeued} fetched but never claimed, requeued; ended: ${summary.map((s) => `${s.status} ${s.n}`).join(", ")}`);
     await Promise.all([b, c].map(async (child) => {
       child!.kill("SIGTERM");
       await once(child!, "exit");
