@@ -49,7 +49,7 @@ const CLAIMABLE: RunStatus = (() => {
   return only;
 })();
 
-const STARTED_COLUMNS = `r.id as run_id, r.attempt_count as attempt, r.payload, r.project_id, r.team_id, r.resource_type, r.resource_id, r.max_attempts, r.notify,
+const STARTED_COLUMNS = `r.id as run_id, r.boss_job_id, r.attempt_count as attempt, r.payload, r.project_id, r.team_id, r.resource_type, r.resource_id, r.max_attempts, r.notify,
     r.cancel_requested_at is not null as cancel_requested`;
 
 /**
@@ -111,6 +111,7 @@ export async function attemptsClaimedBy(db: DbOrTx, deliveries: { runId: string;
 
 type StartedRow = {
   run_id: string;
+  boss_job_id: string;
   attempt: number;
   payload: Record<string, unknown>;
   project_id: string | null;
@@ -122,10 +123,14 @@ type StartedRow = {
   cancel_requested: boolean;
 };
 
-function startedOf(deliveries: { runId: string }[], rows: StartedRow[]): (StartedAttempt | null)[] {
-  const byRun = new Map(rows.map((r) => [r.run_id, r]));
+/**
+ * Each claimed row goes to the delivery of its queue job only: a batch may carry two jobs of one
+ * run (a requeued run's old job and its new one), and only the run's own job starts it.
+ */
+function startedOf(deliveries: { runId: string; bossJobId: string }[], rows: StartedRow[]): (StartedAttempt | null)[] {
+  const byJob = new Map(rows.map((r) => [`${r.run_id}:${r.boss_job_id}`, r]));
   return deliveries.map((d) => {
-    const r = byRun.get(d.runId);
+    const r = byJob.get(`${d.runId}:${d.bossJobId}`);
     return r
       ? {
           runId: r.run_id,

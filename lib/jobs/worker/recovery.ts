@@ -62,8 +62,8 @@ async function recover(db: Db, boss: PgBoss, run: StaleRun, error: RunError): Pr
  * test: a worker SIGKILLed between a fetch and its claim).
  */
 export async function requeueOrphanedPending(db: Db, boss: PgBoss, graceSeconds: number): Promise<number> {
-  const rows = await db.execute<{ id: string; job_type: string }>(sql`
-    select r.id, r.job_type from job_runs r
+  const rows = await db.execute<{ id: string; job_type: string; boss_job_id: string | null }>(sql`
+    select r.id, r.job_type, r.boss_job_id from job_runs r
     where r.status = 'pending' and r.run_at < now()
       and not exists (
         select 1 from pgboss.job j
@@ -77,10 +77,12 @@ export async function requeueOrphanedPending(db: Db, boss: PgBoss, graceSeconds:
     try {
       await db.transaction(async (tx) => {
         const bossJobId = randomUUID();
+        // Fenced on the job it was read with: two workers' sweeps that read the same run give it one
+        // new job, not one each (the scale-out test saw a run run three times from three jobs).
         const moved = await tx
           .update(jobRuns)
           .set({ bossJobId, updatedAt: sql`now()` })
-          .where(and(eq(jobRuns.id, row.id), eq(jobRuns.status, "pending")))
+          .where(and(eq(jobRuns.id, row.id), eq(jobRuns.status, "pending"), row.boss_job_id === null ? isNull(jobRuns.bossJobId) : eq(jobRuns.bossJobId, row.boss_job_id)))
           .returning({ id: jobRuns.id });
         if (moved.length > 0) await sendAttempt(boss, tx, row.job_type, row.id, bossJobId);
       });
