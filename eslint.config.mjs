@@ -10,7 +10,7 @@ const workerOnly = {
 const config = [
   ...nextVitals,
   ...nextTs,
-  { ignores: [".next/**", ".data/**", "node_modules/**", "next-env.d.ts", "playwright-report/**", "test-results/**"] },
+  { ignores: [".next/**", ".data/**", "node_modules/**", "next-env.d.ts", "dist/**", "playwright-report/**", "test-results/**"] },
   {
     rules: {
       "@typescript-eslint/no-explicit-any": "error",

@@ -13,6 +13,7 @@ import postgres from "postgres";
 import { envNumber } from "@/lib/config";
 import { createDatabase } from "@/lib/db/client";
 import { ensureBuilt } from "./lib/build-state";
+import { ensureWorkerBundle } from "./lib/worker-bundle";
 import { postmasterOf, startEmbeddedPostgres, type EmbeddedCluster } from "./lib/embedded-pg";
 import { migrateDatabase } from "./lib/migrate";
 import { killRecordedOrphans, recordPids, supervise, type Supervised } from "./lib/processes";
@@ -83,6 +84,8 @@ async function main(): Promise<void> {
   await database.close();
 
   if (!process.argv.includes("--dev") && ensureBuilt(root)) console.log("Built the dashboard (first start or sources changed).");
+  // runboard/worker, for services that host their own job types (docs/external-workers.md).
+  if (await ensureWorkerBundle(root)) console.log("Built the worker entry (dist/worker.mjs).");
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -10,6 +10,7 @@ import path from "node:path";
 import { createDatabase } from "@/lib/db/client";
 import { ensureBuilt } from "./lib/build-state";
 import { subscriptionSyncE2eEnv } from "./lib/e2e-subscriptions";
+import { ensureWorkerBundle } from "./lib/worker-bundle";
 import { freePort, type EmbeddedCluster } from "./lib/embedded-pg";
 import { startProcess, stopProcess, type Managed } from "./lib/processes";
 import { seedDemo } from "./lib/seed";
@@ -92,6 +93,8 @@ type PlaywrightReport = { stats: { expected: number; unexpected: number; flaky: 
 async function e2e(adminUrl: string): Promise<void> {
   section("build");
   if (!ensureBuilt(root)) console.log("Sources unchanged since the last build.");
+  // e2e/external-worker.spec.ts starts a service that imports runboard/worker.
+  if (await ensureWorkerBundle(root)) console.log("Built the worker entry (dist/worker.mjs).");
 
   section("e2e (Playwright, Chromium)");
   const databaseUrl = await createDatabaseFromTemplate(adminUrl, `rb_e2e_${Date.now()}`);

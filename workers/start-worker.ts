@@ -8,8 +8,11 @@ import { recoverOwnOrphans, recoverRestartedRuns, requeueOrphanedPending, settle
 import { backfillAllRedactedRuns } from "@/lib/jobs/worker/redact-backfill";
 import { registerSchedules } from "@/lib/jobs/worker/schedules";
 import { filterJobTypes } from "./job-type-filter";
+import type { JobDefinition } from "@/lib/jobs/define";
+import { loadRegisteredTypes } from "@/lib/jobs/registry";
 import { instanceGone, WorkerLiveness, workerIdentity } from "./liveness";
 import { WorkerOps, type OpsSettings } from "./ops";
+import { registerServedTypes, servesSchedules } from "./registration";
 import { Runner, type HandlerMap, type RunnerOptions } from "./runner";
 import { SCHEDULE_QUEUES, workScheduleTicks } from "./schedule-ticks";
 import { WorkerCommands } from "./worker-commands";
@@ -51,6 +54,10 @@ export type WorkerSettings = {
    * that exists only to run the worker passes its own shutdown, which then exits.
    */
   onStopRequested?: () => void;
+  /** The job types this worker serves (registered in job_types at start); the catalog's by default. */
+  jobs?: readonly JobDefinition[];
+  /** Who registers them, as the jobs page shows it; the worker name by default. */
+  source?: string;
 };
 
 /**
@@ -69,7 +76,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   if (settings.staleAfterSeconds < settings.heartbeatSeconds * 2) {
     throw new Error(`STALE_AFTER_SECONDS (${settings.staleAfterSeconds}) must be at least twice HEARTBEAT_SECONDS (${settings.heartbeatSeconds}), or live runs would be swept.`);
   }
-  const served = filterJobTypes(JOB_DEFINITIONS, settings.jobTypes);
+  const served = filterJobTypes(settings.jobs ?? (JOB_DEFINITIONS as unknown as readonly JobDefinition[]), settings.jobTypes);
   const identity = workerIdentity({
     id: settings.workerId,
     name: settings.workerName,
@@ -105,14 +112,16 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   });
 
   await boss.start();
-  await ensureQueues(boss);
+  await ensureQueues(boss, served);
   // Registered (and answering) before it claims anything, so no sweep takes its runs for lost ones.
   const liveness = new WorkerLiveness(settings.url, identity);
   await liveness.start();
+  await registerServedTypes(database.db, served, { source: settings.source ?? settings.workerName, workerId });
   const recoveredAtStart = await recoverRestartedRuns(database.db, boss, identity.host, instanceGone);
-  await registerSchedules(database.db, boss);
+  const schedules = servesSchedules(served);
+  if (schedules) await registerSchedules(database.db, boss);
   // Cron ticks (pg-boss's scheduler, at most one instance sends each) become runs or recorded skips.
-  await workScheduleTicks(database.db, boss, settings.pollSeconds);
+  if (schedules) await workScheduleTicks(database.db, boss, settings.pollSeconds);
   runner.start();
   const healthPort = await ops.serve(boss, liveness);
   const report = (what: string) => (e: unknown) => console.error(`[worker] ${what} failed`, e);
@@ -137,6 +146,8 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     setInterval(() => {
       void requeueOrphanedPending(database.db, boss, settings.staleAfterSeconds).catch(report("orphaned-pending sweep"));
       void settleEndedRunJobs(database.db, boss, settings.staleAfterSeconds).catch(report("ended-run job sweep"));
+      // Types registered since this worker started (their lost runs' retry policy).
+      void loadRegisteredTypes(database.db).catch(report("job type refresh"));
       startBackfill();
     }, (settings.staleAfterSeconds * 1000) / 4),
   ];

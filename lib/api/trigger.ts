@@ -1,5 +1,5 @@
 import "server-only";
-import { getJobDefinition } from "@/lib/jobs/catalog";
+import { jobDefinitionForTrigger } from "@/lib/dal/job-types";
 import { describePayload, type FormPayload } from "@/lib/jobs/web/form";
 import { ApiError, fieldErrorsOf } from "./handler";
 import { inlineFileSchema } from "./schemas";
@@ -8,9 +8,9 @@ import { inlineFileSchema } from "./schemas";
  * A JSON payload as the DAL's trigger takes it: file-typed fields (given inline, see
  * InlineFile) become files; every other value is passed as is for the job type's schema.
  */
-export function payloadFromJson(jobType: string, payload: Record<string, unknown>): FormPayload {
-  const def = getJobDefinition(jobType);
-  if (!def || def.scope !== "project") {
+export async function payloadFromJson(slug: string, jobType: string, payload: Record<string, unknown>): Promise<FormPayload> {
+  const def = await jobDefinitionForTrigger(slug, jobType);
+  if (!def) {
     throw new ApiError(422, "invalid", `Unknown job type "${jobType.slice(0, 100)}".`, { fieldErrors: { jobType: ["Not a project job type: list them with GET /api/v1/projects/{slug}/job-types."] } });
   }
   const values: Record<string, unknown> = { ...payload };

@@ -3,7 +3,8 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDatabase } from "@/lib/db/client";
 import type { RunStatus } from "@/lib/db/schema";
-import { JOB_DEFINITIONS, getJobDefinition } from "@/lib/jobs/catalog";
+import { allJobDefinitions, getJobDefinition } from "@/lib/jobs/catalog";
+import { loadRegisteredTypes } from "@/lib/jobs/registry";
 import { safeText } from "@/lib/validation/safe-text";
 import { requireInstancePermission } from "./instance";
 import { bucketStarts, RANGES, type RangeKey } from "./ranges";
@@ -33,7 +34,7 @@ export type ErrorSummary = { range: RangeKey; buckets: string[]; groups: ErrorGr
 
 const jobTypeList = () =>
   sql.join(
-    JOB_DEFINITIONS.map((d) => sql`${d.name}`),
+    allJobDefinitions().map((d) => sql`${d.name}`),
     sql`, `,
   );
 const statusList = () =>
@@ -49,6 +50,7 @@ const statusList = () =>
  */
 export async function getErrorSummary(range: RangeKey): Promise<ErrorSummary> {
   await requireInstancePermission("errors:read-unredacted");
+  await loadRegisteredTypes(getDatabase().db);
   const starts = bucketStarts(range);
   const since = new Date(starts[0]!);
   const bucketSeconds = RANGES[range].bucketHours * 3600;
@@ -131,6 +133,7 @@ const filterSchema = z.object({ jobType: safeText().max(80), subType: safeText()
 /** The runs behind one error group, newest first, keyset-paged (errors:read-unredacted; unredacted). */
 export async function listErrorRuns(range: RangeKey, jobType: string, subType: string, cursor?: string): Promise<ErrorRunPage> {
   await requireInstancePermission("errors:read-unredacted");
+  await loadRegisteredTypes(getDatabase().db);
   if (!filterSchema.safeParse({ jobType, subType }).success || !getJobDefinition(jobType)) return { rows: [], nextCursor: null };
   const since = new Date(bucketStarts(range)[0]!);
   const after = decodeCursor(cursor);

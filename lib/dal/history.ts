@@ -6,7 +6,8 @@ import { canInstance, permissionsFor } from "@/lib/auth/permissions";
 import { envNumber } from "@/lib/config";
 import { getDatabase } from "@/lib/db/client";
 import { RUN_SEARCH_TEXT, type RunStatus } from "@/lib/db/schema";
-import { getJobDefinition, JOB_DEFINITIONS } from "@/lib/jobs/catalog";
+import { allJobDefinitions, getJobDefinition } from "@/lib/jobs/catalog";
+import { loadRegisteredTypes } from "@/lib/jobs/registry";
 import { ACTIVE_STATUSES, TERMINAL_STATUSES } from "@/lib/jobs/lifecycle";
 import { publicErrorMessage } from "@/lib/jobs/redact";
 import { decodeHistoryCursor, encodeHistoryCursor, type HistoryFilter } from "@/lib/runs/history-filter";
@@ -167,7 +168,7 @@ function planBranches(filter: HistoryFilter, viewer: Viewer, common: SQL[]): Pla
     oneScan();
   } else if (!projectIds) {
     // Every project (support): per job type and status on job_runs_type_status_queued_idx.
-    const types = filter.jobType.length ? filter.jobType : JOB_DEFINITIONS.map((d) => d.name);
+    const types = filter.jobType.length ? filter.jobType : allJobDefinitions().map((d) => d.name);
     if (types.length * finished.length > MAX_BRANCHES) oneScan();
     else for (const t of types) for (const s of finished) plan.push({ where: [sql`job_type = ${t}`, sql`status = ${sql.raw(`'${s}'`)}`, inScope, ...common] });
   } else {
@@ -225,6 +226,8 @@ async function run<T>(query: SQL): Promise<T[]> {
 
 export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Promise<HistoryPage> {
   const viewer = await resolveViewer(scope);
+  // Types other services' workers registered: their labels, and their runs in the per-type plan.
+  await loadRegisteredTypes(getDatabase().db);
   const projectCount = viewer.projects === "all" ? -1 : viewer.projects.length;
   if (viewer.projects !== "all" && viewer.projects.length === 0) return { rows: [], nextCursor: null, prevCursor: null, count: { value: 0, exact: true }, projectCount, canWrite: viewer.canWrite };
 
@@ -423,7 +426,8 @@ export type HistoryOptions = { jobTypes: { name: string; label: string }[]; peop
 /** Job types and the people who can trigger runs in scope (the toolbar's choices), bounded. */
 export async function getHistoryOptions(scope: HistoryScope): Promise<HistoryOptions> {
   const viewer = await resolveViewer(scope);
-  const jobTypes = JOB_DEFINITIONS.filter((d) => d.scope === "project" || viewer.unredacted).map((d) => ({ name: d.name, label: d.label }));
+  await loadRegisteredTypes(getDatabase().db, { maxAgeMs: 10_000 });
+  const jobTypes = allJobDefinitions().filter((d) => d.scope === "project" || viewer.unredacted).map((d) => ({ name: d.name, label: d.label }));
   if (viewer.projects === "all" || viewer.projects.length === 0) return { jobTypes, people: [] };
   const people = await run<{ id: string; name: string }>(sql`
     select distinct u.id, u.name from users u

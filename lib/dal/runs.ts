@@ -12,6 +12,7 @@ import { cancelRun, type CancelOutcome } from "@/lib/jobs/web/cancel";
 import { redriveRun, type RedriveOutcome } from "@/lib/jobs/web/redrive";
 import { getJobDefinition, MAX_IMPORT_BYTES, projectJobDefinitions } from "@/lib/jobs/catalog";
 import type { Overlap } from "@/lib/jobs/define";
+import { loadRegisteredTypes } from "@/lib/jobs/registry";
 import { triggerRun } from "@/lib/jobs/enqueue";
 import { describePayload, type FormPayload } from "@/lib/jobs/web/form";
 import { ACTIVE_STATUSES, isTerminal } from "@/lib/jobs/lifecycle";
@@ -26,6 +27,8 @@ import { AccessError, actorOf, requireProjectPermission, type ProjectAccess } fr
 export const HISTORY_PAGE_SIZE = 25;
 
 const sendOnlyBoss = () => getSendOnlyBoss(databaseUrl());
+/** Labels of registered job types (lib/jobs/registry) on pages may come from a read this old. */
+const LABELS_MAX_AGE_MS = 10_000;
 
 /** Whether the run exists in this project: a run of any other project is "not found". */
 async function isProjectRun(access: ProjectAccess, runId: string): Promise<boolean> {
@@ -51,6 +54,8 @@ export type TriggerOutcome =
 /** Validate a payload for a project job type and create the run with its queue job. */
 export async function triggerProjectJob(slug: string, jobType: string, input: FormPayload, notify: boolean): Promise<TriggerOutcome> {
   const access = await requireProjectPermission(slug, "jobs:write");
+  // Types registered by other services' workers, as last registered: validation uses the latest schema.
+  await loadRegisteredTypes(getDatabase().db);
   const def = getJobDefinition(jobType);
   if (!def || def.scope !== "project") return { ok: false, code: "unknown_job_type" };
 
@@ -128,6 +133,7 @@ export type JobTypeOverview = {
 
 export async function getJobTypesOverview(slug: string): Promise<JobTypeOverview[]> {
   const access = await requireProjectPermission(slug, "jobs:read");
+  await loadRegisteredTypes(getDatabase().db);
   const defs = projectJobDefinitions();
   const { db } = getDatabase();
   // One query for the newest run of every type: a LATERAL probe of one index entry per type,
@@ -217,6 +223,7 @@ export type RunListFilter = { status?: readonly RunStatus[]; jobType?: string };
 /** A page of the project's runs, newest first; `cursor` continues after the last row shown. */
 export async function listProjectRuns(slug: string, cursor?: string, filter: RunListFilter = {}): Promise<RunPage> {
   const access = await requireProjectPermission(slug, "jobs:read");
+  await loadRegisteredTypes(getDatabase().db, { maxAgeMs: LABELS_MAX_AGE_MS });
   const after = decodeCursor(cursor);
   const { db } = getDatabase();
   const rows = await db
@@ -425,6 +432,7 @@ function attemptsOf(steps: StepView[], current: { number: number; startedAt: Dat
 
 export async function getRunView(slug: string, runId: string): Promise<RunView | null> {
   const access = await requireProjectPermission(slug, "jobs:read");
+  await loadRegisteredTypes(getDatabase().db, { maxAgeMs: LABELS_MAX_AGE_MS });
   if (!z.uuid().safeParse(runId).success) return null;
   const { db } = getDatabase();
   const [run] = await db
@@ -590,6 +598,7 @@ export async function cancelProjectRun(slug: string, runId: string): Promise<Can
 /** Re-drive a dead-lettered or failed run: team members with jobs:write, or instance support. */
 export async function redriveProjectRun(slug: string, runId: string): Promise<RedriveOutcome> {
   const access = await requireProjectPermission(slug, "jobs:read");
+  await loadRegisteredTypes(getDatabase().db);
   if (!canRedrive(access)) throw new AccessError("forbidden");
   if (!(await isProjectRun(access, runId))) return { ok: false, code: "not_found" };
   const { db } = getDatabase();

@@ -46,10 +46,10 @@ export async function installQueues(connectionString: string): Promise<void> {
   }
 }
 
-export async function ensureQueues(boss: PgBoss): Promise<void> {
+export async function ensureQueues(boss: PgBoss, defs: readonly { name: string }[] = JOB_DEFINITIONS): Promise<void> {
   if (!(await boss.getQueue(DEAD_LETTER_QUEUE))) await boss.createQueue(DEAD_LETTER_QUEUE, { retentionSeconds: 30 * 24 * 3600 });
   for (const queue of [CRON_QUEUE, PROJECT_CRON_QUEUE]) if (!(await boss.getQueue(queue))) await boss.createQueue(queue, { retryLimit: 2, retryDelay: 5, notify: true });
-  for (const def of JOB_DEFINITIONS) {
+  for (const def of defs) {
     // Runboard schedules its own retries (exact run_at, fenced attempts): pg-boss runs each attempt
     // once. No pg-boss deadLetter on these queues: with retryLimit 0 it would copy every failed
     // attempt; the runner copies a run to DEAD_LETTER_QUEUE only when its last attempt failed.

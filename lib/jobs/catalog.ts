@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { JOBS } from "@/jobs";
 import type { JobDefinition } from "./define";
+import { knownDefinition, knownDefinitions } from "./known-types";
 import { SYSTEM_JOBS } from "./system";
 
 export { MAX_IMPORT_BYTES } from "@/jobs/contacts-import";
@@ -23,16 +24,22 @@ function byNameOf(defs: readonly JobDefinition[]): Map<string, JobDefinition> {
 // The cast forgets each type's payload: callers parse payloads with def.payload.
 const byName = byNameOf(JOB_DEFINITIONS as unknown as readonly JobDefinition[]);
 
+/** Code first; then a type this process serves or read from job_types (lib/jobs/known-types.ts). */
 export function getJobDefinition(name: string): JobDefinition | undefined {
-  return byName.get(name);
+  return byName.get(name) ?? knownDefinition(name);
+}
+
+/** This build's types, then those registered by other services' workers (when this process read them). */
+export function allJobDefinitions(): JobDefinition[] {
+  return [...byName.values(), ...knownDefinitions().filter((d) => !byName.has(d.name))];
 }
 
 export function projectJobDefinitions(): JobDefinition[] {
-  return [...byName.values()].filter((d) => d.scope === "project");
+  return allJobDefinitions().filter((d) => d.scope === "project");
 }
 
 export function systemJobDefinitions(): JobDefinition[] {
-  return [...byName.values()].filter((d) => d.scope === "system");
+  return allJobDefinitions().filter((d) => d.scope === "system");
 }
 
 /** A run gets the first attempt plus the retry limit. */

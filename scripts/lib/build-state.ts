@@ -13,10 +13,10 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
-/** A digest of everything `next build` reads, so an unchanged tree skips the build. */
-export function sourceDigest(root: string): string {
+/** A digest of everything `next build` reads (or `inputs`), so an unchanged tree skips the build. */
+export function sourceDigest(root: string, inputs: readonly string[] = INPUTS): string {
   const files: string[] = [];
-  for (const input of INPUTS) {
+  for (const input of inputs) {
     const full = path.join(root, input);
     if (!existsSync(full)) continue;
     if (statSync(full).isDirectory()) walk(full, files);

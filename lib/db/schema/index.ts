@@ -18,3 +18,4 @@ export * from "./workers";
 export * from "./rate-limits";
 export * from "./billing-accounts";
 export * from "./subscriptions";
+export * from "./job-types";

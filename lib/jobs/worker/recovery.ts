@@ -4,6 +4,7 @@ import type { PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobRuns, workers, type RunError, type RunStatus } from "@/lib/db/schema";
 import { JOB_DEFINITIONS } from "../catalog";
+import { knownDefinitions } from "../known-types";
 import { sendAttempt } from "../enqueue";
 import { TERMINAL_STATUSES, type Outcome } from "../lifecycle";
 import { LOST_AFTER_HEARTBEATS } from "../liveness";
@@ -213,7 +214,7 @@ export async function settleEndedRunJobs(db: Db, boss: PgBoss, graceSeconds: num
     select j.id, j.name, r.status
     from pgboss.job j
     left join job_runs r on r.id = case when j.data->>'runId' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then (j.data->>'runId')::uuid end
-    where j.name = any(string_to_array(${JOB_DEFINITIONS.map((d) => d.name).join(",")}, ','))
+    where j.name = any(string_to_array(${[...JOB_DEFINITIONS, ...knownDefinitions()].map((d) => d.name).join(",")}, ','))
       and j.state = 'active' and j.started_on < now() - make_interval(secs => ${graceSeconds})
       and (r.id is null or r.status = any(string_to_array(${TERMINAL_STATUSES.join(",")}, ',')) or r.boss_job_id is distinct from j.id)
     limit ${SWEEP_BATCH}`);

@@ -3,8 +3,8 @@
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { ActionRefusal, projectAction } from "@/lib/actions/safe-action";
+import { jobDefinitionForTrigger } from "@/lib/dal/job-types";
 import { triggerProjectJob } from "@/lib/dal/runs";
-import { getJobDefinition } from "@/lib/jobs/catalog";
 import { readPayloadForm } from "@/lib/jobs/web/form";
 
 const triggerInput = z.object({
@@ -15,7 +15,7 @@ const triggerInput = z.object({
 
 /** Run a job type for the project; on success the browser lands on the new run's page. */
 export const triggerRunAction = projectAction("jobs:write", triggerInput, async (input, { form }) => {
-  const def = getJobDefinition(input.jobType);
+  const def = await jobDefinitionForTrigger(input.projectSlug, input.jobType);
   if (!def) throw new ActionRefusal("That job type does not exist.", { code: "unknown_job_type" });
   const outcome = await triggerProjectJob(input.projectSlug, input.jobType, readPayloadForm(def, form), input.notify === "on");
   if (outcome.ok) redirect(`/projects/${input.projectSlug}/runs/${outcome.runId}`);

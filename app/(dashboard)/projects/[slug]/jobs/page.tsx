@@ -5,11 +5,13 @@ import { formatDuration } from "@/app/(dashboard)/_components/format";
 import { RelativeTime } from "@/app/(dashboard)/_components/relative-time";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
 import { getProjectAccess } from "@/lib/dal/access";
+import { listJobTypeRegistrations } from "@/lib/dal/job-types";
 import { getJobTypesOverview, listProjectRuns } from "@/lib/dal/runs";
 import { unservedJobTypes } from "@/lib/dal/workers";
 import { getJobDefinition } from "@/lib/jobs/catalog";
 import { describePayload } from "@/lib/jobs/web/form";
 import { NoWorkerWarning } from "./_components/no-worker-warning";
+import { RegistrationNote } from "./_components/registration-note";
 import { RunJobForm } from "./_components/run-job-form";
 import { RunsTable } from "./_components/runs-table";
 import { SchedulesSection } from "./_components/schedules-section";
@@ -32,6 +34,7 @@ export default async function JobsPage({ params }: { params: Promise<{ slug: str
   }
   const canWrite = access.permissions.has("jobs:write");
   const [jobTypes, runs, unserved] = await Promise.all([getJobTypesOverview(slug), listProjectRuns(slug), unservedJobTypes(slug)]);
+  const registrations = await listJobTypeRegistrations(slug, jobTypes.map((jt) => jt.name));
 
   return (
     <div className="space-y-8">
@@ -59,6 +62,7 @@ export default async function JobsPage({ params }: { params: Promise<{ slug: str
                   )}
                 </div>
                 <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{jt.description}</p>
+                <RegistrationNote registration={registrations.get(jt.name)} />
                 <p className="mt-2 text-xs text-zinc-500">
                   {jt.lastRun ? (
                     <>

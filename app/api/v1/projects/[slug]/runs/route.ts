@@ -20,7 +20,7 @@ export const POST = apiRoute(
   // An import's file comes inline: room for the largest import in base64, plus the envelope.
   { params: projectParams, body: triggerBody, maxBodyBytes: Math.ceil((MAX_IMPORT_BYTES * 4) / 3) + 64 * 1024 },
   async ({ params, body }) => {
-    const outcome = await triggerProjectJob(params.slug, body.jobType, payloadFromJson(body.jobType, body.payload), body.notify);
+    const outcome = await triggerProjectJob(params.slug, body.jobType, await payloadFromJson(params.slug, body.jobType, body.payload), body.notify);
     if (outcome.ok) {
       const run = await getRunView(params.slug, outcome.runId);
       if (!run) throw notFound();
