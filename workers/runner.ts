@@ -12,6 +12,7 @@ import type { OutboundPolicy } from "@/lib/jobs/worker/outbound-guard";
 import { ActiveRun, CancelledError, ShutdownError, SupersededError, TimeoutError, type ActiveRunSettings } from "./active-run";
 import { EndWriter, retryDelayMs } from "./end-writer";
 import type { RunObserver } from "./run-observer";
+import type { QueueControls } from "./queue-controls";
 
 export type RunnerOptions = {
   db: Db;
@@ -38,6 +39,8 @@ export type RunnerOptions = {
   outbound?: OutboundPolicy;
   /** Timeouts (seconds, null: none) used instead of the definitions' timeoutSeconds (tests shorten them). */
   timeouts?: { [N in JobName]?: number | null };
+  /** Pause and concurrency limits: claims of a controlled job type go through its gate. */
+  queueControls?: Pick<QueueControls, "governs" | "claim" | "ended">;
 };
 
 /** pg-boss's output for a job whose run was detached from its batch: job_runs has its outcome. */
@@ -106,7 +109,8 @@ export class Runner {
 
   constructor(private readonly options: RunnerOptions) {
     this.runSettings = { db: options.db, workerId: options.workerId, progressIntervalMs: options.progressIntervalMs, outbound: options.outbound };
-    this.ends = new EndWriter((items) => settleAttempts(options.db, options.boss, items), {
+    const controls = options.queueControls;
+    this.ends = new EndWriter((items) => settleAttempts(options.db, options.boss, items).finally(() => controls?.ended(items.map((i) => i.jobType))), {
       maxBatch: 64,
       delayMs: 20,
       retryBaseMs: 250,
@@ -298,7 +302,9 @@ export class Runner {
     for (let tries = 1; ; tries++) {
       try {
         const claimStartedAt = performance.now();
-        const rows = await startAttempts(this.options.db, deliveries, this.options.workerId);
+        const gate = this.options.queueControls;
+        const jobType = jobs[0]!.name;
+        const rows = gate?.governs(jobType) ? await gate.claim(jobType, deliveries, this.options.workerId) : await startAttempts(this.options.db, deliveries, this.options.workerId);
         this.options.observer?.claimed((performance.now() - claimStartedAt) / 1000, rows.filter(Boolean).length);
         return tries === 1 ? rows : await this.alreadyClaimed(deliveries, rows);
       } catch (error) {

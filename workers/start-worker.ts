@@ -16,6 +16,7 @@ import { registerServedTypes, servesSchedules } from "./registration";
 import { Runner, type HandlerMap, type RunnerOptions } from "./runner";
 import { SCHEDULE_QUEUES, workScheduleTicks } from "./schedule-ticks";
 import { WorkerCommands } from "./worker-commands";
+import { QueueControls } from "./queue-controls";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -97,6 +98,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   });
   boss.on("error", (error) => console.error("[pg-boss]", error));
   const ops: WorkerOps = new WorkerOps({ healthPort: null, healthHost: "0.0.0.0", ...settings.health, pollSeconds: settings.pollSeconds }, () => runner.activeRunIds().length);
+  const queueControls = new QueueControls(database.db, boss, JOB_DEFINITIONS.map((d) => d.name));
   const runner: Runner = new Runner({
     db: database.db,
     boss,
@@ -109,6 +111,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     handlers: settings.handlers,
     observer: ops.observer,
     timeouts: settings.timeouts,
+    queueControls,
   });
 
   await boss.start();
@@ -124,6 +127,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   if (schedules) await workScheduleTicks(database.db, boss, settings.pollSeconds);
   runner.start();
   const healthPort = await ops.serve(boss, liveness);
+  await queueControls.start();
   const report = (what: string) => (e: unknown) => console.error(`[worker] ${what} failed`, e);
   // Runs without redacted columns (from before migration 0010, or enqueued by an older web
   // process during an upgrade) get them in the background, in batches: at start, and again at each
@@ -183,6 +187,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       // Stop fetching, let running handlers finish (heartbeats go on meanwhile), then end the rest.
       await Promise.all([...served.map((def) => def.name), ...SCHEDULE_QUEUES].map((name) => boss.offWork(name, { wait: false })));
       await runner.drain(settings.shutdownGraceMs);
+      await queueControls.stop();
       // Ends are retried until written, but not forever at a stop: recovery has the rest.
       await runner.flushEnds(END_FLUSH_MS);
       runner.stop();

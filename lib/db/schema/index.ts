@@ -19,3 +19,4 @@ export * from "./rate-limits";
 export * from "./billing-accounts";
 export * from "./subscriptions";
 export * from "./job-types";
+export * from "./job-type-controls";

@@ -111,6 +111,15 @@ export const jobRuns = pgTable(
     // run is written with payload_public since), so it finds them without a scan.
     index("job_runs_unredacted_idx").on(t.id).where(sql`${t.payloadPublic} is null`),
     index("job_runs_active_idx").on(t.status, t.lastHeartbeat).where(sql`${t.status} in ('pending', 'running')`),
+    // Queues view (lib/dal/queues.ts): per job type, ranges by status and due time (pending,
+    // waiting for retry, running, oldest pending), and by end time (failed and dead-lettered in
+    // 24 h, finished per minute), counted from the index alone. project_id last: a project's view
+    // filters inside the job type's range, so it never costs more than the instance's view.
+    index("job_runs_queue_active_idx").on(t.jobType, t.status, t.runAt, t.projectId).where(sql`${t.status} in ('pending', 'running')`),
+    index("job_runs_queue_finished_idx").on(t.jobType, t.status, t.completedAt, t.projectId).where(FINISHED),
+    // Runs held back by a pause or a concurrency limit (lib/jobs/queue-controls.ts): pending with
+    // no queue job. Released oldest first, per job type.
+    index("job_runs_held_idx").on(t.jobType, t.queuedAt, t.projectId).where(sql`${t.status} = 'pending' and ${t.bossJobId} is null`),
     // Overlap prevention (seed 002) in the database, not by check-then-insert: one
     // pending-or-running run per exclusive key (see exclusiveKeyFor: per project, or per resource).
     // Runs of types that allow overlap (null key) stay out of it.
