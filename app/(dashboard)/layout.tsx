@@ -42,6 +42,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             {canInstance(user.instanceRole, "errors:read-unredacted") && <NavLink href="/errors">Errors</NavLink>}
             {canInstance(user.instanceRole, "outbox:read") && <NavLink href="/outbox">Outbox</NavLink>}
             {canInstance(user.instanceRole, "workers:read") && <NavLink href="/workers">Workers</NavLink>}
+            {canInstance(user.instanceRole, "queues:read") && <NavLink href="/queues">Queues</NavLink>}
             {canInstance(user.instanceRole, "users:manage") && <NavLink href="/users">Users</NavLink>}
             {canInstance(user.instanceRole, "schedules:read") && <NavLink href="/system">System</NavLink>}
           </nav>

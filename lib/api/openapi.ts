@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { projectJobDefinitions } from "@/lib/jobs/catalog";
 import { apiPayloadSchema } from "./payload-schema";
+import { queueControlBody, queueControlSchema, queuesViewSchema } from "./queues";
 import {
   apiErrorSchema,
   cancelResultSchema,
@@ -17,7 +18,7 @@ import {
 type Json = Record<string, unknown>;
 
 // Referenced by id so the registry conversion below includes them.
-void [apiErrorSchema, cancelResultSchema, jobTypeListSchema, projectListSchema, runPageSchema, runViewSchema, triggeredRunSchema, inlineFileSchema, triggerBody];
+void [apiErrorSchema, cancelResultSchema, jobTypeListSchema, projectListSchema, runPageSchema, runViewSchema, triggeredRunSchema, inlineFileSchema, triggerBody, queuesViewSchema, queueControlSchema, queueControlBody];
 
 const ref = (id: string): Json => ({ $ref: `#/components/schemas/${id}` });
 const clean = (schema: Json): Json => {
@@ -134,6 +135,19 @@ export function openApiDocument(): Json {
             "A pending run is cancelled at once (`cancelled`). A running run answers `cancelling` and always ends `cancelled`, even if its handler finished meanwhile. A run that had already ended answers 409 with its final status.",
           parameters: [slug, runId],
           responses: { ...ok("Cancelled or cancelling", "CancelResult"), ...errors(403, 409, ...common) },
+        },
+      },
+      "/projects/{slug}/queues": {
+        get: { operationId: "getQueues", summary: "Per job type: pending, running, failures, throughput, workers, controls", parameters: [slug], responses: { ...ok("The project's queues", "Queues"), ...errors(403, ...common) } },
+      },
+      "/projects/{slug}/queues/{jobType}": {
+        patch: {
+          operationId: "setQueueControl",
+          summary: "Pause, resume or limit a project job type",
+          description: "Paused job types accept runs that wait; a limit caps how many run at once across all workers. Waiting consumes no attempt. Audited.",
+          parameters: [slug, { name: "jobType", in: "path", required: true, schema: { type: "string" } }],
+          requestBody: { required: true, content: { "application/json": { schema: ref("QueueControlRequest") } } },
+          responses: { ...ok("The control as saved", "QueueControl"), ...errors(403, ...common) },
         },
       },
       "/projects/{slug}/runs/{runId}/retry": {

@@ -31,6 +31,7 @@ export const AUDIT_ACTIONS = [
   "worker.quieted",
   "worker.resumed",
   "worker.stop_requested",
+  "queue.control_changed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -6,12 +6,14 @@ import { RelativeTime } from "@/app/(dashboard)/_components/relative-time";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
 import { getProjectAccess } from "@/lib/dal/access";
 import { listJobTypeRegistrations } from "@/lib/dal/job-types";
+import { pausedJobTypes } from "@/lib/dal/queues";
 import { getJobTypesOverview, listProjectRuns } from "@/lib/dal/runs";
 import { unservedJobTypes } from "@/lib/dal/workers";
 import { getJobDefinition } from "@/lib/jobs/catalog";
 import { describePayload } from "@/lib/jobs/web/form";
 import { NoWorkerWarning } from "./_components/no-worker-warning";
 import { RegistrationNote } from "./_components/registration-note";
+import { PausedBadge, QueuesLink } from "./_components/queue-status";
 import { RunJobForm } from "./_components/run-job-form";
 import { RunsTable } from "./_components/runs-table";
 import { SchedulesSection } from "./_components/schedules-section";
@@ -33,7 +35,7 @@ export default async function JobsPage({ params }: { params: Promise<{ slug: str
     );
   }
   const canWrite = access.permissions.has("jobs:write");
-  const [jobTypes, runs, unserved] = await Promise.all([getJobTypesOverview(slug), listProjectRuns(slug), unservedJobTypes(slug)]);
+  const [jobTypes, runs, unserved, paused] = await Promise.all([getJobTypesOverview(slug), listProjectRuns(slug), unservedJobTypes(slug), pausedJobTypes(slug)]);
   const registrations = await listJobTypeRegistrations(slug, jobTypes.map((jt) => jt.name));
 
   return (
@@ -45,9 +47,12 @@ export default async function JobsPage({ params }: { params: Promise<{ slug: str
       </div>
 
       <section aria-labelledby="job-types">
-        <h2 id="job-types" className="mb-3 text-lg font-medium">
-          Job types
-        </h2>
+        <div className="mb-3 flex items-baseline justify-between gap-3">
+          <h2 id="job-types" className="text-lg font-medium">
+            Job types
+          </h2>
+          <QueuesLink projectSlug={slug} />
+        </div>
         <ul className="grid gap-4 md:grid-cols-2 lg:grid-cols-3">
           {jobTypes.map((jt) => {
             const def = getJobDefinition(jt.name);
@@ -55,6 +60,7 @@ export default async function JobsPage({ params }: { params: Promise<{ slug: str
               <li key={jt.name} data-testid={`job-type-${jt.name}`} className="flex flex-col rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
                 <div className="flex items-start justify-between gap-2">
                   <h3 className="font-medium">{jt.label}</h3>
+                  {paused.has(jt.name) && <PausedBadge projectSlug={slug} />}
                   {jt.activeRunId && (
                     <Link href={`/projects/${slug}/runs/${jt.activeRunId}`} className="rounded-full bg-sky-100 px-2 py-0.5 text-xs font-medium text-sky-800 dark:bg-sky-900/50 dark:text-sky-300">
                       Running now
