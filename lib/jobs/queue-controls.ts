@@ -9,6 +9,8 @@ import { startAttempts, type StartedAttempt } from "./lifecycle";
  * The engine side of pause and concurrency limits (docs/queues.md). A run the controls do not let
  * start when its queue job is delivered is *held*: it stays `pending`, its queue job is dropped
  * (boss_job_id = null, nothing consumed: no attempt, no step) and it waits in job_runs_held_idx.
+ * Only due runs count as held (a held run was delivered, so it is due): a pending row without a
+ * queue job and a later run_at is left alone, as the orphaned-pending sweep leaves it.
  * Workers release held runs, oldest first, as a resume or a freed slot allows (releaseHeldRuns).
  *
  * Claims and releases of one job type serialise on a transaction-scoped advisory lock, and each
@@ -101,9 +103,9 @@ export async function claimUnderControls(db: Db, jobType: string, deliveries: { 
     // Whether older runs of the same scope are held: probes of job_runs_held_idx.
     const candidates = await clientOf(tx).unsafe<{ id: string; project_id: string | null; held_in_project: boolean; held_in_type: boolean }[]>(
       `select r.id, r.project_id,
-         exists (select 1 from job_runs h where h.job_type = r.job_type and h.status = 'pending' and h.boss_job_id is null
+         exists (select 1 from job_runs h where h.job_type = r.job_type and h.status = 'pending' and h.boss_job_id is null and h.run_at <= now()
                    and h.queued_at < r.queued_at and h.project_id is not distinct from r.project_id) as held_in_project,
-         exists (select 1 from job_runs h where h.job_type = r.job_type and h.status = 'pending' and h.boss_job_id is null
+         exists (select 1 from job_runs h where h.job_type = r.job_type and h.status = 'pending' and h.boss_job_id is null and h.run_at <= now()
                    and h.queued_at < r.queued_at) as held_in_type
        from job_runs r join unnest($1::uuid[], $2::uuid[]) as v(run_id, boss_job_id) on r.id = v.run_id and r.boss_job_id = v.boss_job_id
        where r.id = any($1::uuid[]) and r.status = 'pending' and r.job_type = $3`,
@@ -145,7 +147,7 @@ export async function jobTypesWithHeldRuns(db: Db, jobTypes: readonly string[]):
   if (jobTypes.length === 0) return [];
   const rows = await clientOf(db).unsafe<{ job_type: string }[]>(
     `select t.job_type from unnest($1::text[]) as t(job_type)
-     where exists (select 1 from job_runs r where r.job_type = t.job_type and r.status = 'pending' and r.boss_job_id is null)`,
+     where exists (select 1 from job_runs r where r.job_type = t.job_type and r.status = 'pending' and r.boss_job_id is null and r.run_at <= now())`,
     [[...jobTypes]] as never[],
   );
   return rows.map((r) => r.job_type);
@@ -157,7 +159,7 @@ async function release(tx: Tx, boss: PgBoss, jobType: string, count: number, whe
   const filter = "projectId" in where ? `and project_id = $3::uuid` : `and (project_id is null or not (project_id = any($3::uuid[])))`;
   const rows = await clientOf(tx).unsafe<{ id: string; boss_job_id: string }[]>(
     `with picked as (
-       select id from job_runs where job_type = $1 and status = 'pending' and boss_job_id is null ${filter}
+       select id from job_runs where job_type = $1 and status = 'pending' and boss_job_id is null and run_at <= now() ${filter}
        order by queued_at limit $2 for update skip locked)
      update job_runs r set boss_job_id = gen_random_uuid(), updated_at = now() from picked where r.id = picked.id
      returning r.id, r.boss_job_id`,

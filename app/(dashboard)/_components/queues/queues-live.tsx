@@ -133,10 +133,7 @@ function ControlForm({ row, action, projectSlug, onDone }: { row: QueueRow; acti
           At most running
           <input
             name="concurrencyLimit"
-            type="number"
-            min={1}
-            max={10000}
-            step={1}
+            inputMode="numeric"
             placeholder="no limit"
             defaultValue={row.control.concurrencyLimit ?? ""}
             aria-label={`Concurrency limit of ${row.label}`}
@@ -181,7 +178,7 @@ export function QueuesLive({ initial, pollUrl, action }: { initial: QueuesView; 
               <Figure label="Waiting for retry" value={count(row.retrying, cap)} testId="queue-retrying" />
               <Figure label="Oldest pending" value={row.oldestPendingSeconds === null ? "—" : formatDuration(row.oldestPendingSeconds * 1000)} testId="queue-oldest" />
               <Figure label="Failed (24 h)" value={count(row.failed24h, cap)} testId="queue-failed" tone={row.failed24h > 0 ? "bad" : undefined} />
-              <Figure label="Dead-lettered (24 h)" value={count(row.deadLetter24h, cap)} testId="queue-dead-letter" tone={row.deadLetter24h > 0 ? "bad" : undefined} />
+              <Figure label="Dead letter (24 h)" value={count(row.deadLetter24h, cap)} testId="queue-dead-letter" tone={row.deadLetter24h > 0 ? "bad" : undefined} />
               <Figure label="Finished / min" value={row.finishedPerMinute.toLocaleString("en")} testId="queue-throughput" />
               <Figure label="Workers" value={String(row.workers)} testId="queue-workers" tone={row.workers === 0 ? "bad" : undefined} />
             </dl>
