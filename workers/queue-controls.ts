@@ -1,13 +1,14 @@
 import type { PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import type { StartedAttempt } from "@/lib/jobs/lifecycle";
-import { claimUnderControls, jobTypesWithHeldRuns, loadControls, releaseHeldRuns } from "@/lib/jobs/queue-controls";
+import { loadControls } from "@/lib/jobs/queue-controls";
+import { claimUnderControls, jobTypesWithHeldRuns, releaseHeldRuns } from "@/lib/jobs/worker/queue-gate";
 
 /** How often a worker re-reads the controls and releases held runs: a pause takes hold within it. */
 export const QUEUE_CONTROLS_REFRESH_MS = 1000;
 
 /**
- * A worker's view of the pause and concurrency controls (lib/jobs/queue-controls.ts). It keeps
+ * A worker's view of the pause and concurrency controls (lib/jobs/worker/queue-gate.ts). It keeps
  * the set of job types that have a control in force, re-read every second, so a claim of any
  * other type takes the plain path at the cost of a set lookup; claims of controlled types go
  * through the gate, which reads the controls themselves in the database. Each tick (and soon

@@ -7,7 +7,7 @@ import { getDatabase } from "@/lib/db/client";
 import { getJobDefinition, projectJobDefinitions, systemJobDefinitions } from "@/lib/jobs/catalog";
 import { setControl, type Control } from "@/lib/jobs/queue-controls";
 import { QUEUE_COUNT_CAP, readQueueStats, THROUGHPUT_WINDOW_MINUTES, type QueueStatsRow as Row } from "@/lib/jobs/queue-stats";
-import type { JobDefinition } from "@/lib/jobs/types";
+import type { JobDefinition } from "@/lib/jobs/define";
 import { AccessError, actorOf, requireProjectPermission } from "./access";
 import { requireInstancePermission } from "./instance";
 

@@ -3,7 +3,7 @@ import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { jobRuns, jobRunSteps } from "@/lib/db/schema";
 import { setControl, type ControlChange } from "@/lib/jobs/queue-controls";
-import { HANDLERS } from "@/workers/handlers";
+import demoPaced from "@/jobs/demo-paced.handler";
 import type { HandlerMap } from "@/workers/runner";
 import type { RunningWorker } from "@/workers/start-worker";
 import type { TestDatabase } from "../support/db";
@@ -17,12 +17,11 @@ const workers: RunningWorker[] = [];
 let now = 0;
 let most = 0;
 const handlers: HandlerMap = {
-  ...HANDLERS,
   demo_paced: async (ctx) => {
     now++;
     most = Math.max(most, now);
     try {
-      return await HANDLERS.demo_paced(ctx);
+      return await demoPaced(ctx);
     } finally {
       now--;
     }

@@ -117,7 +117,7 @@ export const jobRuns = pgTable(
     // filters inside the job type's range, so it never costs more than the instance's view.
     index("job_runs_queue_active_idx").on(t.jobType, t.status, t.runAt, t.projectId).where(sql`${t.status} in ('pending', 'running')`),
     index("job_runs_queue_finished_idx").on(t.jobType, t.status, t.completedAt, t.projectId).where(FINISHED),
-    // Runs held back by a pause or a concurrency limit (lib/jobs/queue-controls.ts): pending with
+    // Runs held back by a pause or a concurrency limit (lib/jobs/worker/queue-gate.ts): pending with
     // no queue job. Released oldest first, per job type.
     index("job_runs_held_idx").on(t.jobType, t.queuedAt, t.projectId).where(sql`${t.status} = 'pending' and ${t.bossJobId} is null`),
     // Overlap prevention (seed 002) in the database, not by check-then-insert: one

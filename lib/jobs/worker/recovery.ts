@@ -66,7 +66,7 @@ export async function requeueOrphanedPending(db: Db, boss: PgBoss, graceSeconds:
   const rows = await db.execute<{ id: string; job_type: string; boss_job_id: string | null }>(sql`
     select r.id, r.job_type, r.boss_job_id from job_runs r
     where r.status = 'pending' and r.run_at < now()
-      -- Held by a pause or a concurrency limit (no queue job on purpose): released by lib/jobs/queue-controls.
+      -- Held by a pause or a concurrency limit (no queue job on purpose): released by lib/jobs/worker/queue-gate.
       and r.boss_job_id is not null
       and not exists (
         select 1 from pgboss.job j
