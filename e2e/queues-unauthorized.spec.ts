@@ -59,6 +59,8 @@ test("another team cannot see the project's queues nor pause them", async ({ bro
 });
 
 test("tenants cannot see or touch the instance's queues (system job types); support reads them but cannot change them", async ({ browser, request }) => {
+  // Five roles' pages and replays in one story: over a minute on a loaded machine.
+  test.setTimeout(150_000);
   // Signed out: the poll refuses.
   expect((await request.get("/api/queues")).status()).toBe(401);
 
