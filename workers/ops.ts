@@ -11,6 +11,8 @@ export type OpsSettings = {
   /** WORKER_HEALTH_HOST: 0.0.0.0 by default, so an orchestrator's probe reaches it. */
   healthHost: string;
   pollSeconds: number;
+  /** A fetch loop holding no jobs that has not turned for this long is stuck: max(30 s, 10 polls) by default. */
+  stuckAfterSeconds?: number;
 };
 
 type Phase = "starting" | "running" | "stopping";
@@ -75,7 +77,7 @@ export class WorkerOps {
    */
   private report(boss: PgBoss, liveness: WorkerLiveness, metrics: WorkerMetrics): HealthReport {
     const now = Date.now();
-    const staleMs = Math.max(30, 10 * this.settings.pollSeconds) * 1000;
+    const staleMs = (this.settings.stuckAfterSeconds ?? Math.max(30, 10 * this.settings.pollSeconds)) * 1000;
     const loops = boss.getWipData();
     const lastTurn = (w: (typeof loops)[number]) => Math.max(w.lastFetchedOn ?? 0, w.lastErrorOn ?? 0, w.createdOn);
     const stale = loops.filter((w) => w.state === "active" && w.count === 0 && now - lastTurn(w) > staleMs).length;

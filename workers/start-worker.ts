@@ -46,7 +46,7 @@ export type WorkerSettings = {
   detachAfterMs?: number;
   handlers?: HandlerMap;
   /** The health/metrics port (WORKER_HEALTH_PORT; none by default) and its host. */
-  health?: Pick<OpsSettings, "healthPort" | "healthHost">;
+  health?: Pick<OpsSettings, "healthPort" | "healthHost" | "stuckAfterSeconds">;
   timeouts?: RunnerOptions["timeouts"];
   /** WORKER_JOB_TYPES: a comma list of the job types this worker serves (unset or empty: all). */
   jobTypes?: string;

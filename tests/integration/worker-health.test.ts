@@ -108,6 +108,47 @@ describe("worker health server", () => {
   });
 });
 
+describe("a stuck fetch loop", () => {
+  test("a loop that cannot fetch (its queue table locked) turns /livez to 503 stuck; it is live again once the loop turns", async () => {
+    const worker = await runWorker(t.url, { health: { healthPort: 0, healthHost: "127.0.0.1", stuckAfterSeconds: 2 } });
+    const base = `http://127.0.0.1:${worker.healthPort}`;
+    const locker = (await import("postgres")).default(t.url, { max: 1, onnotice: () => undefined });
+    try {
+      expect((await get(`${base}/livez`)).status).toBe(200);
+      let release: () => void = () => undefined;
+      const held = locker.begin(async (tx) => {
+        // pg-boss's fetch reads this table: every fetch loop now waits on the lock.
+        await tx`lock table pgboss.job in access exclusive mode`;
+        await new Promise<void>((resolve) => (release = resolve));
+      });
+      try {
+        let live = await get(`${base}/livez`);
+        const until = Date.now() + 15_000;
+        while (live.status === 200 && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 250));
+          live = await get(`${base}/livez`);
+        }
+        expect(live.status).toBe(503);
+        expect(JSON.parse(live.body)).toMatchObject({ status: "stuck" });
+        expect((await get(`${base}/readyz`)).status).toBe(503);
+      } finally {
+        release();
+        await held;
+      }
+      let live = await get(`${base}/livez`);
+      const until = Date.now() + 15_000;
+      while (live.status !== 200 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 250));
+        live = await get(`${base}/livez`);
+      }
+      expect(live.status).toBe(200);
+    } finally {
+      await locker.end();
+      await worker.stop();
+    }
+  });
+});
+
 describe("the worker entry point", () => {
   test("serves /readyz and /metrics on WORKER_HEALTH_PORT and closes it when SIGTERM stops the worker", async () => {
     const port = await freePort();
