@@ -51,6 +51,9 @@ function cli(args: string[], env: Record<string, string | undefined> = {}): Prom
 const authEnv = () => ({ RUNBOARD_URL: baseUrl, RUNBOARD_API_KEY: key.key });
 
 test("--help on every command, usage errors exit 2, no login exits 3", async () => {
+  // Thirteen CLI processes, each starting tsx (about a second of CPU): on two loaded cores that
+  // alone can pass the default minute.
+  test.setTimeout(180_000);
   const main = await cli(["--help"]);
   expect(main.code).toBe(0);
   expect(main.stdout).toContain("jobs run <type>");
