@@ -3,7 +3,7 @@ import { pagePolicy } from "@/lib/security/headers";
 import { malformedPathReason } from "@/lib/validation/request-path";
 
 const SESSION_COOKIES = ["authjs.session-token", "__Secure-authjs.session-token"];
-const DASHBOARD = /^\/(projects|runs|errors|outbox|teams)(\/|$)|^\/(account|users)$/;
+const DASHBOARD = /^\/(projects|runs|errors|outbox|teams|workers)(\/|$)|^\/(account|users)$/;
 
 /**
  * Refuses addresses that cannot name anything (malformed escapes or NUL in the path, NUL in the
