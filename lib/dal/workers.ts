@@ -28,6 +28,8 @@ export type WorkerRow = {
   concurrency: number;
   startedAt: string;
   lastSeenAt: string;
+  /** On the database's clock, as the state is judged (a browser's clock may be off). */
+  lastSeenSecondsAgo: number;
   state: WorkerState;
   /** A command the worker has not acted on yet (it reads it at its next ping). */
   pending: WorkerCommand | null;
@@ -62,6 +64,7 @@ type Row = {
   heartbeat_seconds: number;
   started_at: string;
   last_seen_at: string;
+  seen_ago: number;
   stopped: boolean;
   silent: boolean;
   state: WorkerReportedState;
@@ -82,7 +85,7 @@ export async function listWorkers(options: { cursor?: string } = {}): Promise<Wo
   const client = getDatabase().sql;
   const rows = await client<Row[]>`
     select w.id, w.name, w.host, w.pid, w.version, w.job_types, w.concurrency, w.heartbeat_seconds, w.started_at, w.last_seen_at,
-      w.stopped_at is not null as stopped, ${client.unsafe(SILENT_SQL)} as silent, w.state, w.command,
+      greatest(0, extract(epoch from now() - w.last_seen_at))::float8 as seen_ago, w.stopped_at is not null as stopped, ${client.unsafe(SILENT_SQL)} as silent, w.state, w.command,
       to_char(w.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '|' || w.id as cursor,
       held.count::int as held_count, coalesce(held.runs, '[]'::json) as held
     from workers w
@@ -115,6 +118,7 @@ export async function listWorkers(options: { cursor?: string } = {}): Promise<Wo
         concurrency: r.concurrency,
         startedAt: new Date(r.started_at).toISOString(),
         lastSeenAt: new Date(r.last_seen_at).toISOString(),
+        lastSeenSecondsAgo: Math.floor(r.seen_ago),
         state,
         pending: answering && r.command !== null && !commandDone(r.command, r.state) ? r.command : null,
         actsWithinSeconds: commandLatencySeconds(r.heartbeat_seconds),

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { formatTimestamp } from "@/app/(dashboard)/_components/format";
 import { RelativeTime } from "@/app/(dashboard)/_components/relative-time";
 import { AccessError } from "@/lib/dal/access";
 import { listWorkers, type WorkerRow, type WorkersPage } from "@/lib/dal/workers";
@@ -34,6 +35,17 @@ async function load(cursor: string | undefined): Promise<WorkersPage> {
     if (error instanceof AccessError) notFound();
     throw error;
   }
+}
+
+/** "4s ago", "3m ago": read on the database's clock when the page was rendered (it refreshes every 3 s). */
+function SeenAgo({ w }: { w: WorkerRow }) {
+  const s = w.lastSeenSecondsAgo;
+  const text = s < 60 ? `${s}s ago` : s < 3600 ? `${Math.floor(s / 60)}m ago` : `${Math.floor(s / 3600)}h ago`;
+  return (
+    <time dateTime={w.lastSeenAt} title={formatTimestamp(w.lastSeenAt)}>
+      {text}
+    </time>
+  );
 }
 
 function actionsFor(w: WorkerRow): ("quiet" | "resume" | "stop")[] {
@@ -126,7 +138,7 @@ export default async function WorkersPageView({ searchParams }: { searchParams: 
                     </span>
                     <span className="mt-1 block text-xs text-zinc-600 md:hidden dark:text-zinc-400">{w.jobTypes.map((t) => t.label).join(", ")}</span>
                     <span className="mt-1 block text-xs text-zinc-600 sm:hidden dark:text-zinc-400">
-                      holds {w.heldCount} · seen <RelativeTime iso={w.lastSeenAt} />
+                      holds {w.heldCount} · seen <SeenAgo w={w} />
                     </span>
                   </td>
                   <td className="px-3 py-2">
@@ -155,7 +167,7 @@ export default async function WorkersPageView({ searchParams }: { searchParams: 
                     <RelativeTime iso={w.startedAt} />
                   </td>
                   <td className="hidden px-3 py-2 text-xs whitespace-nowrap sm:table-cell">
-                    <RelativeTime iso={w.lastSeenAt} />
+                    <SeenAgo w={w} />
                   </td>
                   <td className="hidden px-3 py-2 sm:table-cell">
                     <HeldRuns w={w} />
