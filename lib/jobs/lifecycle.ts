@@ -49,6 +49,15 @@ const CLAIMABLE: RunStatus = (() => {
   return only;
 })();
 
+/**
+ * Every statement that writes many job_runs rows locks them first in id order, so two of them
+ * (an end write and a heartbeat, both over a worker's held runs) never take the same rows in
+ * opposite orders: that cycle deadlocked, and a cancel waiting in line for one of the rows was
+ * its victim (tests/integration/lock-order.test.ts). A single-row writer (cancelRun) cannot
+ * close a cycle with these.
+ */
+const LOCK_IN_ID_ORDER = `with locked as (select id from job_runs where id = any($1::uuid[]) order by id for update)`;
+
 const STARTED_COLUMNS = `r.id as run_id, r.boss_job_id, r.attempt_count as attempt, r.payload, r.project_id, r.team_id, r.resource_type, r.resource_id, r.max_attempts, r.notify,
     r.cancel_requested_at is not null as cancel_requested`;
 
@@ -58,6 +67,7 @@ const STARTED_COLUMNS = `r.id as run_id, r.boss_job_id, r.attempt_count as attem
  * is written once, when it ends, with its duration (FINISH_SQL).
  */
 const CLAIM_SQL = `
+  ${LOCK_IN_ID_ORDER}
   update job_runs r set
     status = 'running',
     attempt_count = r.attempt_count + 1,
@@ -67,7 +77,7 @@ const CLAIM_SQL = `
     worker_id = $4,
     updated_at = now()
   from unnest($1::uuid[], $2::uuid[], $3::text[]) as v(run_id, boss_job_id, from_status)
-  where r.id = any($1::uuid[]) and r.id = v.run_id and r.boss_job_id = v.boss_job_id and r.status = v.from_status
+  where r.id in (select id from locked) and r.id = v.run_id and r.boss_job_id = v.boss_job_id and r.status = v.from_status
   returning ${STARTED_COLUMNS}`;
 
 export type StartedAttempt = {
@@ -206,11 +216,11 @@ export async function finishAttempt(db: DbOrTx, runId: string, attempt: number, 
  *
  * A cancel requested while the attempt ran wins over whatever it ended with (see cancelRun): the
  * run ends `cancelled`, no further attempt, error or dead letter; a result the handler returned is
- * kept. The check reads the row as locked by this UPDATE, so a cancel that commits while the write
+ * kept. The check reads the row as locked by this statement, so a cancel that commits while the write
  * waits is seen.
  */
 const FINISH_SQL = `
-  with v as (
+  ${LOCK_IN_ID_ORDER}, v as (
     select * from unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[],
       $9::int[], $10::int[], $11::text[], $12::int[], $13::text[], $14::text[], $15::int[], $16::text[], $17::text[])
       as v(id, attempt, from_status, status, result, error, run_at, boss_job_id, processed, total, message, percent, stage, step_status, duration_ms,
@@ -237,7 +247,7 @@ const FINISH_SQL = `
       current_stage = case when v.has_progress then v.stage else r.current_stage end,
       updated_at = now()
     from (select *, processed is not null as has_progress from v) v
-    where r.id = any($1::uuid[]) and r.id = v.id and r.attempt_count = v.attempt and r.status = v.from_status
+    where r.id in (select id from locked) and r.id = v.id and r.attempt_count = v.attempt and r.status = v.from_status
     returning r.id, r.status, r.worker_id, r.attempt_started_at),
   -- Only attempts that were really ended get their step row, in the same statement.
   end_steps as (

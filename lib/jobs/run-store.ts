@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
-import type { DbOrTx } from "@/lib/db/client";
+import { clientOf, type DbOrTx } from "@/lib/db/client";
 import { jobRuns, jobRunSteps, type RunStatus } from "@/lib/db/schema";
 
 /**
@@ -15,11 +15,15 @@ import { jobRuns, jobRunSteps, type RunStatus } from "@/lib/db/schema";
  */
 export async function heartbeatRuns(db: DbOrTx, runIds: string[], workerId: string): Promise<{ id: string; attempt: number }[]> {
   if (runIds.length === 0) return [];
-  return db
-    .update(jobRuns)
-    .set({ lastHeartbeat: sql`now()` })
-    .where(and(inArray(jobRuns.id, runIds), eq(jobRuns.status, "running"), eq(jobRuns.workerId, workerId)))
-    .returning({ id: jobRuns.id, attempt: jobRuns.attemptCount });
+  // Rows locked in id order, as every many-row write of job_runs does (lib/jobs/lifecycle.ts): an
+  // end write over the same held runs in another order would deadlock with this one.
+  return clientOf(db).unsafe<{ id: string; attempt: number }[]>(
+    `with locked as (select id from job_runs where id = any($1::uuid[]) order by id for update)
+     update job_runs set last_heartbeat = now()
+     where id in (select id from locked) and status = 'running' and worker_id = $2
+     returning id, attempt_count as attempt`,
+    [runIds, workerId] as never[],
+  );
 }
 
 /** Which of these runs someone asked to cancel. */

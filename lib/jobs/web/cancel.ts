@@ -3,6 +3,7 @@ import { fromDrizzle, type PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobRuns, jobRunSteps, type RunStatus } from "@/lib/db/schema";
 import { enqueueRunNotifications } from "@/lib/notify/outbox";
+import { postgresError } from "../errors";
 import { canTransition } from "../lifecycle";
 
 export type CancelOutcome = { outcome: "cancelled" | "cancelling" | "already_finished" | "not_found"; status?: RunStatus };
@@ -20,6 +21,26 @@ export type CancelOutcome = { outcome: "cancelled" | "cancelling" | "already_fin
  * two.
  */
 export async function cancelRun(db: Db, boss: PgBoss, runId: string, userId: string | null): Promise<CancelOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await cancelOnce(db, boss, runId, userId);
+    } catch (error) {
+      // A deadlock or serialization failure rolled the whole transaction back: it is safe to run
+      // again, and the user must not see it as a failure.
+      if (attempt >= CANCEL_TRIES || !isRetryableConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}
+
+const CANCEL_TRIES = 5;
+
+export function isRetryableConflict(error: unknown): boolean {
+  const code = postgresError(error)?.code;
+  return code === "40P01" || code === "40001";
+}
+
+async function cancelOnce(db: Db, boss: PgBoss, runId: string, userId: string | null): Promise<CancelOutcome> {
   return db.transaction(async (tx) => {
     const [run] = await tx
       .select({ status: jobRuns.status, jobType: jobRuns.jobType, bossJobId: jobRuns.bossJobId, attempt: jobRuns.attemptCount })
