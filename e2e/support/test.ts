@@ -1,0 +1,66 @@
+/**
+ * The `test` every spec imports: Playwright's, plus a check that fails a test whose pages logged a
+ * console error or threw an uncaught exception (a hydration mismatch, a failed chunk, a 500 on a
+ * fetch). A spec that provokes an error on purpose allows it, per test, with a pattern and a reason:
+ *
+ *   test.use({ allowConsoleErrors: [/status of 404/] }); // the outsider is sent to a 404 page
+ */
+import { test as base, type Browser, type BrowserContext } from "@playwright/test";
+
+export { expect } from "@playwright/test";
+export type { APIRequestContext, Browser, BrowserContext, Page } from "@playwright/test";
+
+type Sink = { entries: string[] };
+
+/** The running test's sink; a context reports to the sink of the test that opened it. */
+let activeSink: Sink | null = null;
+const watched = new WeakSet<BrowserContext>();
+
+function watch(context: BrowserContext, sink: Sink): void {
+  if (watched.has(context)) return;
+  watched.add(context);
+  context.on("console", (message) => {
+    if (message.type() !== "error") return;
+    const { url, lineNumber } = message.location();
+    const source = url ? ` (${url}:${lineNumber})` : "";
+    sink.entries.push(`console.error on ${message.page()?.url() ?? "?"}: ${message.text()}${source}`);
+  });
+  context.on("weberror", (webError) => {
+    const error = webError.error();
+    sink.entries.push(`uncaught on ${webError.page()?.url() ?? "?"}: ${error.stack ?? error.message}`);
+  });
+}
+
+/** Covers every context of the worker's browser: the default one and `browser.newContext()`/`newPage()` ones. */
+function watchNewContexts(browser: Browser): void {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    if (activeSink) watch(context, activeSink);
+    return context;
+  };
+}
+
+export const test = base.extend<{ allowConsoleErrors: RegExp[]; failOnConsoleErrors: void }>({
+  allowConsoleErrors: [[], { option: true }],
+  browser: [
+    async ({ browser }, use) => {
+      watchNewContexts(browser);
+      await use(browser);
+    },
+    { scope: "worker" },
+  ],
+  failOnConsoleErrors: [
+    async ({ allowConsoleErrors }, use) => {
+      const sink: Sink = { entries: [] };
+      activeSink = sink;
+      await use();
+      activeSink = null;
+      const unexpected = sink.entries.filter((entry) => !allowConsoleErrors.some((pattern) => pattern.test(entry)));
+      if (unexpected.length > 0) {
+        throw new Error(`The page logged ${unexpected.length} error(s):\n${unexpected.map((e) => `  - ${e}`).join("\n")}`);
+      }
+    },
+    { auto: true },
+  ],
+});
