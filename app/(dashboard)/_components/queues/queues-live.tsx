@@ -1,8 +1,9 @@
 "use client";
 
-import { useActionState, useCallback, useEffect, useRef, useState } from "react";
+import { useActionState, useEffect, useRef, useState } from "react";
 import { toast } from "@/app/(dashboard)/_components/toaster";
 import { formatDuration } from "@/app/(dashboard)/_components/format";
+import { usePolling } from "@/app/(dashboard)/_components/use-polling";
 import type { ActionResult, ActionState } from "@/lib/actions/safe-action";
 import type { QueueControlView, QueueRow, QueuesView } from "@/lib/dal/queues";
 
@@ -10,50 +11,11 @@ const POLL_MS = 5000;
 
 type ControlAction = (prev: ActionState<QueueControlView>, form: FormData) => Promise<ActionResult<QueueControlView>>;
 
-/**
- * Polls the view every few seconds while the tab is visible (none while hidden; at once when
- * shown again). Each poll sends the last ETag: an unchanged view answers 304 with no body.
- */
+/** Polls the view every few seconds while the tab is visible (usePolling: ETag, 304, backoff). */
 function useLiveQueues(initial: QueuesView, url: string): { view: QueuesView; refresh: () => void; databaseDown: boolean } {
   const [view, setView] = useState(initial);
-  const [databaseDown, setDatabaseDown] = useState(false);
-  const etag = useRef<string | null>(initial.version);
-  const poll = useCallback(async () => {
-    try {
-      const response = await fetch(url, { headers: etag.current ? { "If-None-Match": etag.current } : {}, cache: "no-store" });
-      setDatabaseDown(response.status === 503);
-      if (response.status === 200) {
-        etag.current = response.headers.get("ETag");
-        setView((await response.json()) as QueuesView);
-      }
-    } catch {
-      // A dropped poll is retried on the next tick.
-    }
-  }, [url]);
-
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let stopped = false;
-    const schedule = (ms: number) => {
-      clearTimeout(timer);
-      timer = undefined;
-      if (!stopped && document.visibilityState === "visible") timer = setTimeout(tick, ms);
-    };
-    const tick = async () => {
-      timer = undefined;
-      await poll();
-      schedule(POLL_MS);
-    };
-    const onVisibility = () => schedule(document.visibilityState === "visible" ? 0 : POLL_MS);
-    document.addEventListener("visibilitychange", onVisibility);
-    schedule(POLL_MS);
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-      document.removeEventListener("visibilitychange", onVisibility);
-    };
-  }, [poll]);
-  return { view, refresh: () => void poll(), databaseDown };
+  const { databaseDown, refresh } = usePolling<QueuesView>({ url, intervalMs: POLL_MS, initialEtag: initial.version, onData: setView });
+  return { view, refresh, databaseDown };
 }
 
 function count(n: number, cap: number): string {

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState } from "react";
 import type { RunView } from "@/lib/dal/runs";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
 import { formatDuration, formatTimestamp } from "@/app/(dashboard)/_components/format";
+import { usePolling } from "@/app/(dashboard)/_components/use-polling";
 import { cancelRunAction, redriveRunAction } from "../actions";
 import { RunActionButton } from "./run-action-button";
 import { ProgressBar } from "./progress-bar";
@@ -14,69 +15,25 @@ import { AttemptList, AuditTrail, CallLog, ErrorDetails, JsonBlock } from "./run
 const POLL_MS = 1000;
 
 /**
- * Polls the run about once a second while it is active and the tab is visible: no requests while
- * the tab is hidden (it polls at once when shown again), none once the run is terminal. Each poll
- * sends the last ETag, so an unchanged run answers 304 with no body.
+ * Polls the run about once a second while it is active and the tab is visible (usePolling: none
+ * while hidden, none once the run has ended; an unchanged run answers 304).
  */
 function useLiveRun(initial: RunView): { run: RunView; refresh: () => void; secondsSinceView: number; databaseDown: boolean } {
   const [run, setRun] = useState(initial);
-  // The last poll answered 503: the database is unreachable, and polling goes on until it is back.
-  const [databaseDown, setDatabaseDown] = useState(false);
   // Seconds since this view was built: heartbeat age and ETA keep counting between 304s.
   const [secondsSinceView, setSecondsSinceView] = useState(0);
-  const url = `/api/projects/${encodeURIComponent(initial.projectSlug)}/runs/${initial.id}`;
   const accept = useCallback((next: RunView) => {
     setRun(next);
     setSecondsSinceView(0);
   }, []);
-  // After an action (cancel, re-drive) fetch at once; a run that became active resumes polling.
-  const refresh = useCallback(() => {
-    void fetch(url, { cache: "no-store" })
-      .then((r) => (r.ok ? (r.json() as Promise<RunView>) : null))
-      .then((next) => next && accept(next))
-      .catch(() => undefined);
-  }, [url, accept]);
+  const url = `/api/projects/${encodeURIComponent(initial.projectSlug)}/runs/${initial.id}`;
+  // After an action (cancel, re-drive) `refresh` polls at once; a run that became active resumes.
+  const { databaseDown, refresh } = usePolling<RunView>({ url, intervalMs: POLL_MS, enabled: !run.terminal, onData: accept });
 
   useEffect(() => {
     const clock = setInterval(() => setSecondsSinceView((s) => s + 1), 1000);
     return () => clearInterval(clock);
   }, []);
-
-  useEffect(() => {
-    if (run.terminal) return;
-    let etag: string | null = null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let stopped = false;
-    const schedule = (ms: number) => {
-      clearTimeout(timer);
-      timer = undefined;
-      if (!stopped && document.visibilityState === "visible") timer = setTimeout(tick, ms);
-    };
-    const tick = async () => {
-      timer = undefined;
-      try {
-        const response = await fetch(url, { headers: etag ? { "If-None-Match": etag } : {}, cache: "no-store" });
-        setDatabaseDown(response.status === 503);
-        if (response.status === 200) {
-          etag = response.headers.get("ETag");
-          const next = (await response.json()) as RunView;
-          accept(next);
-          if (next.terminal) return;
-        }
-      } catch {
-        // A dropped poll is retried on the next tick.
-      }
-      schedule(POLL_MS);
-    };
-    const onVisibility = () => schedule(document.visibilityState === "visible" ? 0 : POLL_MS);
-    document.addEventListener("visibilitychange", onVisibility);
-    schedule(POLL_MS);
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-      document.removeEventListener("visibilitychange", onVisibility);
-    };
-  }, [url, run.terminal, accept]);
   return { run, refresh, secondsSinceView, databaseDown };
 }
 

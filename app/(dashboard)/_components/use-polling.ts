@@ -1,0 +1,102 @@
+"use client";
+
+import { useCallback, useEffect, useRef, useState } from "react";
+
+export type PollingOptions<T> = {
+  url: string;
+  intervalMs: number;
+  /** False pauses the timer (a run that ended); `refresh()` still fetches once. */
+  enabled?: boolean;
+  /** The version the page was rendered with, so the first poll can already answer 304. */
+  initialEtag?: string | null;
+  /** Each changed answer (200), in order: one request is in flight at a time. */
+  onData: (data: T) => void;
+};
+
+/** Longest wait between polls while the server answers errors or asks to back off. */
+const MAX_BACKOFF_MS = 30_000;
+
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date); null when absent or odd. */
+function retryAfterMs(header: string | null): number | null {
+  if (!header) return null;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.min(MAX_BACKOFF_MS, Math.max(0, ms)) : null;
+}
+
+/**
+ * Polls `url` every `intervalMs` while the tab is visible: nothing while it is hidden (one poll as
+ * soon as it is shown again). Each poll sends the last ETag, so an unchanged answer is a bodiless
+ * 304. A 503 (database unreachable) sets `databaseDown` and waits for its Retry-After; other
+ * failures back off exponentially. One request at a time: a refresh aborts the one in flight, and
+ * unmounting aborts everything, so answers are applied in order.
+ */
+export function usePolling<T>({ url, intervalMs, enabled = true, initialEtag = null, onData }: PollingOptions<T>): { databaseDown: boolean; refresh: () => void } {
+  const [databaseDown, setDatabaseDown] = useState(false);
+  const etag = useRef<string | null>(initialEtag);
+  const onDataRef = useRef(onData);
+  const pollRef = useRef<() => void>(() => undefined);
+  useEffect(() => {
+    onDataRef.current = onData;
+  }, [onData]);
+
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let inFlight: AbortController | null = null;
+    let failures = 0;
+    let stopped = false;
+    const schedule = (ms: number) => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (!stopped && enabled && document.visibilityState === "visible") timer = setTimeout(() => void poll(), ms);
+    };
+    const poll = async () => {
+      clearTimeout(timer);
+      timer = undefined;
+      inFlight?.abort();
+      const controller = new AbortController();
+      inFlight = controller;
+      let next = intervalMs;
+      try {
+        const response = await fetch(url, { headers: etag.current ? { "If-None-Match": etag.current } : {}, cache: "no-store", signal: controller.signal });
+        setDatabaseDown(response.status === 503);
+        if (response.status === 200) {
+          const body = (await response.json()) as T;
+          if (controller.signal.aborted) return;
+          etag.current = response.headers.get("ETag");
+          failures = 0;
+          onDataRef.current(body);
+        } else if (response.status === 304) {
+          failures = 0;
+        } else {
+          failures += 1;
+          next = retryAfterMs(response.headers.get("Retry-After")) ?? Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** failures);
+        }
+      } catch {
+        // Aborted (a newer poll took over, or unmounted): that one schedules.
+        if (controller.signal.aborted) return;
+        failures += 1;
+        next = Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** failures);
+      } finally {
+        if (inFlight === controller) inFlight = null;
+      }
+      schedule(next);
+    };
+    pollRef.current = () => void poll();
+    const onVisibility = () => {
+      if (document.visibilityState === "visible") schedule(0);
+      else clearTimeout(timer);
+    };
+    document.addEventListener("visibilitychange", onVisibility);
+    schedule(intervalMs);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      inFlight?.abort();
+      document.removeEventListener("visibilitychange", onVisibility);
+    };
+  }, [url, intervalMs, enabled]);
+
+  const refresh = useCallback(() => pollRef.current(), []);
+  return { databaseDown, refresh };
+}
