@@ -4,6 +4,7 @@ import { createDatabase } from "@/lib/db/client";
 import { BOSS_SCHEMA, ensureQueues } from "@/lib/jobs/boss";
 import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
+import { sendDueAlertDigests } from "@/lib/notify/alerts";
 import { recoverOwnOrphans, recoverRestartedRuns, requeueOrphanedPending, settleEndedRunJobs, sweepStaleRuns } from "@/lib/jobs/worker/recovery";
 import { backfillAllRedactedRuns } from "@/lib/jobs/worker/redact-backfill";
 import { registerSchedules } from "@/lib/jobs/worker/schedules";
@@ -145,6 +146,8 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     setInterval(() => {
       void sweepStaleRuns(database.db, boss, settings.staleAfterSeconds, liveness.healthySeconds()).catch(report("lost-run sweep"));
       void recoverOwnOrphans(database.db, boss, workerId, () => runner.heldRunIds(), settings.heartbeatSeconds * 2).catch(report("own-orphan sweep"));
+      // Team alert digests whose window has ended (one index probe when none is due).
+      void sendDueAlertDigests(database.db, boss).catch(report("alert digest sweep"));
     }, settings.sweepIntervalSeconds * 1000),
     // These scan pending runs and active queue jobs, many under a backlog: not as often.
     setInterval(() => {

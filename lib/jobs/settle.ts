@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { fromDrizzle, type PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import type { RunError } from "@/lib/db/schema";
+import { alertedJobTypes, enqueueRunAlerts } from "@/lib/notify/alerts";
 import { enqueueRunNotifications, notificationWanted } from "@/lib/notify/outbox";
 import { DEAD_LETTER_QUEUE } from "./boss";
 import { getJobDefinition } from "./catalog";
@@ -88,8 +89,10 @@ export function outcomeFromOutput(output: unknown): Outcome | null {
 /** settleAttempt for many attempts in one transaction: one UPDATE and one step insert for all. */
 export async function settleAttempts(db: Db, boss: PgBoss, inputs: SettleInput[]): Promise<boolean[]> {
   if (inputs.length === 0) return [];
+  // A failure a team alert rule covers needs the transaction (one query, only when something failed).
+  const alerted = await alertedJobTypes(db, inputs.map((i) => ({ jobType: i.jobType, status: i.outcome.status })));
   // The common case (runs that simply ended, nobody to email) is one statement, no transaction.
-  if (inputs.every(isPlainEnd)) return finishAttempts(db, inputs);
+  if (inputs.every((i) => isPlainEnd(i) && !alerted.has(i.jobType))) return finishAttempts(db, inputs);
   return db.transaction(async (tx) => {
     // What follows an end goes by the status actually written: a cancel requested meanwhile
     // (see endAttempts) leaves no retry and no dead letter to send.
@@ -107,6 +110,7 @@ export async function settleAttempts(db: Db, boss: PgBoss, inputs: SettleInput[]
       }
       if (status !== "pending" && notificationWanted(input.jobType, input.notify, status)) await enqueueRunNotifications(tx, boss, input.runId);
     }
+    await enqueueRunAlerts(tx, boss, inputs.filter((input, i) => alerted.has(input.jobType) && (written[i] === "failed" || written[i] === "dead_letter")).map((input) => input.runId));
     return written.map((status) => status !== null);
   });
 }

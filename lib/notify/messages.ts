@@ -52,7 +52,8 @@ function errorLine(facts: RunFacts): string | null {
   return `Error: ${redactText(message)}${reference}`;
 }
 
-function factLines(facts: RunFacts): string[] {
+/** Status, duration, attempts, progress and the redacted error, one per line. */
+export function factLines(facts: RunFacts): string[] {
   const lines = [`Status: ${facts.status}`, `Duration: ${durationOf(facts)}`, `Attempts: ${facts.attempts}`];
   if (facts.progressMessage) lines.push(`Progress: ${facts.progressMessage}`);
   const error = errorLine(facts);

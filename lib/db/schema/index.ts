@@ -20,3 +20,4 @@ export * from "./billing-accounts";
 export * from "./subscriptions";
 export * from "./job-types";
 export * from "./job-type-controls";
+export * from "./alert-rules";

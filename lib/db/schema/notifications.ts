@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import { index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { alertRules } from "./alert-rules";
 import { createdAt, id, tstz } from "./columns";
 import { jobRuns } from "./job-runs";
 
@@ -16,7 +18,9 @@ export const notifications = pgTable(
     id: id(),
     /** The run the message is about (null for messages about no run, e.g. invites and password resets). */
     runId: uuid("run_id").references(() => jobRuns.id, { onDelete: "set null" }),
-    kind: text("kind", { enum: ["run_finished", "system_alert", "invite", "password_reset"] }).notNull(),
+    kind: text("kind", { enum: ["run_finished", "system_alert", "invite", "password_reset", "alert", "alert_digest"] }).notNull(),
+    /** The team alert rule that wrote it (kinds `alert` and `alert_digest`). */
+    alertRuleId: uuid("alert_rule_id").references(() => alertRules.id, { onDelete: "set null" }),
     toEmail: text("to_email").notNull(),
     subject: text("subject").notNull(),
     bodyText: text("body_text").notNull(),
@@ -31,5 +35,7 @@ export const notifications = pgTable(
     index("notifications_status_created_idx").on(t.status, t.createdAt.desc(), t.id.desc()),
     index("notifications_created_idx").on(t.createdAt.desc(), t.id.desc()),
     index("notifications_run_idx").on(t.runId),
+    // A rule's recent emails (the Alerts tab), newest first.
+    index("notifications_alert_rule_idx").on(t.alertRuleId, t.createdAt.desc()).where(sql`${t.alertRuleId} is not null`),
   ],
 );
