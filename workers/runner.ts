@@ -425,7 +425,7 @@ export class Runner {
 
     const durationMs = Math.round(performance.now() - startedAt);
     this.options.observer?.attemptEnded({ runId: run.runId, jobType: def.name, attempt: run.attempt, projectId: started.projectId, status: outcome.status, durationMs, error: "error" in outcome ? outcome.error : null });
-    const end: SettleInput = { runId: run.runId, jobType: def.name, attempt: run.attempt, outcome, progress: run.reported, durationMs, notify: started.notify };
+    const end: SettleInput = { runId: run.runId, jobType: def.name, attempt: run.attempt, outcome, progress: run.reported, durationMs, notify: started.notify, teamId: started.teamId };
     // Written in the background, retried until written. Still in its batch, pg-boss keeps the
     // outcome as the job's output meanwhile, so recovery can write it if this process dies first
     // (set in the same turn as the check, so a detach cannot come between).

@@ -5,6 +5,7 @@ import type { Db } from "@/lib/db/client";
 import type { RunError } from "@/lib/db/schema";
 import { alertedJobTypes, enqueueRunAlerts } from "@/lib/notify/alerts";
 import { enqueueRunNotifications, notificationWanted } from "@/lib/notify/outbox";
+import { enqueueRunWebhooks, hookedTeams, WEBHOOK_DELIVERY_JOB } from "@/lib/webhooks/enqueue";
 import { DEAD_LETTER_QUEUE } from "./boss";
 import { getJobDefinition } from "./catalog";
 import { sendAttempt } from "./enqueue";
@@ -33,12 +34,22 @@ export type SettleInput = {
   staleBossJobId?: string | null;
   /** The run's "Notify me when done". */
   notify: boolean;
+  /** The run's team (null: a system run); unknown (recovery) counts as possibly having webhooks. */
+  teamId?: string | null;
 };
+
+const NO_TEAMS: ReadonlySet<string> = new Set();
+
+/** Whether the run's team may have webhook endpoints (`hooked`: see hookedTeams); a delivery never has (no loops). */
+function webhooksWanted(input: SettleInput, hooked: ReadonlySet<string>): boolean {
+  if (hooked.size === 0 || input.jobType === WEBHOOK_DELIVERY_JOB || input.teamId === null) return false;
+  return input.teamId === undefined || hooked.has(input.teamId);
+}
 
 /**
  * End an attempt and do what its outcome implies, in one transaction: schedule the next attempt's
- * queue job, or copy a dead letter to pg-boss's dead-letter queue, and queue the emails an ended
- * run calls for. Fenced: false when the attempt had already been ended elsewhere, and then nothing
+ * queue job, or copy a dead letter to pg-boss's dead-letter queue, and queue the emails and
+ * webhook deliveries an ended run calls for. Fenced: false when the attempt had already been ended elsewhere, and then nothing
  * was written (so nothing is sent twice).
  */
 export async function settleAttempt(db: Db, boss: PgBoss, input: SettleInput): Promise<boolean> {
@@ -47,13 +58,13 @@ export async function settleAttempt(db: Db, boss: PgBoss, input: SettleInput): P
 }
 
 /**
- * A run that simply ended (completed, cancelled, or failed for good) with nobody to email: its end
- * is one row write and nothing else, with no transaction. (A cancel requested meanwhile turns it
+ * A run that simply ended (completed, cancelled, or failed for good) with nobody to email and no
+ * webhook endpoint to call: its end is one row write and nothing else, with no transaction. (A cancel requested meanwhile turns it
  * into `cancelled`, which never calls for an email a plain end did not: see notificationWanted.)
  */
-export function isPlainEnd(input: SettleInput): boolean {
+export function isPlainEnd(input: SettleInput, hooked: ReadonlySet<string> = NO_TEAMS): boolean {
   const { status } = input.outcome;
-  return !input.staleBossJobId && (status === "completed" || status === "cancelled" || status === "failed") && !notificationWanted(input.jobType, input.notify, status);
+  return !input.staleBossJobId && (status === "completed" || status === "cancelled" || status === "failed") && !notificationWanted(input.jobType, input.notify, status) && !webhooksWanted(input, hooked);
 }
 
 /**
@@ -92,7 +103,9 @@ export async function settleAttempts(db: Db, boss: PgBoss, inputs: SettleInput[]
   // A failure a team alert rule covers needs the transaction (one query, only when something failed).
   const alerted = await alertedJobTypes(db, inputs.map((i) => ({ jobType: i.jobType, status: i.outcome.status })));
   // The common case (runs that simply ended, nobody to email) is one statement, no transaction.
-  if (inputs.every((i) => isPlainEnd(i) && !alerted.has(i.jobType))) return finishAttempts(db, inputs);
+  // A run of a team with webhook endpoints needs it too (a cached set: no query per end).
+  const hooked = await hookedTeams(db);
+  if (inputs.every((i) => isPlainEnd(i, hooked) && !alerted.has(i.jobType))) return finishAttempts(db, inputs);
   return db.transaction(async (tx) => {
     // What follows an end goes by the status actually written: a cancel requested meanwhile
     // (see endAttempts) leaves no retry and no dead letter to send.
@@ -109,6 +122,7 @@ export async function settleAttempts(db: Db, boss: PgBoss, inputs: SettleInput[]
         await boss.send(DEAD_LETTER_QUEUE, { runId: input.runId, jobType: input.jobType, error: capText(outcome.error.message, MAX_ERROR_MESSAGE) }, { db: adapter });
       }
       if (status !== "pending" && notificationWanted(input.jobType, input.notify, status)) await enqueueRunNotifications(tx, boss, input.runId);
+      if (status !== "pending" && webhooksWanted(input, hooked)) await enqueueRunWebhooks(tx, boss, input.runId);
     }
     await enqueueRunAlerts(tx, boss, inputs.filter((input, i) => alerted.has(input.jobType) && (written[i] === "failed" || written[i] === "dead_letter")).map((input) => input.runId));
     return written.map((status) => status !== null);

@@ -5,6 +5,7 @@ import { jobRuns, notifications, projects, users, type RunStatus } from "@/lib/d
 import { getJobDefinition } from "@/lib/jobs/catalog";
 import { createRunInTx } from "@/lib/jobs/enqueue";
 import { isTerminal } from "@/lib/jobs/lifecycle";
+import { WEBHOOK_DELIVERY_JOB } from "@/lib/webhooks/enqueue";
 import { DEFAULT_RUNBOARD_URL, runFinishedEmail, systemAlertEmail, type RunFacts } from "./messages";
 
 export const DELIVERY_JOB = "notification_delivery";
@@ -15,7 +16,7 @@ const SYSTEM_ALERT_STATUSES: readonly RunStatus[] = ["completed", "failed", "dea
 /** Whether an operators' alert is due for a system run ending in `status`. */
 function systemAlertWanted(jobType: string, status: RunStatus): boolean {
   // The environment last: reading it costs more than the rest, and most runs are tenants'.
-  return getJobDefinition(jobType)?.scope === "system" && jobType !== DELIVERY_JOB && SYSTEM_ALERT_STATUSES.includes(status) && !!process.env.SYSTEM_JOBS_ALERT_EMAIL?.trim();
+  return getJobDefinition(jobType)?.scope === "system" && jobType !== DELIVERY_JOB && jobType !== WEBHOOK_DELIVERY_JOB && SYSTEM_ALERT_STATUSES.includes(status) && !!process.env.SYSTEM_JOBS_ALERT_EMAIL?.trim();
 }
 
 /** Whether a run ending in `status` calls for any email; lets the common case skip the outbox read. */

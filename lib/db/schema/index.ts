@@ -21,3 +21,4 @@ export * from "./subscriptions";
 export * from "./job-types";
 export * from "./job-type-controls";
 export * from "./alert-rules";
+export * from "./webhooks";

@@ -2,6 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { fromDrizzle, type PgBoss } from "pg-boss";
 import type { Db } from "@/lib/db/client";
 import { jobRuns, jobRunSteps, type RunStatus } from "@/lib/db/schema";
+import { enqueueRunWebhooks } from "@/lib/webhooks/enqueue";
 import { enqueueRunNotifications } from "@/lib/notify/outbox";
 import { postgresError } from "../errors";
 import { canTransition } from "../lifecycle";
@@ -56,6 +57,7 @@ async function cancelOnce(db: Db, boss: PgBoss, runId: string, userId: string | 
       await tx.insert(jobRunSteps).values({ runId, stepType: "cancel", status: "cancelled", attemptNumber: run.attempt });
       if (run.bossJobId) await boss.cancel(run.jobType, run.bossJobId, { db: fromDrizzle(tx, sql) });
       await enqueueRunNotifications(tx, boss, runId);
+      await enqueueRunWebhooks(tx, boss, runId);
       return { outcome: "cancelled", status: "cancelled" };
     }
     if (run.status === "running") {
