@@ -125,6 +125,9 @@ async function e2e(adminUrl: string): Promise<void> {
     METRICS_TOKEN: "e2e-metrics-token-0123456789",
     ...subscriptionSyncE2eEnv(await freePort()),
   };
+  // e2e/webhooks.spec.ts runs its receiver on this port; the worker may call it (and only it) besides the provider.
+  env.E2E_WEBHOOK_PORT = String(await freePort());
+  env.OUTBOUND_ALLOW_HOSTS = `${env.OUTBOUND_ALLOW_HOSTS},127.0.0.1:${env.E2E_WEBHOOK_PORT}`;
   children.push(startProcess("web", bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], env));
   children.push(startProcess("worker", process.execPath, ["--import", "tsx", path.join(root, "workers", "index.ts")], env));
   await waitForHttp(`${baseUrl}/sign-in`, 60_000);

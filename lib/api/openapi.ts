@@ -2,6 +2,7 @@ import { z } from "zod";
 import { projectJobDefinitions } from "@/lib/jobs/catalog";
 import { apiPayloadSchema } from "./payload-schema";
 import { queueControlBody, queueControlSchema, queuesViewSchema } from "./queues";
+import { createdWebhookEndpointSchema, webhookDeliveryPageSchema, webhookEndpointBody, webhookEndpointListSchema, webhookEndpointPatchBody, webhookEndpointSchema, webhookSecretSchema } from "./webhooks";
 import {
   apiErrorSchema,
   cancelResultSchema,
@@ -19,6 +20,7 @@ type Json = Record<string, unknown>;
 
 // Referenced by id so the registry conversion below includes them.
 void [apiErrorSchema, cancelResultSchema, jobTypeListSchema, projectListSchema, runPageSchema, runViewSchema, triggeredRunSchema, inlineFileSchema, triggerBody, queuesViewSchema, queueControlSchema, queueControlBody];
+void [webhookEndpointBody, webhookEndpointPatchBody, webhookEndpointSchema, webhookEndpointListSchema, createdWebhookEndpointSchema, webhookSecretSchema, webhookDeliveryPageSchema];
 
 const ref = (id: string): Json => ({ $ref: `#/components/schemas/${id}` });
 const clean = (schema: Json): Json => {
@@ -34,7 +36,7 @@ function components(): Record<string, Json> {
   for (const [id, schema] of Object.entries(registrySchemas("output"))) out[id] = clean(schema);
   // Requests are described as the server accepts them (fields with defaults are optional).
   const inputs = registrySchemas("input");
-  for (const id of ["InlineFile", "TriggerRequest"]) if (inputs[id]) out[id] = clean(inputs[id]);
+  for (const id of ["InlineFile", "TriggerRequest", "WebhookEndpointRequest", "WebhookEndpointPatch"]) if (inputs[id]) out[id] = clean(inputs[id]);
   const triggers = projectJobDefinitions().map((def) => {
     const id = `Trigger_${def.name}`;
     out[id] = {
@@ -75,7 +77,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: "No key, an unknown key, or a revoked key.",
   403: "The key lacks the scope (jobs:read or jobs:write).",
   404: "No such project, run or path for this key's team.",
-  409: "Already pending or running (existingRunId), or not in a state for this action.",
+  409: "Already pending or running (existingRunId), not in a state for this action, or a limit reached (limit_reached).",
   413: "The body is too large.",
   422: "Invalid path, query, body or payload (fieldErrors).",
   429: "Rate limit for this key; see Retry-After.",
@@ -89,6 +91,8 @@ const ok = (description: string, schemaId: string, status = "200"): Record<strin
 const slug = { name: "slug", in: "path", required: true, schema: { type: "string" } };
 const runId = { name: "runId", in: "path", required: true, schema: { type: "string", format: "uuid" } };
 const common = [401, 404, 422, 429, 503];
+const endpointId = { name: "endpointId", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+const WEBHOOK_ACCESS = "Needs a key with jobs:write whose creator is an admin or owner of the key's team; another team's endpoint is 404.";
 
 let cached: Json | null = null;
 
@@ -148,6 +152,40 @@ export function openApiDocument(): Json {
           parameters: [slug, { name: "jobType", in: "path", required: true, schema: { type: "string" } }],
           requestBody: { required: true, content: { "application/json": { schema: ref("QueueControlRequest") } } },
           responses: { ...ok("The control as saved", "QueueControl"), ...errors(403, ...common) },
+        },
+      },
+      "/webhooks": {
+        get: { operationId: "listWebhookEndpoints", summary: "The team's webhook endpoints (never their secrets)", description: WEBHOOK_ACCESS, responses: { ...ok("Endpoints", "WebhookEndpointList"), ...errors(403, 401, 429, 503) } },
+        post: {
+          operationId: "createWebhookEndpoint",
+          summary: "Register a webhook endpoint for run-end events",
+          description: `${WEBHOOK_ACCESS} The answer holds the signing secret, shown this once. See docs/webhooks.md for the payload and signature.`,
+          requestBody: { required: true, content: { "application/json": { schema: ref("WebhookEndpointRequest") } } },
+          responses: { ...ok("The endpoint and its secret", "CreatedWebhookEndpoint", "201"), ...errors(400, 403, 409, 413, ...common) },
+        },
+      },
+      "/webhooks/{endpointId}": {
+        get: { operationId: "getWebhookEndpoint", summary: "One webhook endpoint", description: WEBHOOK_ACCESS, parameters: [endpointId], responses: { ...ok("The endpoint", "WebhookEndpoint"), ...errors(403, ...common) } },
+        patch: {
+          operationId: "updateWebhookEndpoint",
+          summary: "Change url, description, events, or enable/disable",
+          description: WEBHOOK_ACCESS,
+          parameters: [endpointId],
+          requestBody: { required: true, content: { "application/json": { schema: ref("WebhookEndpointPatch") } } },
+          responses: { ...ok("The endpoint as saved", "WebhookEndpoint"), ...errors(400, 403, 413, ...common) },
+        },
+        delete: { operationId: "deleteWebhookEndpoint", summary: "Delete an endpoint: nothing more is sent to it", description: WEBHOOK_ACCESS, parameters: [endpointId], responses: { "204": { description: "Deleted" }, ...errors(403, ...common) } },
+      },
+      "/webhooks/{endpointId}/rotate-secret": {
+        post: { operationId: "rotateWebhookSecret", summary: "A new signing secret, returned once", description: WEBHOOK_ACCESS, parameters: [endpointId], responses: { ...ok("The new secret", "WebhookSecret"), ...errors(403, ...common) } },
+      },
+      "/webhooks/{endpointId}/deliveries": {
+        get: {
+          operationId: "listWebhookDeliveries",
+          summary: "Recent deliveries with their tries, newest first, keyset pages of 20",
+          description: WEBHOOK_ACCESS,
+          parameters: [endpointId, { name: "cursor", in: "query", required: false, schema: { type: "string" } }],
+          responses: { ...ok("A page of deliveries", "WebhookDeliveryPage"), ...errors(403, ...common) },
         },
       },
       "/projects/{slug}/runs/{runId}/retry": {

@@ -26,6 +26,7 @@ export const API_ERROR_CODES = [
   "already_active",
   "not_cancellable",
   "not_retryable",
+  "limit_reached",
   "database_unavailable",
   "internal",
 ] as const;

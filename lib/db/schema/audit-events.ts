@@ -32,6 +32,10 @@ export const AUDIT_ACTIONS = [
   "worker.resumed",
   "worker.stop_requested",
   "queue.control_changed",
+  "webhook.created",
+  "webhook.updated",
+  "webhook.secret_rotated",
+  "webhook.deleted",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

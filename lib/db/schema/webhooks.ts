@@ -2,10 +2,9 @@ import { boolean, index, integer, pgTable, text, uuid } from "drizzle-orm/pg-cor
 import { createdAt, id, tstz } from "./columns";
 import { teams } from "./teams";
 import { users } from "./users";
+import { WEBHOOK_EVENTS } from "../../webhooks/events";
 
-/** Run-end events a webhook endpoint can subscribe to, one per terminal status. */
-export const WEBHOOK_EVENTS = ["run.completed", "run.failed", "run.dead_letter", "run.cancelled"] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+export { WEBHOOK_EVENTS, type WebhookEvent } from "../../webhooks/events";
 
 export const WEBHOOK_DELIVERY_STATUSES = ["pending", "delivered", "failed", "skipped"] as const;
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];

@@ -3,20 +3,21 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
-/** Members, API keys and the audit log: one tab bar for a team's settings. */
+/** Members, API keys, webhooks and the audit log: one tab bar for a team's settings. */
 export function SettingsTabs({ teamSlug }: { teamSlug: string }) {
   const pathname = usePathname();
   const base = `/teams/${teamSlug}/settings`;
   const tabs = [
     { href: base, label: "Members" },
     { href: `${base}/api-keys`, label: "API keys" },
+    { href: `${base}/webhooks`, label: "Webhooks" },
     { href: `${base}/audit`, label: "Audit log" },
   ];
   return (
     <nav aria-label="Team settings" className="mb-6 overflow-x-auto border-b border-zinc-200 dark:border-zinc-800">
       <ul className="flex gap-1 text-sm">
         {tabs.map((tab) => {
-          const current = pathname === tab.href;
+          const current = tab.href === base ? pathname === base : pathname.startsWith(tab.href);
           return (
             <li key={tab.href}>
               <Link

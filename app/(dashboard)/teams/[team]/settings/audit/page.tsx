@@ -58,6 +58,14 @@ function describe(e: AuditEventView): ReactNode {
       return <>{actor}{via} created API key {text(d, "name") ?? text(d, "prefix") ?? ""}</>;
     case "api_key.revoked":
       return <>{actor}{via} revoked API key {text(d, "name") ?? text(d, "prefix") ?? ""}</>;
+    case "webhook.created":
+      return <>{actor}{via} added webhook endpoint <code className="break-all text-xs">{text(d, "url")}</code></>;
+    case "webhook.updated":
+      return <>{actor}{via} changed webhook endpoint <code className="break-all text-xs">{text(d, "url")}</code> ({list(d, "changed").join(", ")})</>;
+    case "webhook.secret_rotated":
+      return <>{actor}{via} rotated the secret of webhook endpoint <code className="break-all text-xs">{text(d, "url")}</code></>;
+    case "webhook.deleted":
+      return <>{actor}{via} deleted webhook endpoint <code className="break-all text-xs">{text(d, "url")}</code></>;
     case "run.triggered":
       return <>{actor}{via} triggered run {run}{text(d, "jobType") && <> ({text(d, "jobType")})</>}</>;
     case "run.cancelled":
