@@ -36,6 +36,8 @@ test("a team admin registers an endpoint, a run's end arrives signed, and its at
     await page.reload();
     expect(await page.content()).not.toContain(secret);
 
+    // The worker re-reads which teams have endpoints every 5 s (HOOKED_TEAMS_TTL_MS): let it see this one.
+    await page.waitForTimeout(6_000);
     // A run of the team ends (triggered through the API, as a script would).
     const key = await insertApiKey(sql, { team: team.slug, createdBy: team.admin.email });
     const triggered = await page.request.post(`/api/v1/projects/${team.project}/runs`, {
