@@ -10,6 +10,7 @@ import { seedWebhookTeam } from "./support/webhooks";
 test.use({ allowConsoleErrors: [/status of 404/] });
 
 test("a member, an outsider and a signed-out visitor see nothing of a team's webhooks", async ({ browser }) => {
+  test.setTimeout(120_000);
   const sql = e2eSql();
   const team = await seedWebhookTeam(sql);
   const member = await signedIn(browser, team.member);
@@ -43,66 +44,71 @@ test("a member, an outsider and a signed-out visitor see nothing of a team's web
   }
 });
 
-test("every webhook action replayed by a member, another team's admin or a signed-out visitor changes nothing", async ({ browser }) => {
-  test.setTimeout(120_000);
-  const sql = e2eSql();
-  const team = await seedWebhookTeam(sql);
-  const admin = await signedIn(browser, team.admin);
-  const member = await signedIn(browser, team.member);
-  const otherAdmin = await browser.newContext({ storageState: storageState("admin") });
-  const anonymous = await browser.newContext();
-  try {
-    const page = await admin.newPage();
-    await page.goto(`/teams/${team.slug}/settings/webhooks`);
-    const form = page.getByRole("form", { name: "Add webhook endpoint" });
-    await form.getByLabel("URL").fill("https://hooks.example.test/target");
-    await form.getByRole("button", { name: "Add endpoint" }).click();
-    await expect(page.getByTestId("webhook-secret")).toBeVisible();
+test.describe("replayed actions", () => {
+  // The capture helper stops each action's request before the server on purpose; the page logs that.
+  test.use({ allowConsoleErrors: [/status of 404/, /net::ERR_FAILED/, /Failed to fetch/] });
 
-    const capture = async (name: string, submit: (p: Page) => Promise<void>): Promise<[string, CapturedAction]> => {
-      const p = await admin.newPage();
-      p.on("dialog", (dialog) => void dialog.accept());
-      await p.goto(`/teams/${team.slug}/settings/webhooks`);
-      await p.waitForLoadState("networkidle");
-      return [name, await captureServerAction(p, () => submit(p))];
-    };
-    const endpoint = (p: Page) => p.getByTestId("webhook-endpoint");
-    const actions = [
-      await capture("create", async (p) => {
-        const f = p.getByRole("form", { name: "Add webhook endpoint" });
-        await f.getByLabel("URL").fill("https://intruder.example.test/");
-        await f.getByRole("button", { name: "Add endpoint" }).click();
-      }),
-      await capture("disable", (p) => endpoint(p).getByRole("button", { name: "Disable" }).click()),
-      await capture("rotate", (p) => endpoint(p).getByRole("button", { name: "Rotate secret" }).click()),
-      await capture("delete", (p) => endpoint(p).getByRole("button", { name: /^Delete / }).click()),
-      await capture("set events", async (p) => {
-        await endpoint(p).getByText("Change events").click();
-        await endpoint(p).getByLabel("run.completed").uncheck();
-        await endpoint(p).getByRole("button", { name: "Save events" }).click();
-      }),
-    ];
-    expect(new Set(actions.map(([, a]) => a.headers["next-action"])).size).toBe(5);
+  test("every webhook action replayed by a member, another team's admin or a signed-out visitor changes nothing", async ({ browser }) => {
+    test.setTimeout(150_000);
+    const sql = e2eSql();
+    const team = await seedWebhookTeam(sql);
+    const admin = await signedIn(browser, team.admin);
+    const member = await signedIn(browser, team.member);
+    const otherAdmin = await browser.newContext({ storageState: storageState("admin") });
+    const anonymous = await browser.newContext();
+    try {
+      const page = await admin.newPage();
+      await page.goto(`/teams/${team.slug}/settings/webhooks`);
+      const form = page.getByRole("form", { name: "Add webhook endpoint" });
+      await form.getByLabel("URL").fill("https://hooks.example.test/target");
+      await form.getByRole("button", { name: "Add endpoint" }).click();
+      await expect(page.getByTestId("webhook-secret")).toBeVisible();
 
-    const snapshot = async () => ({
-      endpoints: await sql`select e.id, url, events, secret, enabled from webhook_endpoints e join teams t on t.id = e.team_id where t.slug in (${team.slug}, ${TEAM}) order by e.created_at`,
-      audit: (await sql<{ n: number }[]>`select count(*)::int as n from audit_events where action like 'webhook.%' and team_id in (select id from teams where slug in (${team.slug}, ${TEAM}))`)[0]!.n,
-    });
-    const before = await snapshot();
-    for (const [name, action] of actions) {
-      expect((await replayServerAction(member.request, action)).text, `${name} as a member`).toContain("You do not have permission to do that.");
-      expect((await replayServerAction(otherAdmin.request, action)).text, `${name} as another team's admin`).toContain("Not found.");
-      expect((await replayServerAction(anonymous.request, action)).text, `${name} signed out`).toContain("Sign in to continue.");
-      // Another team's endpoint id aimed at through the replaying admin's own team (Acme).
-      if (name === "create") continue;
-      const retargeted = { ...action, body: Buffer.from(action.body.toString("latin1").replaceAll(team.slug, TEAM), "latin1") };
-      expect((await replayServerAction(otherAdmin.request, retargeted)).text, `${name} on another team's endpoint id`).toContain("That endpoint does not exist");
+      const capture = async (name: string, submit: (p: Page) => Promise<void>): Promise<[string, CapturedAction]> => {
+        const p = await admin.newPage();
+        p.on("dialog", (dialog) => void dialog.accept());
+        await p.goto(`/teams/${team.slug}/settings/webhooks`);
+        await p.waitForLoadState("networkidle");
+        return [name, await captureServerAction(p, () => submit(p))];
+      };
+      const endpoint = (p: Page) => p.getByTestId("webhook-endpoint");
+      const actions = [
+        await capture("create", async (p) => {
+          const f = p.getByRole("form", { name: "Add webhook endpoint" });
+          await f.getByLabel("URL").fill("https://intruder.example.test/");
+          await f.getByRole("button", { name: "Add endpoint" }).click();
+        }),
+        await capture("disable", (p) => endpoint(p).getByRole("button", { name: "Disable" }).click()),
+        await capture("rotate", (p) => endpoint(p).getByRole("button", { name: "Rotate secret" }).click()),
+        await capture("delete", (p) => endpoint(p).getByRole("button", { name: /^Delete / }).click()),
+        await capture("set events", async (p) => {
+          await endpoint(p).getByText("Change events").click();
+          await endpoint(p).getByLabel("run.completed").uncheck();
+          await endpoint(p).getByRole("button", { name: "Save events" }).click();
+        }),
+      ];
+      expect(new Set(actions.map(([, a]) => a.headers["next-action"])).size).toBe(5);
+
+      const snapshot = async () => ({
+        endpoints: await sql`select e.id, url, events, secret, enabled from webhook_endpoints e join teams t on t.id = e.team_id where t.slug in (${team.slug}, ${TEAM}) order by e.created_at`,
+        audit: (await sql<{ n: number }[]>`select count(*)::int as n from audit_events where action like 'webhook.%' and team_id in (select id from teams where slug in (${team.slug}, ${TEAM}))`)[0]!.n,
+      });
+      const before = await snapshot();
+      for (const [name, action] of actions) {
+        expect((await replayServerAction(member.request, action)).text, `${name} as a member`).toContain("You do not have permission to do that.");
+        expect((await replayServerAction(otherAdmin.request, action)).text, `${name} as another team's admin`).toContain("Not found.");
+        expect((await replayServerAction(anonymous.request, action)).text, `${name} signed out`).toContain("Sign in to continue.");
+        // Another team's endpoint id aimed at through the replaying admin's own team (Acme).
+        if (name === "create") continue;
+        const retargeted = { ...action, body: Buffer.from(action.body.toString("latin1").replaceAll(team.slug, TEAM), "latin1") };
+        expect((await replayServerAction(otherAdmin.request, retargeted)).text, `${name} on another team's endpoint id`).toContain("That endpoint does not exist");
+      }
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      await Promise.all([admin.close(), member.close(), otherAdmin.close(), anonymous.close()]);
+      await sql.end();
     }
-    expect(await snapshot()).toEqual(before);
-  } finally {
-    await Promise.all([admin.close(), member.close(), otherAdmin.close(), anonymous.close()]);
-    await sql.end();
-  }
+  });
 });
 
 test("the webhooks API refuses other teams' keys, read-only keys, members' keys, no key, and hostile input", async ({ request }) => {
@@ -150,7 +156,9 @@ test("the webhooks API refuses other teams' keys, read-only keys, members' keys,
     expect((await post({ url: "https://x.example.test/", events: ["run.started"] })).status()).toBe(422);
     expect((await post({ url: "https://x.example.test/", events: [] })).status()).toBe(422);
     expect((await request.get("/api/v1/webhooks/not-a-uuid", { headers: bearer(admin) })).status()).toBe(422);
-    expect((await request.get(`/api/v1/webhooks/${id}/deliveries?cursor=${"%00"}`, { headers: bearer(admin) })).status()).toBe(422);
+    // A NUL in the query is refused before the route (400) or by it (422): either way nothing is read.
+    const nulCursor = (await request.get(`/api/v1/webhooks/${id}/deliveries?cursor=${"%00"}`, { headers: bearer(admin) })).status();
+    expect([400, 422]).toContain(nulCursor);
 
     const rows = await sql`select id, secret, enabled from webhook_endpoints e where team_id = (select id from teams where slug = ${team.slug})`;
     expect(rows).toEqual([{ id, secret, enabled: true }]);

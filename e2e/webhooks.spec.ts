@@ -31,7 +31,7 @@ test("a team admin registers an endpoint, a run's end arrives signed, and its at
     await expect(endpoint).toHaveCount(1);
     await expect(endpoint).toContainText(`${receiver.url}/runboard`);
     await expect(endpoint).toContainText("enabled");
-    await expect(endpoint).not.toContainText("run.cancelled");
+    await expect(endpoint.getByTestId("endpoint-events")).toHaveText("run.completedrun.failedrun.dead_letter");
     // The secret is not in the page once it is reloaded.
     await page.reload();
     expect(await page.content()).not.toContain(secret);

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { asc, eq } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { jobRunCalls, jobRuns, jobTypeControls, webhookDeliveries, webhookEndpoints, type WebhookEvent } from "@/lib/db/schema";
+import { jobRunCalls, jobRuns, webhookDeliveries, webhookEndpoints, type WebhookEvent } from "@/lib/db/schema";
 import type { RetryPolicy } from "@/lib/jobs/define";
 import { JobError } from "@/lib/jobs/errors";
 import { cancelRun } from "@/lib/jobs/web/cancel";
@@ -25,7 +25,7 @@ type Behaviour = (n: number, res: ServerResponse) => void;
 
 let t: TestDatabase;
 let boss: PgBoss;
-let worker: RunningWorker;
+let worker: RunningWorker | undefined;
 let server: Server;
 let base: string;
 const received: Received[] = [];
@@ -53,7 +53,11 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   vi.stubEnv("OUTBOUND_ALLOW_HOSTS", "127.0.0.1");
   vi.stubEnv("RUNBOARD_URL", "https://runboard.example.test");
-  worker = await runWorker(t.url, {
+});
+
+/** The worker starts after the pending-cancel test, so that run is certainly never claimed. */
+async function startWorker(): Promise<void> {
+  worker ??= await runWorker(t.url, {
     handlers: {
       // items picks the outcome: 13 fails for good (with a secret in the message), else completes.
       demo_paced: async (ctx) => {
@@ -62,7 +66,7 @@ beforeAll(async () => {
       },
     },
   });
-});
+}
 afterAll(async () => {
   vi.unstubAllEnvs();
   await worker?.stop();
@@ -80,6 +84,7 @@ async function addEndpoint(tenant: Tenant, path: string, events: WebhookEvent[] 
 }
 
 async function runToEnd(tenant: Tenant, items = 1): Promise<string> {
+  await startWorker();
   const result = await trigger(t.db, boss, tenant, "demo_paced", { items, msPerItem: 10 });
   if (!result.ok) throw new Error("trigger refused");
   await waitForRun(t.db, result.runId, (r) => r.status !== "pending" && r.status !== "running");
@@ -90,6 +95,7 @@ const deliveriesOf = (sourceRunId: string) => t.db.select().from(webhookDeliveri
 const ended = (r: { status: string }) => r.status !== "pending" && r.status !== "running";
 
 async function settledDelivery(sourceRunId: string, timeoutMs = 15_000) {
+  await startWorker();
   const [delivery, ...more] = await deliveriesOf(sourceRunId);
   expect(more).toHaveLength(0);
   expect(delivery).toBeDefined();
@@ -118,6 +124,18 @@ describe("signatures", () => {
 });
 
 describe("a run's end", () => {
+  test("a cancel of a pending run queues its delivery in the cancel's transaction", async () => {
+    const tenant = await createTenant(t.db);
+    await addEndpoint(tenant, "/cancelled");
+    // No worker runs yet (startWorker comes after): the cancel certainly finds it pending.
+    expect(worker).toBeUndefined();
+    const result = await trigger(t.db, boss, tenant, "demo_paced", { items: 1, msPerItem: 10 });
+    if (!result.ok) throw new Error("trigger refused");
+    expect(await cancelRun(t.db, boss, result.runId, tenant.userId)).toEqual({ outcome: "cancelled", status: "cancelled" });
+    const { delivery } = await settledDelivery(result.runId);
+    expect(delivery).toMatchObject({ event: "run.cancelled", status: "delivered" });
+  });
+
   test("is POSTed signed to the team's endpoint by a delivery run in the same project, recorded in its call log", async () => {
     const tenant = await createTenant(t.db);
     const endpoint = await addEndpoint(tenant, "/ok");
@@ -164,17 +182,6 @@ describe("a run's end", () => {
     expect(received.filter((r) => r.path === "/completed-only" || r.path === "/disabled")).toHaveLength(0);
   });
 
-  test("a cancel of a pending run queues its delivery in the cancel's transaction", async () => {
-    const tenant = await createTenant(t.db);
-    await addEndpoint(tenant, "/cancelled");
-    // Paused, so the worker holds it pending: the cancel certainly finds it not started.
-    await t.db.insert(jobTypeControls).values({ jobType: "demo_paced", projectId: tenant.projectId, paused: true });
-    const result = await trigger(t.db, boss, tenant, "demo_paced", { items: 1, msPerItem: 10 });
-    if (!result.ok) throw new Error("trigger refused");
-    expect(await cancelRun(t.db, boss, result.runId, tenant.userId)).toEqual({ outcome: "cancelled", status: "cancelled" });
-    const { delivery } = await settledDelivery(result.runId);
-    expect(delivery).toMatchObject({ event: "run.cancelled", status: "delivered" });
-  });
 });
 
 describe("retries", () => {

@@ -46,7 +46,7 @@ export default async function WebhooksPage({ params }: { params: Promise<{ team:
                     </span>
                   </p>
                   {e.description && <p className="text-sm text-zinc-700 dark:text-zinc-300">{e.description}</p>}
-                  <p className="flex flex-wrap gap-1">
+                  <p data-testid="endpoint-events" className="flex flex-wrap gap-1">
                     {e.events.map((event) => (
                       <code key={event} className="rounded bg-zinc-100 px-1 text-xs dark:bg-zinc-800">
                         {event}
