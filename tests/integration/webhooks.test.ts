@@ -15,6 +15,8 @@ import { createTenant, openTestEnv, runWorker, type Tenant, trigger, waitForRun 
 
 /** The catalog's own backoff (recorded), divided so five attempts take a second or two. */
 const retries = vi.hoisted(() => ({ speedup: 300, computed: [] as { policy: RetryPolicy; attempt: number; seconds: number }[] }));
+// Runs end in seconds; the margins are for a loaded machine.
+vi.setConfig({ testTimeout: 180_000 });
 vi.mock("@/lib/jobs/retry", async (importOriginal) =>
   (await import("../support/scaled-retry")).scaleRetryDelays(await importOriginal(), retries.computed, retries.speedup),
 );
@@ -87,14 +89,14 @@ async function runToEnd(tenant: Tenant, items = 1): Promise<string> {
   await startWorker();
   const result = await trigger(t.db, boss, tenant, "demo_paced", { items, msPerItem: 10 });
   if (!result.ok) throw new Error("trigger refused");
-  await waitForRun(t.db, result.runId, (r) => r.status !== "pending" && r.status !== "running");
+  await waitForRun(t.db, result.runId, (r) => r.status !== "pending" && r.status !== "running", 60_000);
   return result.runId;
 }
 
 const deliveriesOf = (sourceRunId: string) => t.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.sourceRunId, sourceRunId)).orderBy(asc(webhookDeliveries.createdAt));
 const ended = (r: { status: string }) => r.status !== "pending" && r.status !== "running";
 
-async function settledDelivery(sourceRunId: string, timeoutMs = 15_000) {
+async function settledDelivery(sourceRunId: string, timeoutMs = 60_000) {
   await startWorker();
   const [delivery, ...more] = await deliveriesOf(sourceRunId);
   expect(more).toHaveLength(0);
@@ -220,7 +222,7 @@ describe("retries", () => {
     });
     const before = retries.computed.length;
     const runId = await runToEnd(tenant);
-    const { delivery, run } = await settledDelivery(runId, 30_000);
+    const { delivery, run } = await settledDelivery(runId, 90_000);
     expect(run).toMatchObject({ status: "dead_letter", attemptCount: 5 });
     expect(delivery).toMatchObject({ status: "failed", attempts: 5, lastResponseStatus: 503 });
     expect(delivery.lastResponseExcerpt).toContain("down for maintenance");
