@@ -1,5 +1,5 @@
 import "server-only";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { cache } from "react";
 import type { Actor } from "@/lib/audit";
 import { permissionsFor, projectAccessFor, type Permission } from "@/lib/auth/permissions";
@@ -37,7 +37,13 @@ export const getProjectAccess = cache(async (slug: string): Promise<ProjectAcces
  * Cached per user object, so a page's many DAL calls read it once; a route handler (where React's
  * cache does not dedupe) pays one query per check.
  */
-const userProjectAccess = cache(async (user: CurrentUser, slug: string): Promise<ProjectAccess | null> => {
+const userProjectAccess = cache(async (user: CurrentUser, slug: string): Promise<ProjectAccess | null> => (await readUserProjectAccess(user, slug))?.access ?? null);
+
+/**
+ * The access query; `extra` is one more value read in the same statement (a scalar subquery over
+ * the project's id), so a hot path such as the run poll pays one round trip after the session.
+ */
+async function readUserProjectAccess<T>(user: CurrentUser, slug: string, extra?: (projectId: typeof projects.id) => SQL<T>): Promise<{ access: ProjectAccess; extra: T | null } | null> {
   // A slug with a NUL names no project (and Postgres would refuse it as text).
   if (hasNul(slug)) return null;
   const { db } = getDatabase();
@@ -50,17 +56,18 @@ const userProjectAccess = cache(async (user: CurrentUser, slug: string): Promise
       teamName: teams.name,
       role: teamMembers.role,
       grants: teamMembers.grants,
+      extra: extra ? extra(projects.id) : sql<null>`null`,
     })
     .from(projects)
     .innerJoin(teams, eq(teams.id, projects.teamId))
     .leftJoin(teamMembers, and(eq(teamMembers.teamId, projects.teamId), eq(teamMembers.userId, user.id)))
     .where(and(eq(projects.slug, slug), isNull(projects.deletedAt)));
   if (!row) return null;
-  const { role, grants, ...project } = row;
+  const { role, grants, extra: value, ...project } = row;
   // Someone outside the team (without runs:read-all) must not learn the project exists.
   const held = projectAccessFor(role ? { role, grants: grants ?? [] } : null, user.instanceRole);
-  return held ? { user, project, ...held } : null;
-});
+  return held ? { access: { user, project, ...held }, extra: (value as T | null) ?? null } : null;
+}
 
 /**
  * An API key's access: only projects of the key's team exist for it, its scopes are its
@@ -95,6 +102,28 @@ export async function requireProjectPermission(slug: string, permission: Permiss
   if (!access) throw new AccessError("not_found");
   if (!access.permissions.has(permission)) throw new AccessError("forbidden");
   return access;
+}
+
+/**
+ * requireProjectPermission and `extra` (see readUserProjectAccess) in one statement for a signed-in
+ * user; an API key's access is read first and `extra` after it (`readExtra`).
+ */
+export async function requireProjectPermissionWith<T>(
+  slug: string,
+  permission: Permission,
+  extra: (projectId: typeof projects.id) => SQL<T>,
+  readExtra: (projectId: string) => Promise<T | null>,
+): Promise<{ access: ProjectAccess; extra: T | null }> {
+  if (currentApiPrincipal()) {
+    const access = await requireProjectPermission(slug, permission);
+    return { access, extra: await readExtra(access.project.id) };
+  }
+  const user = await getCurrentUser();
+  if (!user) throw new AccessError("unauthenticated");
+  const found = await readUserProjectAccess(user, slug, extra);
+  if (!found) throw new AccessError("not_found");
+  if (!found.access.permissions.has(permission)) throw new AccessError("forbidden");
+  return found;
 }
 
 export type TeamAccess = {

@@ -5,8 +5,8 @@ import { z } from "zod";
 import { canInstance } from "@/lib/auth/permissions";
 import { staleAfterSeconds } from "@/lib/config";
 import { databaseUrl, getDatabase } from "@/lib/db/client";
-import { auditEvents, files, jobRuns, jobRunSteps, users, workers, type AuditAction, type RunStatus } from "@/lib/db/schema";
-import { listRunCalls } from "@/lib/jobs/web/run-calls";
+import { auditEvents, files, jobRunCalls, jobRuns, jobRunSteps, users, workers, type AuditAction, type RunStatus } from "@/lib/db/schema";
+import { listRunCalls, type RunCall } from "@/lib/jobs/web/run-calls";
 import { getSendOnlyBoss } from "@/lib/jobs/boss";
 import { cancelRun, type CancelOutcome } from "@/lib/jobs/web/cancel";
 import { redriveRun, type RedriveOutcome } from "@/lib/jobs/web/redrive";
@@ -390,7 +390,7 @@ function estimateEta(processed: number | null, total: number | null, startedAt: 
 }
 
 /** Median duration in seconds of the job type's last completed runs in this project (index-bounded). */
-async function typicalDurationSeconds(projectId: string, jobType: string): Promise<number | null> {
+export async function typicalDurationSeconds(projectId: string, jobType: string): Promise<number | null> {
   const [row] = await getDatabase().db.execute<{ median: number | null }>(sql`
     select percentile_cont(0.5) within group (order by extract(epoch from completed_at - started_at)) as median
     from (
@@ -433,23 +433,93 @@ function attemptsOf(steps: StepView[], current: { number: number; startedAt: Dat
 export async function getRunView(slug: string, runId: string): Promise<RunView | null> {
   const access = await requireProjectPermission(slug, "jobs:read");
   await loadRegisteredTypes(getDatabase().db, { maxAgeMs: LABELS_MAX_AGE_MS });
+  return (await buildRunView(access.project, access.unredacted, runId))?.view ?? null;
+}
+
+/** Registered job types' labels, as fresh as pages need them (the poll's full view). */
+export function loadJobLabels(): Promise<void> {
+  return loadRegisteredTypes(getDatabase().db, { maxAgeMs: LABELS_MAX_AGE_MS });
+}
+
+/** The parts of a run the poll's version names (lib/dal/run-poll.ts), as the view was built from them. */
+export type RunVersionParts = { updatedMs: number; heartbeatMs: number; status: RunStatus; attempt: number; cancel: boolean; stepsMs: number; callsMs: number };
+
+/** Masks text for tenants (cut first: an older row's value may be long, and no read may take longer for it). */
+export function textFor(unredacted: boolean): (value: string) => string {
+  return (value) => (unredacted ? value : redactText(capText(value, MAX_ERROR_MESSAGE)));
+}
+
+export function stepView(s: typeof jobRunSteps.$inferSelect, unredacted: boolean): StepView {
+  return {
+    id: s.id,
+    stepType: s.stepType,
+    status: s.status,
+    attempt: s.attemptNumber,
+    durationMs: s.durationMs,
+    createdAt: s.createdAt.toISOString(),
+    error: s.errorMessage ? { message: unredacted ? s.errorMessage : (s.errorMessagePublic ?? publicErrorMessage(s.errorMessage)), type: s.errorType, subType: s.errorSubType, severity: s.errorSeverity } : null,
+  };
+}
+
+/** Stored redacted by the worker (`redacted`); a row without that mark is masked for tenants here. */
+export function callView(c: RunCall, unredacted: boolean): CallView {
+  const text = textFor(unredacted);
+  const callText = (value: string) => (c.redacted ? value : text(value));
+  return {
+    id: c.id,
+    attempt: c.attempt,
+    retry: c.retry,
+    method: c.method,
+    url: callText(c.url),
+    status: c.responseStatus,
+    durationMs: c.durationMs,
+    error: c.error === null ? null : callText(c.error),
+    requestHeaders: unredacted || c.redacted ? c.requestHeaders : (redactJson(c.requestHeaders) as Record<string, string>),
+    requestBody: c.requestBody === null ? null : callText(c.requestBody),
+    responseHeaders: c.responseHeaders === null || unredacted || c.redacted ? c.responseHeaders : (redactJson(c.responseHeaders) as Record<string, string>),
+    responseBody: c.responseBody === null ? null : callText(c.responseBody),
+    createdAt: c.createdAt.toISOString(),
+  };
+}
+
+/** Seconds left from the rate so far, or else from the type's typical duration; and on what basis. */
+export function etaOf(
+  r: { status: RunStatus; progressProcessed: number | null; progressTotal: number | null; startedAt: Date | null },
+  typical: number | null,
+  now: number,
+): { etaSeconds: number | null; etaBasis: RunView["etaBasis"] } {
+  const progressEta = r.status === "running" ? estimateEta(r.progressProcessed, r.progressTotal, r.startedAt) : null;
+  const elapsed = r.startedAt && r.status === "running" ? (now - r.startedAt.getTime()) / 1000 : 0;
+  const historyEta = progressEta === null && typical !== null ? Math.max(0, Math.round(typical - elapsed)) : null;
+  return { etaSeconds: progressEta ?? historyEta, etaBasis: progressEta !== null ? "progress" : historyEta !== null ? "history" : null };
+}
+
+/**
+ * The run's page view for a caller who may read the project (checked by the caller); also the
+ * version it was built from, for the poll. Tenants get the redacted view, support the raw one.
+ */
+export async function buildRunView(project: { id: string; slug: string }, unredacted: boolean, runId: string): Promise<{ view: RunView; version: RunVersionParts } | null> {
   if (!z.uuid().safeParse(runId).success) return null;
   const { db } = getDatabase();
   const [run] = await db
     .select({ run: jobRuns, triggeredBy: users.name })
     .from(jobRuns)
     .leftJoin(users, eq(users.id, jobRuns.triggeredBy))
-    .where(and(eq(jobRuns.id, runId), eq(jobRuns.projectId, access.project.id)));
+    .where(and(eq(jobRuns.id, runId), eq(jobRuns.projectId, project.id)));
   if (!run) return null;
   const r = run.run;
-  // Text masked on read (progress messages, call rows not marked redacted) is cut first: an older
-  // row's value may be long, and no read may take longer for it.
-  const text = (value: string) => (access.unredacted ? value : redactText(capText(value, MAX_ERROR_MESSAGE)));
+  const text = textFor(unredacted);
   // The newest steps (a long run's last attempt matters most), shown oldest first; the call log
   // and the audit trail, each bounded and read by its run index, in parallel.
-  const [stepRows, callRows, auditRows, typical, instance] = await Promise.all([
+  const [stepRows, callRows, lastCallAt, auditRows, typical, instance] = await Promise.all([
     db.select().from(jobRunSteps).where(eq(jobRunSteps.runId, r.id)).orderBy(desc(jobRunSteps.createdAt), desc(jobRunSteps.id)).limit(MAX_STEPS),
     listRunCalls(db, r.id, MAX_CALLS + 1),
+    // The version names the newest call even when the page shows only the first MAX_CALLS.
+    db
+      .select({ at: sql<Date | null>`max(${jobRunCalls.createdAt})`.mapWith(jobRunCalls.createdAt) })
+      .from(jobRunCalls)
+      .where(eq(jobRunCalls.runId, r.id))
+      .then(([row]) => row?.at ?? null),
     db
       .select({ id: auditEvents.id, action: auditEvents.action, actor: users.name, at: auditEvents.createdAt, details: auditEvents.details })
       .from(auditEvents)
@@ -458,33 +528,16 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
       .orderBy(asc(auditEvents.createdAt), asc(auditEvents.id))
       .limit(MAX_AUDIT),
     // History-based ETA only when progress cannot tell (no total yet).
-    !isTerminal(r.status) && !r.progressTotal ? typicalDurationSeconds(access.project.id, r.jobType) : Promise.resolve(null),
-    r.status === "running" && r.workerId
-      ? db
-          .select({ lastSeenAt: workers.lastSeenAt, heartbeatSeconds: workers.heartbeatSeconds, stoppedAt: workers.stoppedAt })
-          .from(workers)
-          .where(eq(workers.id, r.workerId))
-          .then(([row]) => row ?? null)
-      : Promise.resolve(null),
+    !isTerminal(r.status) && !r.progressTotal ? typicalDurationSeconds(project.id, r.jobType) : Promise.resolve(null),
+    r.status === "running" && r.workerId ? workerInstance(r.workerId) : Promise.resolve(null),
   ]);
-  const steps: StepView[] = stepRows.reverse().map((s) => ({
-    id: s.id,
-    stepType: s.stepType,
-    status: s.status,
-    attempt: s.attemptNumber,
-    durationMs: s.durationMs,
-    createdAt: s.createdAt.toISOString(),
-    error: s.errorMessage ? { message: access.unredacted ? s.errorMessage : (s.errorMessagePublic ?? publicErrorMessage(s.errorMessage)), type: s.errorType, subType: s.errorSubType, severity: s.errorSeverity } : null,
-  }));
+  const steps: StepView[] = stepRows.reverse().map((s) => stepView(s, unredacted));
   const now = Date.now();
-  const progressEta = r.status === "running" ? estimateEta(r.progressProcessed, r.progressTotal, r.startedAt) : null;
-  const elapsed = r.startedAt && r.status === "running" ? (now - r.startedAt.getTime()) / 1000 : 0;
-  const historyEta = progressEta === null && typical !== null ? Math.max(0, Math.round(typical - elapsed)) : null;
   const fileId = typeof r.result?.fileId === "string" ? r.result.fileId : null;
   const fileName = typeof r.result?.fileName === "string" ? r.result.fileName : "export.csv";
-  return {
+  const view: RunView = {
     id: r.id,
-    projectSlug: access.project.slug,
+    projectSlug: project.slug,
     jobType: r.jobType,
     jobLabel: getJobDefinition(r.jobType)?.label ?? r.jobType,
     status: r.status,
@@ -493,8 +546,7 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
     maxAttempts: r.maxAttempts,
     progress: { processed: r.progressProcessed, total: r.progressTotal, message: r.progressMessage ? text(r.progressMessage) : null, percent: r.progressPercent },
     stage: r.currentStage,
-    etaSeconds: progressEta ?? historyEta,
-    etaBasis: progressEta !== null ? "progress" : historyEta !== null ? "history" : null,
+    ...etaOf(r, typical, now),
     queuedAt: r.queuedAt.toISOString(),
     startedAt: r.startedAt?.toISOString() ?? null,
     completedAt: r.completedAt?.toISOString() ?? null,
@@ -510,36 +562,37 @@ export async function getRunView(slug: string, runId: string): Promise<RunView |
     cancelRequested: r.cancelRequestedAt !== null,
     resource: r.resourceType && r.resourceId ? { type: r.resourceType, id: r.resourceId } : null,
     // Tenants read the copies redacted when the run was written (older rows: redacted now).
-    payload: access.unredacted ? r.payload : (r.payloadPublic ?? redactJson(r.payload)),
-    result: access.unredacted ? r.result : (r.resultPublic ?? (r.result === null ? null : redactJson(r.result))),
+    payload: unredacted ? r.payload : (r.payloadPublic ?? redactJson(r.payload)),
+    result: unredacted ? r.result : (r.resultPublic ?? (r.result === null ? null : redactJson(r.result))),
     resultFile: fileId ? { id: fileId, name: fileName } : null,
-    error: r.error ? errorView(r.error, r.id, access.unredacted, r.errorMessagePublic) : null,
+    error: r.error ? errorView(r.error, r.id, unredacted, r.errorMessagePublic) : null,
     steps,
     attemptList: attemptsOf(steps, r.status === "running" ? { number: r.attemptCount, startedAt: r.attemptStartedAt } : null),
-    // Stored redacted by the worker (`redacted`); a row without that mark is masked for tenants here.
-    calls: callRows.slice(0, MAX_CALLS).map((c) => {
-      const callText = (value: string) => (c.redacted ? value : text(value));
-      return {
-        id: c.id,
-        attempt: c.attempt,
-        retry: c.retry,
-        method: c.method,
-        url: callText(c.url),
-        status: c.responseStatus,
-        durationMs: c.durationMs,
-        error: c.error === null ? null : callText(c.error),
-        requestHeaders: access.unredacted || c.redacted ? c.requestHeaders : (redactJson(c.requestHeaders) as Record<string, string>),
-        requestBody: c.requestBody === null ? null : callText(c.requestBody),
-        responseHeaders: c.responseHeaders === null || access.unredacted || c.redacted ? c.responseHeaders : (redactJson(c.responseHeaders) as Record<string, string>),
-        responseBody: c.responseBody === null ? null : callText(c.responseBody),
-        createdAt: c.createdAt.toISOString(),
-      };
-    }),
+    calls: callRows.slice(0, MAX_CALLS).map((c) => callView(c, unredacted)),
     callsTruncated: callRows.length > MAX_CALLS,
     audit: auditRows.map((e) => ({ id: e.id, action: e.action, actor: e.actor, at: e.at.toISOString(), outcome: typeof e.details.outcome === "string" ? e.details.outcome : null })),
     updatedAt: r.updatedAt.toISOString(),
     builtAt: new Date(now).toISOString(),
   };
+  const version: RunVersionParts = {
+    updatedMs: r.updatedAt.getTime(),
+    heartbeatMs: r.lastHeartbeat?.getTime() ?? 0,
+    status: r.status,
+    attempt: r.attemptCount,
+    cancel: r.cancelRequestedAt !== null,
+    stepsMs: stepRows.at(-1)?.createdAt.getTime() ?? 0,
+    callsMs: lastCallAt?.getTime() ?? 0,
+  };
+  return { view, version };
+}
+
+/** The liveness of the worker instance running a run (null when it never registered). */
+export async function workerInstance(workerId: string): Promise<Parameters<typeof instanceLost>[0] | null> {
+  const [row] = await getDatabase()
+    .db.select({ lastSeenAt: workers.lastSeenAt, heartbeatSeconds: workers.heartbeatSeconds, stoppedAt: workers.stoppedAt })
+    .from(workers)
+    .where(eq(workers.id, workerId));
+  return row ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -554,27 +607,6 @@ export async function getProjectFile(slug: string, fileId: string): Promise<{ na
     .from(files)
     .where(and(eq(files.id, fileId), eq(files.projectId, access.project.id)));
   return file ?? null;
-}
-
-/**
- * For polling: the run's version, so an unchanged run answers 304 without building the view. The
- * same permission check as every page (requireProjectPermission: another team's project is not
- * found, a missing permission forbidden), then one indexed read of the run and its newest step
- * and call. The version names what the viewer may see, so another viewer never gets a 304 for it.
- */
-export async function getRunVersion(slug: string, runId: string): Promise<string | null> {
-  const access = await requireProjectPermission(slug, "jobs:read");
-  if (!z.uuid().safeParse(runId).success) return null;
-  const [row] = await getDatabase().db.execute<{ updated_at: string; last_heartbeat: string | null; status: RunStatus; steps_at: string | null; calls_at: string | null }>(sql`
-    select r.updated_at, r.last_heartbeat, r.status,
-      (select max(s.created_at) from job_run_steps s where s.run_id = r.id) as steps_at,
-      (select max(c.created_at) from job_run_calls c where c.run_id = r.id) as calls_at
-    from job_runs r
-    where r.id = ${runId}::uuid and r.project_id = ${access.project.id}`);
-  if (!row) return null;
-  const ms = (v: string | null) => (v === null ? 0 : new Date(v).getTime());
-  const who = access.unredacted ? "s" : access.permissions.has("jobs:write") ? "w" : "r";
-  return `"${ms(row.updated_at)}-${ms(row.last_heartbeat)}-${ms(row.steps_at)}-${ms(row.calls_at)}-${row.status}-${who}"`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ vi.mock("@/lib/auth/config", () => ({
 }));
 
 const { getCurrentUser } = await import("@/lib/dal/users");
-const { getRunVersion } = await import("@/lib/dal/runs");
+const { pollRun } = await import("@/lib/dal/run-poll");
 const { startSession, revokeSession, sessionClientOf } = await import("@/lib/dal/sessions");
 const { PEER_HEADER } = await import("@/lib/security/client-address");
 const { checkSignIn, verifyCredentials } = await import("@/lib/dal/credentials");
@@ -109,7 +109,7 @@ describe("server-side sessions", () => {
     claimCookie(alice.id, sid);
     await revokeSession(sid);
     expect(await getCurrentUser()).toBeNull();
-    await expect(getRunVersion(projectSlug, randomUUID())).rejects.toMatchObject({ code: "unauthenticated" });
+    await expect(pollRun(projectSlug, randomUUID(), null)).rejects.toMatchObject({ code: "unauthenticated" });
 
     const expired = await signIn(alice);
     await t.db.update(userSessions).set({ expiresAt: sql`now() - interval '1 second'` }).where(eq(userSessions.id, expired));
@@ -124,7 +124,7 @@ describe("server-side sessions", () => {
     const [row] = await t.db.select().from(userSessions).where(eq(userSessions.id, sid));
     expect(Date.now() - row!.lastSeenAt.getTime()).toBeLessThan(30_000);
     expect(row!.expiresAt.getTime() - Date.now()).toBeGreaterThan(29 * 24 * 3600 * 1000);
-    expect(await getRunVersion(projectSlug, randomUUID())).toBeNull();
+    expect(await pollRun(projectSlug, randomUUID(), null)).toBeNull();
   });
 });
 

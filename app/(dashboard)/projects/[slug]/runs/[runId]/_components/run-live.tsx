@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
+import type { RunDelta } from "@/lib/dal/run-poll";
 import type { RunView } from "@/lib/dal/runs";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
 import { formatDuration, formatTimestamp } from "@/app/(dashboard)/_components/format";
@@ -10,25 +11,27 @@ import { cancelRunAction, redriveRunAction } from "../actions";
 import { RunActionButton } from "./run-action-button";
 import { ProgressBar } from "./progress-bar";
 import { StepList } from "./step-list";
+import { mergeRunDelta } from "./merge-run-delta";
 import { AttemptList, AuditTrail, CallLog, ErrorDetails, JsonBlock } from "./run-sections";
 
 const POLL_MS = 1000;
 
 /**
  * Polls the run about once a second while it is active and the tab is visible (usePolling: none
- * while hidden, none once the run has ended; an unchanged run answers 304).
+ * while hidden, none once the run has ended; an unchanged run answers 304, a moving one a delta).
  */
 function useLiveRun(initial: RunView): { run: RunView; refresh: () => void; secondsSinceView: number; databaseDown: boolean } {
   const [run, setRun] = useState(initial);
   // Seconds since this view was built: heartbeat age and ETA keep counting between 304s.
   const [secondsSinceView, setSecondsSinceView] = useState(0);
-  const accept = useCallback((next: RunView) => {
-    setRun(next);
+  // A delta (an active run's moving parts and new rows) merges into the page's run; anything else is whole.
+  const accept = useCallback((next: RunView | RunDelta) => {
+    setRun((held) => ("kind" in next ? mergeRunDelta(held, next) : next));
     setSecondsSinceView(0);
   }, []);
   const url = `/api/projects/${encodeURIComponent(initial.projectSlug)}/runs/${initial.id}`;
   // After an action (cancel, re-drive) `refresh` polls at once; a run that became active resumes.
-  const { databaseDown, refresh } = usePolling<RunView>({ url, intervalMs: POLL_MS, enabled: !run.terminal, onData: accept });
+  const { databaseDown, refresh } = usePolling<RunView | RunDelta>({ url, intervalMs: POLL_MS, enabled: !run.terminal, onData: accept });
 
   useEffect(() => {
     const clock = setInterval(() => setSecondsSinceView((s) => s + 1), 1000);

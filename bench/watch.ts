@@ -1,0 +1,313 @@
+/**
+ * `npm run bench:watch`: what open run pages cost the server. Starts a real Postgres, the web app
+ * (production build) and a worker, keeps K runs active (demo_paced, progress every poll), and
+ * opens N simulated run pages: real HTTP with a session cookie, one poll a second each, the ETag
+ * honoured (as usePolling does: the next poll a second after the answer). Half the pages are a
+ * team admin's (redacted view), half support's (unredacted), so both view kinds are shared.
+ *
+ * For each N it measures two phases of the same length: every page on an active run (changed
+ * polls: deltas), then every page on a finished run (the unchanged 304 path) as the baseline, and
+ * reports p50/p95 latency, polls/s, whether every poll was answered (200/304, no error, no
+ * timeout), and web and Postgres CPU per 1,000 polls (/proc/<pid>/stat of the web process tree and
+ * of the cluster's postmaster and its backends). Targets: at N = 500 on active runs p95 <= 100 ms
+ * and every poll answered; a changed poll costs at most 2x an unchanged one.
+ *
+ * BENCH_WATCH_N="10,100,500" BENCH_WATCH_SECONDS=20 BENCH_WATCH_RUNS=5 tune it.
+ */
+import { randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { encode } from "next-auth/jwt";
+import postgres from "postgres";
+import { Agent, fetch as undiciFetch } from "undici";
+import { createDatabase } from "@/lib/db/client";
+import { jobRuns, jobRunSteps, projects, teams } from "@/lib/db/schema";
+import { createSendOnlyBoss } from "@/lib/jobs/boss";
+import { getJobDefinition } from "@/lib/jobs/catalog";
+import { triggerRun } from "@/lib/jobs/enqueue";
+import { ensureBuilt } from "@/scripts/lib/build-state";
+import { freePort, postmasterOf } from "@/scripts/lib/embedded-pg";
+import { startProcess, stopProcess, type Managed } from "@/scripts/lib/processes";
+import { seedDemo } from "@/scripts/lib/seed";
+import { createDatabaseFromTemplate, startTestCluster } from "@/scripts/lib/test-cluster";
+
+const NS = (process.env.BENCH_WATCH_N ?? "10,100,500").split(",").map(Number);
+const SECONDS = Number(process.env.BENCH_WATCH_SECONDS ?? 20);
+const K = Number(process.env.BENCH_WATCH_RUNS ?? 5);
+const POLL_MS = 1000;
+/** A poll not answered within this counts as unanswered (a browser would show stale data). */
+const TIMEOUT_MS = 10_000;
+const TARGET_P95_MS = 100;
+const TARGET_RATIO = 2;
+const root = path.resolve(import.meta.dirname, "..");
+const secret = "bench-watch-secret-0123456789abcdef";
+const TICKS = 100; // USER_HZ on Linux
+
+// ---------------------------------------------------------------------------------------------
+// CPU from /proc
+
+function statOf(pid: number): { ppid: number; ticks: number; children: number } | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command may hold spaces or parentheses: fields start after the last ')'.
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), children: Number(fields[13]) + Number(fields[14]) };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds used by a process and all its descendants (exited ones too, once reaped). */
+function treeCpuSeconds(rootPid: number): number {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const s = statOf(pid);
+    if (s) parents.set(s.ppid, [...(parents.get(s.ppid) ?? []), pid]);
+  }
+  let ticks = 0;
+  const stack = [rootPid];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    const s = statOf(pid);
+    if (!s) continue;
+    ticks += s.ticks + s.children;
+    stack.push(...(parents.get(pid) ?? []));
+  }
+  return ticks / TICKS;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Simulated pages
+
+type PhaseResult = { polls: number; ok200: number; ok304: number; failed: number; latencies: number[]; seconds: number; webCpu: number; pgCpu: number; bytes: number };
+
+async function runPhase(base: string, pages: { url: string; cookie: string }[], seconds: number, pids: { web: number; pg: number }, dispatcher: Agent): Promise<PhaseResult> {
+  const result: PhaseResult = { polls: 0, ok200: 0, ok304: 0, failed: 0, latencies: [], seconds, webCpu: 0, pgCpu: 0, bytes: 0 };
+  const web0 = treeCpuSeconds(pids.web);
+  const pg0 = treeCpuSeconds(pids.pg);
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(
+    pages.map(async (page, i) => {
+      let etag: string | null = null;
+      // Pages open spread over the first second, as people do.
+      await new Promise((r) => setTimeout(r, (i / pages.length) * POLL_MS));
+      while (performance.now() < end) {
+        const start = performance.now();
+        try {
+          const response = await undiciFetch(base + page.url, {
+            headers: { cookie: page.cookie, ...(etag ? { "if-none-match": etag } : {}) },
+            dispatcher,
+            signal: AbortSignal.timeout(TIMEOUT_MS),
+          });
+          const body = await response.arrayBuffer();
+          const ms = performance.now() - start;
+          result.polls++;
+          result.latencies.push(ms);
+          result.bytes += body.byteLength;
+          if (response.status === 200) {
+            result.ok200++;
+            etag = response.headers.get("etag");
+          } else if (response.status === 304) result.ok304++;
+          else result.failed++;
+        } catch {
+          result.polls++;
+          result.failed++;
+          result.latencies.push(performance.now() - start);
+        }
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
+    }),
+  );
+  result.seconds = (performance.now() - t0) / 1000;
+  result.webCpu = treeCpuSeconds(pids.web) - web0;
+  result.pgCpu = treeCpuSeconds(pids.pg) - pg0;
+  return result;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+type Row = { n: number; phase: "active" | "unchanged"; p50: number; p95: number; pollsPerSecond: number; answered: string; allAnswered: boolean; webPer1k: number; pgPer1k: number; kbPerPoll: number; share200: number };
+
+function summarize(n: number, phase: Row["phase"], r: PhaseResult): Row {
+  const sorted = [...r.latencies].sort((a, b) => a - b);
+  const per1k = (cpu: number) => (r.polls ? (cpu / r.polls) * 1000 : NaN);
+  return {
+    n,
+    phase,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    pollsPerSecond: r.polls / r.seconds,
+    answered: `${r.ok200 + r.ok304}/${r.polls}`,
+    allAnswered: r.failed === 0 && r.polls > 0,
+    webPer1k: per1k(r.webCpu),
+    pgPer1k: per1k(r.pgCpu),
+    kbPerPoll: r.polls ? r.bytes / r.polls / 1024 : 0,
+    share200: r.polls ? r.ok200 / r.polls : 0,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function sessionCookie(sql: postgres.Sql, email: string): Promise<string> {
+  const [user] = await sql<{ id: string; name: string }[]>`select id, name from users where email = ${email}`;
+  if (!user) throw new Error(`no user ${email}`);
+  const [session] = await sql<{ id: string }[]>`insert into user_sessions (user_id, expires_at, user_agent) values (${user.id}, now() + interval '1 day', 'bench') returning id`;
+  const token = await encode({ token: { sub: user.id, sid: session!.id, name: user.name, email }, secret, salt: "authjs.session-token" });
+  return `authjs.session-token=${token}`;
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(url, { redirect: "manual" })).status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not come up within ${timeoutMs / 1000}s`);
+}
+
+async function main(): Promise<void> {
+  if (ensureBuilt(root)) console.log("built the dashboard");
+  const cluster = await startTestCluster(root, "benchwatch");
+  const children: Managed[] = [];
+  const stopAll = async () => {
+    await Promise.all(children.splice(0).map((c) => stopProcess(c, 10_000)));
+    await cluster.stop();
+  };
+  process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
+  const dispatcher = new Agent({ connections: null, keepAliveTimeout: 30_000, pipelining: 1 });
+  try {
+    const url = await createDatabaseFromTemplate(cluster.url("postgres"), "rb_bench_watch");
+    const database = createDatabase(url, { max: 2 });
+    await seedDemo(database.db);
+    const sql = postgres(url, { max: 1, onnotice: () => undefined });
+    const [team] = await database.db.select().from(teams).limit(1);
+    const [admin] = await sql<{ id: string }[]>`select id from users where email = 'admin@runboard.local'`;
+    // demo_paced allows one active run per project: one project per watched run.
+    const projectRows = await database.db
+      .insert(projects)
+      .values(Array.from({ length: K }, (_, i) => ({ teamId: team!.id, slug: `watch-${i}`, name: `Watch ${i}` })))
+      .returning();
+
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: url,
+      AUTH_SECRET: secret,
+      AUTH_TRUST_HOST: "true",
+      NEXT_TELEMETRY_DISABLED: "1",
+      RUNBOARD_URL: base,
+      NODE_ENV: "production",
+      // Progress lands more often than pages poll: every poll of an active run sees a change.
+      PROGRESS_INTERVAL_MS: "250",
+      HEARTBEAT_SECONDS: "2",
+    };
+    const web = startProcess("web", path.join(root, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], env);
+    const worker = startProcess("worker", process.execPath, ["--import", "tsx", path.join(root, "workers", "index.ts")], env);
+    children.push(web, worker);
+    await waitForHttp(`${base}/sign-in`, 120_000);
+    const pgPid = await postmasterOf(cluster.dataDir);
+    if (!pgPid || !web.child.pid) throw new Error("could not find the web or Postgres process");
+
+    // K long runs (an item a second for up to 2 hours), each changing several times a second.
+    const boss = createSendOnlyBoss(url);
+    await boss.start();
+    const def = getJobDefinition("demo_paced")!;
+    const active: { slug: string; id: string }[] = [];
+    for (const p of projectRows) {
+      const r = await triggerRun(database.db, boss, { def, payload: { items: 1000, msPerItem: 1000 }, teamId: team!.id, projectId: p.id, triggeredBy: admin!.id, notify: false });
+      if (!r.ok) throw new Error(`trigger failed: ${JSON.stringify(r)}`);
+      active.push({ slug: p.slug, id: r.runId });
+    }
+    await boss.stop({ graceful: false, close: true });
+    // The unchanged baseline: a finished run with a page's worth of steps (it never changes again).
+    const [done] = await database.db
+      .insert(jobRuns)
+      .values({
+        id: randomUUID(),
+        maxAttempts: 1,
+        teamId: team!.id,
+        projectId: projectRows[0]!.id,
+        jobType: "demo_paced",
+        status: "completed",
+        payload: { items: 20, msPerItem: 250 },
+        attemptCount: 1,
+        startedAt: new Date(Date.now() - 60_000),
+        completedAt: new Date(),
+        progressProcessed: 20,
+        progressTotal: 20,
+      })
+      .returning({ id: jobRuns.id });
+    await database.db.insert(jobRunSteps).values(Array.from({ length: 20 }, (_, i) => ({ runId: done!.id, stepType: `item ${i}`, status: "completed" as const, attemptNumber: 1, durationMs: 250 })));
+    for (let i = 0; ; i++) {
+      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from job_runs where status = 'running' and id = any(${active.map((a) => a.id)})`;
+      if (row!.n === K) break;
+      if (i > 240) throw new Error("the runs did not start");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+
+    const cookies = { admin: [] as string[], support: [] as string[] };
+    for (let i = 0; i < 10; i++) {
+      cookies.admin.push(await sessionCookie(sql, "admin@runboard.local"));
+      cookies.support.push(await sessionCookie(sql, "support@runboard.local"));
+    }
+    const pageOf = (i: number, run: { slug: string; id: string }) => ({
+      url: `/api/projects/${run.slug}/runs/${run.id}`,
+      cookie: i % 2 === 0 ? cookies.admin[(i / 2) % 10]! : cookies.support[((i - 1) / 2) % 10]!,
+    });
+    const pids = { web: web.child.pid, pg: pgPid };
+    // Warm up: compile paths, fill pools.
+    await runPhase(base, Array.from({ length: 20 }, (_, i) => pageOf(i, active[i % K]!)), 3, pids, dispatcher);
+    await runPhase(base, Array.from({ length: 20 }, (_, i) => pageOf(i, { slug: projectRows[0]!.slug, id: done!.id })), 3, pids, dispatcher);
+
+    const rows: Row[] = [];
+    for (const n of NS) {
+      const changed = await runPhase(base, Array.from({ length: n }, (_, i) => pageOf(i, active[i % K]!)), SECONDS, pids, dispatcher);
+      rows.push(summarize(n, "active", changed));
+      const same = await runPhase(base, Array.from({ length: n }, (_, i) => pageOf(i, { slug: projectRows[0]!.slug, id: done!.id })), SECONDS, pids, dispatcher);
+      rows.push(summarize(n, "unchanged", same));
+      for (const r of rows.slice(-2))
+        console.log(
+          `N=${String(n).padStart(3)} ${r.phase.padEnd(9)} p50 ${r.p50.toFixed(1).padStart(7)} ms  p95 ${r.p95.toFixed(1).padStart(7)} ms  ${r.pollsPerSecond.toFixed(1).padStart(6)} polls/s  answered ${r.answered}  200s ${(r.share200 * 100).toFixed(0)}%  web ${r.webPer1k.toFixed(2)} s/1k  pg ${r.pgPer1k.toFixed(2)} s/1k  ${r.kbPerPoll.toFixed(2)} KiB/poll`,
+        );
+    }
+
+    console.log(`\nK = ${K} active runs, ${SECONDS} s per phase, pages half team admin (redacted) and half support (unredacted).\n`);
+    console.log("| N | watching | p50 ms | p95 ms | polls/s | answered | 200 share | KiB/poll | web CPU s / 1k polls | Postgres CPU s / 1k polls |");
+    console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (const r of rows)
+      console.log(
+        `| ${r.n} | ${r.phase === "active" ? "active runs" : "unchanged run (304)"} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.pollsPerSecond.toFixed(1)} | ${r.answered} | ${(r.share200 * 100).toFixed(0)}% | ${r.kbPerPoll.toFixed(2)} | ${r.webPer1k.toFixed(2)} | ${r.pgPer1k.toFixed(2)} |`,
+      );
+    console.log("\n| N | changed / unchanged cost (web + Postgres CPU per poll) |\n| --- | --- |");
+    const verdicts: string[] = [];
+    for (const n of NS) {
+      const a = rows.find((r) => r.n === n && r.phase === "active")!;
+      const u = rows.find((r) => r.n === n && r.phase === "unchanged")!;
+      const ratio = (a.webPer1k + a.pgPer1k) / (u.webPer1k + u.pgPer1k);
+      console.log(`| ${n} | ${ratio.toFixed(2)}x |`);
+      if (n === Math.max(...NS)) {
+        verdicts.push(a.p95 <= TARGET_P95_MS ? `p95 ${a.p95.toFixed(1)} ms <= ${TARGET_P95_MS} ms: met` : `p95 ${a.p95.toFixed(1)} ms > ${TARGET_P95_MS} ms: MISSED`);
+        verdicts.push(a.allAnswered ? "every poll answered: met" : `unanswered polls (${a.answered}): MISSED`);
+        verdicts.push(ratio <= TARGET_RATIO ? `changed/unchanged ${ratio.toFixed(2)}x <= ${TARGET_RATIO}x: met` : `changed/unchanged ${ratio.toFixed(2)}x > ${TARGET_RATIO}x: MISSED`);
+      }
+    }
+    console.log(`\nAt N = ${Math.max(...NS)} on active runs: ${verdicts.join("; ")}.`);
+    await sql.end();
+    await database.close();
+  } finally {
+    await dispatcher.close();
+    await stopAll();
+  }
+}
+
+await main();
