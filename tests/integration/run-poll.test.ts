@@ -152,6 +152,7 @@ describe("run poll", () => {
     await new Promise((r) => setTimeout(r, 5));
     await t.db.insert(jobRunSteps).values(Array.from({ length: 60 }, (_, i) => ({ runId, stepType: `s${i}`, status: "completed" as const, attemptNumber: 1, createdAt: new Date(Date.now() + i) })));
     await moveOn(runId, 5);
+    sharedReads.clear(); // the first poll's full view is shared for a second
     const body = bodyOf(await pollRun(acmeSlug, runId, v0!.etag));
     expect(body.kind).toBeUndefined();
     expect(body.steps).toHaveLength(60);
