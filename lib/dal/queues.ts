@@ -10,7 +10,6 @@ import { QUEUE_COUNT_CAP, readQueueStats, THROUGHPUT_WINDOW_MINUTES, type QueueS
 import type { JobDefinition } from "@/lib/jobs/define";
 import { AccessError, actorOf, requireProjectPermission } from "./access";
 import { requireInstancePermission } from "./instance";
-import { sharedRead, sharedReads } from "./shared-read";
 
 export type QueueControlView = { paused: boolean; concurrencyLimit: number | null };
 
@@ -71,32 +70,14 @@ function versionOf(rows: QueueRow[], scope: QueuesView["scope"]): string {
   return `"${createHash("sha1").update(JSON.stringify([scope, stable])).digest("base64url").slice(0, 20)}"`;
 }
 
-/**
- * Every open Queues page of a project (or of the instance) polls the same figures: one read per
- * scope per interval serves them all (lib/dal/shared-read.ts), after each caller's own permission
- * check. The key is the scope only; the view's per-user part (canControl) is added per request.
- */
-const QUEUES_SHARE_MS = 2000;
-const INSTANCE_QUEUES_KEY = "queues:instance";
-const projectQueuesKey = (projectId: string) => `queues:project:${projectId}`;
-
-/** A control change shows at once on the page that made it; an instance-wide one on every project's. */
-function forgetQueues(projectId: string | null): void {
-  sharedReads.forget(INSTANCE_QUEUES_KEY);
-  if (projectId) sharedReads.forget(projectQueuesKey(projectId));
-  else sharedReads.forgetPrefix("queues:project:");
-}
-
 /** A project's queues: its job types, its runs (jobs:read). */
 export async function getProjectQueues(slug: string): Promise<QueuesView> {
   const access = await requireProjectPermission(slug, "jobs:read");
   const defs = projectJobDefinitions();
-  const rows = await sharedRead(projectQueuesKey(access.project.id), QUEUES_SHARE_MS, () =>
-    readQueueStats(
-      getDatabase().db,
-      defs.map((d) => d.name),
-      access.project.id,
-    ),
+  const rows = await readQueueStats(
+    getDatabase().db,
+    defs.map((d) => d.name),
+    access.project.id,
   );
   const scope = { kind: "project" as const, slug: access.project.slug, name: access.project.name, canControl: access.permissions.has("jobs:write") };
   const view = rows.map((r, i) => toView(defs[i]!, r, true));
@@ -107,12 +88,10 @@ export async function getProjectQueues(slug: string): Promise<QueuesView> {
 export async function getInstanceQueues(): Promise<QueuesView> {
   const user = await requireInstancePermission("queues:read");
   const defs = [...projectJobDefinitions(), ...systemJobDefinitions()];
-  const rows = await sharedRead(INSTANCE_QUEUES_KEY, QUEUES_SHARE_MS, () =>
-    readQueueStats(
-      getDatabase().db,
-      defs.map((d) => d.name),
-      null,
-    ),
+  const rows = await readQueueStats(
+    getDatabase().db,
+    defs.map((d) => d.name),
+    null,
   );
   const scope = { kind: "instance" as const, canControl: canInstance(user.instanceRole, "queues:manage") };
   const view = rows.map((r, i) => toView(defs[i]!, r, false));
@@ -143,7 +122,7 @@ export async function setProjectQueueControl(slug: string, input: ControlInput):
       details: { jobType: def.name, projectId: access.project.id, projectSlug: access.project.slug, before: describe(before), after: describe(after) },
     });
     return describe(after);
-  }).finally(() => forgetQueues(access.project.id));
+  });
 }
 
 /** The instance-wide control of any job type, system ones included (queues:manage: the owner). */
@@ -161,7 +140,7 @@ export async function setInstanceQueueControl(input: ControlInput): Promise<Queu
       details: { jobType: def.name, projectId: null, before: describe(before), after: describe(after) },
     });
     return describe(after);
-  }).finally(() => forgetQueues(null));
+  });
 }
 
 /** For the jobs page's badge: the project's job types that are paused (by the project or the instance). */

@@ -14,9 +14,6 @@ import "server-only";
  */
 export type SharedReads = {
   read<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T>;
-  /** Drop a key (a write this process made must show at once); a read in flight is not re-added. */
-  forget(key: string): void;
-  forgetPrefix(prefix: string): void;
   /** Entries held now (in flight or fresh); for tests and the metrics. */
   size(): number;
   clear(): void;
@@ -58,10 +55,6 @@ export function createSharedReads({ maxEntries, now = Date.now }: { maxEntries: 
       entries.set(key, entry);
       if (entries.size > maxEntries) evict();
       return value;
-    },
-    forget: (key) => void entries.delete(key),
-    forgetPrefix: (prefix) => {
-      for (const key of entries.keys()) if (key.startsWith(prefix)) entries.delete(key);
     },
     size: () => entries.size,
     clear: () => entries.clear(),
