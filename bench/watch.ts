@@ -249,7 +249,7 @@ async function main(): Promise<void> {
       .returning({ id: jobRuns.id });
     await database.db.insert(jobRunSteps).values(Array.from({ length: 20 }, (_, i) => ({ runId: done!.id, stepType: `item ${i}`, status: "completed" as const, attemptNumber: 1, durationMs: 250 })));
     for (let i = 0; ; i++) {
-      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from job_runs where status = 'running' and id = any(${active.map((a) => a.id)})`;
+      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from job_runs where status = 'running' and id = any(${active.map((a) => a.id)}::uuid[])`;
       if (row!.n === K) break;
       if (i > 240) throw new Error("the runs did not start");
       await new Promise((r) => setTimeout(r, 250));
