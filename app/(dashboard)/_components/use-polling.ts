@@ -27,8 +27,8 @@ function retryAfterMs(header: string | null): number | null {
 /**
  * Polls `url` every `intervalMs` while the tab is visible: nothing while it is hidden (one poll as
  * soon as it is shown again). Each poll sends the last ETag, so an unchanged answer is a bodiless
- * 304. A 503 (database unreachable) sets `databaseDown` and waits for its Retry-After; other
- * failures back off exponentially. One request at a time: a refresh aborts the one in flight, and
+ * 304. A 503 (database unreachable) sets `databaseDown`; an error answer waits for its
+ * Retry-After, else polls on at the interval; a network failure backs off exponentially. One request at a time: a refresh aborts the one in flight, and
  * unmounting aborts everything, so answers are applied in order.
  */
 export function usePolling<T>({ url, intervalMs, enabled = true, initialEtag = null, onData }: PollingOptions<T>): { databaseDown: boolean; refresh: () => void } {
@@ -69,8 +69,10 @@ export function usePolling<T>({ url, intervalMs, enabled = true, initialEtag = n
         } else if (response.status === 304) {
           failures = 0;
         } else {
-          failures += 1;
-          next = retryAfterMs(response.headers.get("Retry-After")) ?? Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** failures);
+          // A 503 keeps polling at the interval (the page says the database is away) unless the
+          // server asks for longer with Retry-After.
+          failures = 0;
+          next = retryAfterMs(response.headers.get("Retry-After")) ?? intervalMs;
         }
       } catch {
         // Aborted (a newer poll took over, or unmounted): that one schedules.
