@@ -1,4 +1,4 @@
-import { expect, test as setup } from "@playwright/test";
+import { expect, test as setup } from "./support/test";
 import bcrypt from "bcryptjs";
 import { ACCOUNTS, OUTSIDER_PROJECT, SECOND_PROJECT, storageState, type Role } from "./support/accounts";
 import { e2eSql } from "./support/db";

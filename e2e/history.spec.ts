@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, NOT_FOUND_PAGE, test, type Page } from "./support/test";
 import { storageState } from "./support/accounts";
 import { captureServerAction, replayServerAction } from "./support/actions";
 import { backfillRedactedRuns, e2eSql } from "./support/db";
@@ -174,7 +174,7 @@ test.describe("bulk actions as admin", () => {
 });
 
 test.describe("as a user of another team", () => {
-  test.use({ storageState: storageState("outsider") });
+  test.use({ storageState: storageState("outsider"), allowConsoleErrors: [NOT_FOUND_PAGE] }); // the 404 page is the point
 
   test("gets not found for the project's history, and the monitor shows none of its runs", async ({ page }) => {
     expect((await page.goto(HISTORY))?.status()).toBe(404);

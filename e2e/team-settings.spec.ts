@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { allowConsoleError, expect, NOT_FOUND_PAGE, test } from "./support/test";
 import bcrypt from "bcryptjs";
 import { PROJECT, storageState } from "./support/accounts";
 import { e2eSql } from "./support/db";
@@ -60,6 +60,7 @@ test("an admin grants jobs:read and the member can open the jobs page on their n
     await row.getByRole("button", { name: `Remove ${member.name}` }).click();
     await row.getByRole("button", { name: "Yes, remove" }).click();
     await expect(page.getByTestId("member-row").filter({ hasText: member.email })).toHaveCount(0);
+    allowConsoleError(NOT_FOUND_PAGE); // the removed member gets the 404 pages
     expect((await memberPage.goto(`/projects/${PROJECT}/jobs`))?.status()).toBe(404);
     expect((await memberPage.goto(`/teams/${TEAM}/settings`))?.status()).toBe(404);
   } finally {

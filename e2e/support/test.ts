@@ -3,14 +3,18 @@
  * console error or threw an uncaught exception (a hydration mismatch, a failed chunk, a 500 on a
  * fetch). A spec that provokes an error on purpose allows it, per test, with a pattern and a reason:
  *
- *   test.use({ allowConsoleErrors: [/status of 404/] }); // the outsider is sent to a 404 page
+ *   test.use({ allowConsoleErrors: [NOT_FOUND_PAGE] }); // the outsider gets the 404 page
+ *   allowConsoleError(NOT_FOUND_PAGE); // inside a test, just before the step that 404s
  */
 import { test as base, type Browser, type BrowserContext } from "@playwright/test";
 
 export { expect } from "@playwright/test";
 export type { APIRequestContext, Browser, BrowserContext, Page } from "@playwright/test";
 
-type Sink = { entries: string[] };
+/** Chromium logs a page answered with 404 as a failed resource load: allow it where a spec expects a 404. */
+export const NOT_FOUND_PAGE = /Failed to load resource: the server responded with a status of 404 \(Not Found\)/;
+
+type Sink = { entries: string[]; allowed: RegExp[] };
 
 /** The running test's sink; a context reports to the sink of the test that opened it. */
 let activeSink: Sink | null = null;
@@ -29,6 +33,12 @@ function watch(context: BrowserContext, sink: Sink): void {
     const error = webError.error();
     sink.entries.push(`uncaught on ${webError.page()?.url() ?? "?"}: ${error.stack ?? error.message}`);
   });
+}
+
+/** Inside a test, right where it provokes the error: allows it for the rest of this test only. */
+export function allowConsoleError(pattern: RegExp): void {
+  if (!activeSink) throw new Error("allowConsoleError() is for use inside a test");
+  activeSink.allowed.push(pattern);
 }
 
 /** Covers every context of the worker's browser: the default one and `browser.newContext()`/`newPage()` ones. */
@@ -52,11 +62,11 @@ export const test = base.extend<{ allowConsoleErrors: RegExp[]; failOnConsoleErr
   ],
   failOnConsoleErrors: [
     async ({ allowConsoleErrors }, use) => {
-      const sink: Sink = { entries: [] };
+      const sink: Sink = { entries: [], allowed: [...allowConsoleErrors] };
       activeSink = sink;
       await use();
       activeSink = null;
-      const unexpected = sink.entries.filter((entry) => !allowConsoleErrors.some((pattern) => pattern.test(entry)));
+      const unexpected = sink.entries.filter((entry) => !sink.allowed.some((pattern) => pattern.test(entry)));
       if (unexpected.length > 0) {
         throw new Error(`The page logged ${unexpected.length} error(s):\n${unexpected.map((e) => `  - ${e}`).join("\n")}`);
       }
