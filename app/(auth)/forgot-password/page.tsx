@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { ForgotForm } from "./forgot-form";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 
 export const metadata: Metadata = { title: "Forgot password" };
 
@@ -11,9 +11,9 @@ export default function ForgotPasswordPage() {
       <h1 className="mb-1 text-2xl font-semibold">Forgot your password?</h1>
       <p className="mb-6 text-sm text-zinc-600 dark:text-zinc-400">Enter the email you sign in with and we will send you a link to choose a new password.</p>
       <ForgotForm />
-      <Link href="/sign-in" className="mt-6 text-sm text-indigo-700 hover:underline dark:text-indigo-400">
+      <TextLink href="/sign-in" className="mt-6 text-sm">
         Back to sign in
-      </Link>
+      </TextLink>
     </main>
   );
 }

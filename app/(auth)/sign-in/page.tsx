@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { redirect } from "next/navigation";
 import { getCurrentUser } from "@/lib/dal/users";
 import { safeDestination } from "@/lib/security/safe-redirect";
 import { SignInForm } from "./sign-in-form";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -21,9 +21,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         </p>
       )}
       <SignInForm callbackUrl={destination} />
-      <Link href="/forgot-password" className="mt-4 text-center text-sm text-indigo-700 hover:underline dark:text-indigo-400">
+      <TextLink href="/forgot-password" className="mt-4 text-center text-sm">
         Forgot password?
-      </Link>
+      </TextLink>
     </main>
   );
 }

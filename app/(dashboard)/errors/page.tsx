@@ -8,6 +8,8 @@ import { canInstance } from "@/lib/auth/permissions";
 import { getErrorSummary, listErrorRuns } from "@/lib/dal/errors";
 import { parseRange, RANGES, type RangeKey } from "@/lib/dal/ranges";
 import { getCurrentUser } from "@/lib/dal/users";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
+import { KeysetPager } from "@/app/(dashboard)/_components/ui/keyset-pager";
 
 export const metadata: Metadata = { title: "Errors" };
 
@@ -73,9 +75,9 @@ export default async function ErrorsPage({ searchParams }: { searchParams: Promi
                 return (
                   <tr key={`${g.jobType}/${g.subType}`} data-testid="error-group" className={current ? "bg-indigo-50 dark:bg-indigo-950/40" : undefined}>
                     <th scope="row" className="px-3 py-2 text-left font-normal whitespace-nowrap">
-                      <Link href={q({ range, jobType: g.jobType, subType: g.subType })} aria-current={current ? "true" : undefined} className="font-mono text-indigo-700 hover:underline dark:text-indigo-400">
+                      <TextLink href={q({ range, jobType: g.jobType, subType: g.subType })} aria-current={current ? "true" : undefined} className="font-mono">
                         {g.subType}
-                      </Link>
+                      </TextLink>
                       <span className="block text-xs text-zinc-600 dark:text-zinc-400">{g.jobLabel}</span>
                     </th>
                     <td className="px-3 py-2 font-medium">{g.count}</td>
@@ -129,18 +131,12 @@ export default async function ErrorsPage({ searchParams }: { searchParams: Promi
               message: r.message,
             }))}
           />
-          <nav aria-label="Pages" className="flex gap-3 text-sm">
-            {search.cursor && (
-              <Link href={q({ range, jobType: search.jobType, subType: search.subType })} className="text-indigo-700 hover:underline dark:text-indigo-400">
-                Newest
-              </Link>
-            )}
-            {runs.nextCursor && (
-              <Link href={q({ range, jobType: search.jobType, subType: search.subType, cursor: runs.nextCursor })} className="text-indigo-700 hover:underline dark:text-indigo-400">
-                Older runs
-              </Link>
-            )}
-          </nav>
+          <KeysetPager
+            links={[
+              search.cursor ? { href: q({ range, jobType: search.jobType, subType: search.subType }), label: "Newest" } : null,
+              runs.nextCursor ? { href: q({ range, jobType: search.jobType, subType: search.subType, cursor: runs.nextCursor }), label: "Older runs" } : null,
+            ]}
+          />
         </section>
       )}
     </div>

@@ -5,6 +5,7 @@ import { formatTimestamp } from "@/app/(dashboard)/_components/format";
 import { canInstance } from "@/lib/auth/permissions";
 import { listOutbox, OUTBOX_STATUSES, parseOutboxStatus } from "@/lib/dal/outbox";
 import { getCurrentUser } from "@/lib/dal/users";
+import { KeysetPager } from "@/app/(dashboard)/_components/ui/keyset-pager";
 
 export const metadata: Metadata = { title: "Outbox" };
 
@@ -91,18 +92,12 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
           </table>
         </div>
       )}
-      <nav aria-label="Pages" className="flex gap-3 text-sm">
-        {search.cursor && (
-          <Link href={href(status)} className="text-indigo-700 hover:underline dark:text-indigo-400">
-            Newest
-          </Link>
-        )}
-        {page.nextCursor && (
-          <Link href={href(status, page.nextCursor)} className="text-indigo-700 hover:underline dark:text-indigo-400">
-            Older messages
-          </Link>
-        )}
-      </nav>
+      <KeysetPager
+        links={[
+          search.cursor ? { href: href(status), label: "Newest" } : null,
+          page.nextCursor ? { href: href(status, page.nextCursor), label: "Older messages" } : null,
+        ]}
+      />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { listMyProjects } from "@/lib/dal/projects";
 import { listMyTeams } from "@/lib/dal/teams";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 
 export const metadata: Metadata = { title: "Projects" };
 
@@ -11,9 +12,9 @@ export default async function ProjectsPage() {
     <div>
       <div className="mb-4 flex items-baseline justify-between gap-3">
         <h1 className="text-2xl font-semibold">Projects</h1>
-        <Link href="/runs" className="text-sm text-indigo-700 hover:underline dark:text-indigo-400">
+        <TextLink href="/runs" className="text-sm">
           Run monitor →
-        </Link>
+        </TextLink>
       </div>
       {teams.length > 0 && (
         <ul aria-label="Your teams" className="mb-4 flex flex-wrap gap-x-4 gap-y-1 text-sm">
@@ -21,9 +22,9 @@ export default async function ProjectsPage() {
             <li key={t.slug}>
               <span className="font-medium">{t.name}</span> <span className="text-zinc-600 dark:text-zinc-400">({t.role})</span>
               {t.canManage && (
-                <Link href={`/teams/${t.slug}/settings`} aria-label={`Team settings for ${t.name}`} className="ml-2 text-indigo-700 hover:underline dark:text-indigo-400">
+                <TextLink href={`/teams/${t.slug}/settings`} aria-label={`Team settings for ${t.name}`} className="ml-2">
                   Team settings
-                </Link>
+                </TextLink>
               )}
             </li>
           ))}

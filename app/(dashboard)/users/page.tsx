@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { formatTimestamp } from "@/app/(dashboard)/_components/format";
 import { RelativeTime } from "@/app/(dashboard)/_components/relative-time";
@@ -7,6 +6,7 @@ import { canInstance } from "@/lib/auth/permissions";
 import { listInstanceUsers } from "@/lib/dal/instance-users";
 import { getCurrentUser } from "@/lib/dal/users";
 import { DisableButton } from "./_components/disable-button";
+import { KeysetPager } from "@/app/(dashboard)/_components/ui/keyset-pager";
 
 export const metadata: Metadata = { title: "Users" };
 
@@ -79,18 +79,12 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
           </table>
         </div>
       )}
-      <nav aria-label="Pages" className="flex gap-3 text-sm">
-        {after && (
-          <Link href={href()} className="text-indigo-700 hover:underline dark:text-indigo-400">
-            First page
-          </Link>
-        )}
-        {page.nextCursor && (
-          <Link href={href(page.nextCursor)} className="text-indigo-700 hover:underline dark:text-indigo-400">
-            Next page
-          </Link>
-        )}
-      </nav>
+      <KeysetPager
+        links={[
+          after ? { href: href(), label: "First page" } : null,
+          page.nextCursor ? { href: href(page.nextCursor), label: "Next page" } : null,
+        ]}
+      />
     </div>
   );
 }

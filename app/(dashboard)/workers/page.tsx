@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { formatTimestamp } from "@/app/(dashboard)/_components/format";
 import { RelativeTime } from "@/app/(dashboard)/_components/relative-time";
@@ -8,6 +7,8 @@ import { listWorkers, type WorkerRow, type WorkersPage } from "@/lib/dal/workers
 import type { WorkerState } from "@/lib/jobs/worker-registry";
 import { AutoRefresh } from "./_components/auto-refresh";
 import { WorkerActions } from "./_components/worker-actions";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
+import { KeysetPager } from "@/app/(dashboard)/_components/ui/keyset-pager";
 
 export const metadata: Metadata = { title: "Workers" };
 
@@ -62,9 +63,9 @@ function HeldRuns({ w }: { w: WorkerRow }) {
       {w.heldRuns.map((r) => (
         <li key={r.id} className="whitespace-nowrap">
           {r.projectSlug ? (
-            <Link href={`/projects/${r.projectSlug}/runs/${r.id}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
+            <TextLink href={`/projects/${r.projectSlug}/runs/${r.id}`}>
               {r.label} · {r.projectSlug}
-            </Link>
+            </TextLink>
           ) : (
             <span title={r.id}>{r.label} (system)</span>
           )}{" "}
@@ -183,18 +184,12 @@ export default async function WorkersPageView({ searchParams }: { searchParams: 
           </table>
         </div>
       )}
-      <nav aria-label="Pages" className="flex gap-3 text-sm">
-        {after && (
-          <Link href="/workers" className="text-indigo-700 hover:underline dark:text-indigo-400">
-            Newest
-          </Link>
-        )}
-        {page.nextCursor && (
-          <Link href={`/workers?after=${encodeURIComponent(page.nextCursor)}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
-            Older workers
-          </Link>
-        )}
-      </nav>
+      <KeysetPager
+        links={[
+          after ? { href: "/workers", label: "Newest" } : null,
+          page.nextCursor ? { href: `/workers?after=${encodeURIComponent(page.nextCursor)}`, label: "Older workers" } : null,
+        ]}
+      />
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { getInviteLanding } from "@/lib/dal/invites";
 import { AcceptSignedInForm, ExistingAccountForm, NewAccountForm } from "./accept-forms";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 
 export const metadata: Metadata = { title: "Join a team" };
 
@@ -23,9 +23,9 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
         <div role="alert">
           <h1 className="mb-2 text-2xl font-semibold">{GONE[invite.state].title}</h1>
           <p className="text-sm text-zinc-600 dark:text-zinc-400">{GONE[invite.state].body}</p>
-          <Link href="/sign-in" className="mt-6 inline-block text-sm text-indigo-700 hover:underline dark:text-indigo-400">
+          <TextLink href="/sign-in" className="mt-6 inline-block text-sm">
             Go to sign in
-          </Link>
+          </TextLink>
         </div>
       ) : (
         <>

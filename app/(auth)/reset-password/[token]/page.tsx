@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { getResetLanding, RESET_REFUSALS } from "@/lib/dal/password-reset";
 import { ResetForm } from "./reset-form";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 
 export const metadata: Metadata = { title: "Choose a new password" };
 
@@ -15,9 +15,9 @@ export default async function ResetPasswordPage({ params }: { params: Promise<{ 
         <div role="alert">
           <h1 className="mb-2 text-2xl font-semibold">This link cannot be used</h1>
           <p className="text-sm text-zinc-600 dark:text-zinc-400">{RESET_REFUSALS[landing.state === "open" ? "unknown" : landing.state]}</p>
-          <Link href="/forgot-password" className="mt-6 inline-block text-sm text-indigo-700 hover:underline dark:text-indigo-400">
+          <TextLink href="/forgot-password" className="mt-6 inline-block text-sm">
             Ask for a new link
-          </Link>
+          </TextLink>
         </div>
       ) : (
         <>

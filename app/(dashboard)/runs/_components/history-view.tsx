@@ -1,10 +1,11 @@
-import Link from "next/link";
 import { listRuns, type HistoryScope } from "@/lib/dal/history";
 import { getHistoryOptions } from "@/lib/dal/history";
 import { historyHref, isFiltered, parseHistoryFilter } from "@/lib/runs/history-filter";
 import { bulkMonitorRunsAction, bulkProjectRunsAction } from "../actions";
 import { HistoryTable } from "./history-table";
 import { HistoryToolbar } from "./history-toolbar";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
+import { KeysetPager } from "@/app/(dashboard)/_components/ui/keyset-pager";
 
 type Params = Record<string, string | string[] | undefined>;
 
@@ -53,17 +54,17 @@ export async function HistoryView({ scope, base, searchParams }: { scope: Histor
             ) : filter.cursor ? (
               <p>
                 No more runs this way.{" "}
-                <Link href={historyHref(base, { ...filter, cursor: undefined })} className="text-indigo-700 hover:underline dark:text-indigo-400">
+                <TextLink href={historyHref(base, { ...filter, cursor: undefined })}>
                   Back to the first page
-                </Link>
+                </TextLink>
                 .
               </p>
             ) : isFiltered(filter) ? (
               <p>
                 No runs match these filters. Widen the time range, remove a filter or{" "}
-                <Link href={base} className="text-indigo-700 hover:underline dark:text-indigo-400">
+                <TextLink href={base}>
                   clear all filters
-                </Link>
+                </TextLink>
                 .
               </p>
             ) : (
@@ -72,23 +73,13 @@ export async function HistoryView({ scope, base, searchParams }: { scope: Histor
           </div>
         }
       />
-      <nav aria-label="Pages" className="flex gap-4 text-sm">
-        {(page.prevCursor || filter.cursor) && (
-          <Link href={historyHref(base, { ...filter, cursor: undefined })} className="text-indigo-700 hover:underline dark:text-indigo-400">
-            {filter.sort === "queued_asc" ? "« Oldest" : "« Newest"}
-          </Link>
-        )}
-        {page.prevCursor && (
-          <Link href={historyHref(base, filter, { cursor: page.prevCursor })} rel="prev" className="text-indigo-700 hover:underline dark:text-indigo-400">
-            ← Previous
-          </Link>
-        )}
-        {page.nextCursor && (
-          <Link href={historyHref(base, filter, { cursor: page.nextCursor })} rel="next" className="text-indigo-700 hover:underline dark:text-indigo-400">
-            Next →
-          </Link>
-        )}
-      </nav>
+      <KeysetPager
+        links={[
+          (page.prevCursor || filter.cursor) ? { href: historyHref(base, { ...filter, cursor: undefined }), label: filter.sort === "queued_asc" ? "« Oldest" : "« Newest" } : null,
+          page.prevCursor ? { href: historyHref(base, filter, { cursor: page.prevCursor }), label: "← Previous", rel: "prev" } : null,
+          page.nextCursor ? { href: historyHref(base, filter, { cursor: page.nextCursor }), label: "Next →", rel: "next" } : null,
+        ]}
+      />
     </div>
   );
 }

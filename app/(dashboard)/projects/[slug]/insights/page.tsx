@@ -6,6 +6,7 @@ import { formatBucket, formatDuration, formatPercent } from "@/app/(dashboard)/_
 import { getProjectAccess } from "@/lib/dal/access";
 import { getProjectInsights } from "@/lib/dal/insights";
 import { parseRange, RANGES, type RangeKey } from "@/lib/dal/ranges";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 
 export const metadata: Metadata = { title: "Insights" };
 
@@ -85,9 +86,9 @@ export default async function InsightsPage({ params, searchParams }: { params: P
       {view.totals.runs === 0 ? (
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           No runs of {jobLabel} in the last {RANGES[range].label}. Run it from the{" "}
-          <Link href={`/projects/${slug}/jobs`} className="text-indigo-700 hover:underline dark:text-indigo-400">
+          <TextLink href={`/projects/${slug}/jobs`}>
             jobs page
-          </Link>{" "}
+          </TextLink>{" "}
           and its numbers show up here.
         </p>
       ) : (

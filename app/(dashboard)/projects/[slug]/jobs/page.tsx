@@ -17,6 +17,7 @@ import { PausedBadge, QueuesLink } from "./_components/queue-status";
 import { RunJobForm } from "./_components/run-job-form";
 import { RunsTable } from "./_components/runs-table";
 import { SchedulesSection } from "./_components/schedules-section";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 
 export const metadata: Metadata = { title: "Jobs" };
 
@@ -99,9 +100,9 @@ export default async function JobsPage({ params }: { params: Promise<{ slug: str
           <h2 id="history" className="text-lg font-medium">
             Recent runs
           </h2>
-          <Link href={`/projects/${slug}/runs`} className="text-sm text-indigo-700 hover:underline dark:text-indigo-400">
+          <TextLink href={`/projects/${slug}/runs`} className="text-sm">
             Full history →
-          </Link>
+          </TextLink>
         </div>
         <RunsTable rows={runs.rows.slice(0, RECENT_RUNS)} projectSlug={slug} />
       </section>

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { HistoryView } from "@/app/(dashboard)/runs/_components/history-view";
 import { getProjectAccess } from "@/lib/dal/access";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 
 export const metadata: Metadata = { title: "Run history" };
 
@@ -15,9 +15,9 @@ export default async function ProjectHistoryPage({ params, searchParams }: { par
       <div>
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           {access.project.teamName} ·{" "}
-          <Link href={`/projects/${slug}/jobs`} className="text-indigo-700 hover:underline dark:text-indigo-400">
+          <TextLink href={`/projects/${slug}/jobs`}>
             {access.project.name} jobs
-          </Link>
+          </TextLink>
         </p>
         <h1 className="text-2xl font-semibold">Run history</h1>
       </div>

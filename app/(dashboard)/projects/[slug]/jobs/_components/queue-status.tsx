@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 
 /** On a job type's card: its runs wait (the project or the instance paused it). */
 export function PausedBadge({ projectSlug }: { projectSlug: string }) {
@@ -15,8 +16,8 @@ export function PausedBadge({ projectSlug }: { projectSlug: string }) {
 
 export function QueuesLink({ projectSlug }: { projectSlug: string }) {
   return (
-    <Link href={`/projects/${projectSlug}/queues`} className="text-sm text-indigo-700 hover:underline dark:text-indigo-400">
+    <TextLink href={`/projects/${projectSlug}/queues`} className="text-sm">
       Queues →
-    </Link>
+    </TextLink>
   );
 }

@@ -1,9 +1,10 @@
 "use client";
 
 import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
-import Link from "next/link";
 import { formatDuration, formatTimestamp } from "@/app/(dashboard)/_components/format";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
+import { DataTable } from "@/app/(dashboard)/_components/ui/data-table";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 import type { RunListItem } from "@/lib/dal/runs";
 
 const features = tableFeatures({});
@@ -12,9 +13,9 @@ const columns = helper.columns([
   helper.accessor("id", {
     header: "Run",
     cell: (info) => (
-      <Link href={`/projects/${info.row.original.projectSlug}/runs/${info.getValue()}`} className="font-mono text-indigo-700 hover:underline dark:text-indigo-400">
+      <TextLink href={`/projects/${info.row.original.projectSlug}/runs/${info.getValue()}`} className="font-mono">
         {info.getValue().slice(0, 8)}
-      </Link>
+      </TextLink>
     ),
   }),
   helper.accessor("jobLabel", { header: "Job" }),
@@ -30,33 +31,11 @@ const columns = helper.columns([
 export function RunsTable({ rows, projectSlug }: { rows: RunListItem[]; projectSlug: string }) {
   const data = rows.map((r) => ({ ...r, projectSlug }));
   const table = useTable({ features, columns, data });
-  if (rows.length === 0) return <p className="text-sm text-zinc-600 dark:text-zinc-400">No runs yet. Run a job above and it shows up here.</p>;
   return (
-    <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
-      <table className="min-w-full divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
-        <thead className="bg-zinc-100 dark:bg-zinc-900">
-          {table.getHeaderGroups().map((group) => (
-            <tr key={group.id}>
-              {group.headers.map((header) => (
-                <th key={header.id} scope="col" className="px-3 py-2 text-left font-medium whitespace-nowrap">
-                  {header.isPlaceholder ? null : <table.FlexRender header={header} />}
-                </th>
-              ))}
-            </tr>
-          ))}
-        </thead>
-        <tbody className="divide-y divide-zinc-200 bg-white dark:divide-zinc-800 dark:bg-zinc-950">
-          {table.getRowModel().rows.map((row) => (
-            <tr key={row.id} data-testid="run-row">
-              {row.getAllCells().map((cell) => (
-                <td key={cell.id} className="px-3 py-2 whitespace-nowrap">
-                  <table.FlexRender cell={cell} />
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      table={table}
+      empty={<p className="text-sm text-zinc-600 dark:text-zinc-400">No runs yet. Run a job above and it shows up here.</p>}
+      rowProps={() => ({ "data-testid": "run-row" })}
+    />
   );
 }

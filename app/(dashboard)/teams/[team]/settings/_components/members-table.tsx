@@ -1,6 +1,7 @@
 "use client";
 
 import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
+import { DataTable } from "@/app/(dashboard)/_components/ui/data-table";
 import { GRANTABLE_PERMISSIONS } from "@/lib/auth/permissions";
 import type { TeamRole } from "@/lib/db/schema";
 import type { MemberView } from "@/lib/dal/teams";
@@ -78,36 +79,5 @@ export function MembersTable({ members, teamSlug, youRole }: { members: MemberVi
   const data = members.map((m) => ({ ...m, teamSlug, youRole }));
   // Rows keyed by user: a member whose role changes moves, and their controls move with them.
   const table = useTable({ features, columns, data, getRowId: (row) => row.userId });
-  return (
-    <div className="overflow-hidden rounded-lg border border-zinc-200 dark:border-zinc-800">
-      <table className="w-full text-sm">
-        <thead className="hidden bg-zinc-100 sm:table-header-group dark:bg-zinc-900">
-          {table.getHeaderGroups().map((group) => (
-            <tr key={group.id}>
-              {group.headers.map((header) => (
-                <th key={header.id} scope="col" className="px-3 py-2 text-left font-medium whitespace-nowrap">
-                  {header.isPlaceholder ? null : <table.FlexRender header={header} />}
-                </th>
-              ))}
-            </tr>
-          ))}
-        </thead>
-        <tbody className="divide-y divide-zinc-200 bg-white dark:divide-zinc-800 dark:bg-zinc-950">
-          {table.getRowModel().rows.map((row) => (
-            <tr key={row.id} data-testid="member-row" className="block px-3 py-2 sm:table-row sm:p-0">
-              {row.getAllCells().map((cell) => {
-                const label = typeof cell.column.columnDef.header === "string" ? cell.column.columnDef.header : "";
-                return (
-                  <td key={cell.id} className="flex items-start gap-3 py-1 align-top sm:table-cell sm:px-3 sm:py-2">
-                    {label && cell.column.id !== "name" && <span className="w-16 shrink-0 pt-1 text-xs text-zinc-500 sm:hidden">{label}</span>}
-                    <table.FlexRender cell={cell} />
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
+  return <DataTable table={table} layout="stacked" rowProps={() => ({ "data-testid": "member-row" })} />;
 }

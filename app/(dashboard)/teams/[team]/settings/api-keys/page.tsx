@@ -1,11 +1,11 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { formatRelative, formatTimestamp } from "@/app/(dashboard)/_components/format";
 import { AccessError } from "@/lib/dal/access";
 import { listApiKeys, type ApiKeyListItem } from "@/lib/dal/api-keys";
 import { CreateKeyForm } from "./_components/create-key-form";
 import { RevokeKeyButton } from "./_components/revoke-key-button";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 
 export const metadata: Metadata = { title: "API keys · Runboard" };
 
@@ -35,9 +35,9 @@ export default async function ApiKeysPage({ params }: { params: Promise<{ team: 
   return (
     <div className="space-y-6">
       <div>
-        <Link href={`/teams/${team}/settings`} className="text-sm text-indigo-700 hover:underline dark:text-indigo-300">
+        <TextLink href={`/teams/${team}/settings`} className="text-sm">
           ← Team settings
-        </Link>
+        </TextLink>
         <h1 className="mt-1 text-2xl font-semibold">API keys</h1>
         <p className="mt-1 max-w-2xl text-sm text-zinc-600 dark:text-zinc-400">
           Keys let scripts, agents and the <code>runboard</code> CLI trigger and follow this team&apos;s jobs through <code>/api/v1</code>. A key sees only this team&apos;s projects. Only a hash is stored:

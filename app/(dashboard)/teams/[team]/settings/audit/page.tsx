@@ -1,10 +1,11 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import type { ReactNode } from "react";
 import { formatRelative, formatTimestamp } from "@/app/(dashboard)/_components/format";
 import { listTeamAudit, type AuditEventView } from "@/lib/dal/teams";
 import { readOrForbidden } from "../_components/guard";
 import { NoPermission } from "../_components/no-permission";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
+import { KeysetPager } from "@/app/(dashboard)/_components/ui/keyset-pager";
 
 export const metadata: Metadata = { title: "Audit log" };
 
@@ -26,9 +27,9 @@ function describe(e: AuditEventView): ReactNode {
   const subject = <Who>{e.subjectName ?? "a former member"}</Who>;
   const d = e.details;
   const run = e.run ? (
-    <Link href={`/projects/${e.run.projectSlug}/runs/${e.run.id}`} className="font-mono text-indigo-700 hover:underline dark:text-indigo-400">
+    <TextLink href={`/projects/${e.run.projectSlug}/runs/${e.run.id}`} className="font-mono">
       {e.run.id.slice(0, 8)}
-    </Link>
+    </TextLink>
   ) : (
     <span>a deleted run</span>
   );
@@ -116,18 +117,14 @@ export default async function TeamAuditPage({ params, searchParams }: { params: 
           ))}
         </ol>
       )}
-      <nav aria-label="Audit pages" className="mt-3 flex gap-4 text-sm">
-        {cursor && (
-          <Link href={`/teams/${team}/settings/audit`} className="text-indigo-700 hover:underline dark:text-indigo-400">
-            ← Newest
-          </Link>
-        )}
-        {page.nextCursor && (
-          <Link href={`/teams/${team}/settings/audit?cursor=${page.nextCursor}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
-            Older →
-          </Link>
-        )}
-      </nav>
+      <KeysetPager
+        label="Audit pages"
+        className="mt-3"
+        links={[
+          cursor ? { href: `/teams/${team}/settings/audit`, label: "← Newest" } : null,
+          page.nextCursor ? { href: `/teams/${team}/settings/audit?cursor=${page.nextCursor}`, label: "Older →" } : null,
+        ]}
+      />
     </section>
   );
 }

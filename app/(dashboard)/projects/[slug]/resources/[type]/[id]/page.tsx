@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { RunLinksTable } from "@/app/(dashboard)/_components/run-links-table";
 import { getProjectAccess } from "@/lib/dal/access";
 import { listProjectResourceRuns } from "@/lib/dal/resources";
+import { KeysetPager } from "@/app/(dashboard)/_components/ui/keyset-pager";
 
 export const metadata: Metadata = { title: "Resource runs" };
 
@@ -31,18 +32,12 @@ export default async function ResourceRunsPage({ params, searchParams }: { param
         empty="No runs of this project worked on this resource."
         rows={page.rows.map((r) => ({ ...r, href: `/projects/${slug}/runs/${r.id}`, where: null, message: r.errorMessage }))}
       />
-      <nav aria-label="Pages" className="flex gap-3 text-sm">
-        {cursor && (
-          <Link href={base} className="text-indigo-700 hover:underline dark:text-indigo-400">
-            Newest
-          </Link>
-        )}
-        {page.nextCursor && (
-          <Link href={`${base}?cursor=${page.nextCursor}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
-            Older runs
-          </Link>
-        )}
-      </nav>
+      <KeysetPager
+        links={[
+          cursor ? { href: base, label: "Newest" } : null,
+          page.nextCursor ? { href: `${base}?cursor=${page.nextCursor}`, label: "Older runs" } : null,
+        ]}
+      />
     </div>
   );
 }

@@ -1,6 +1,5 @@
 "use client";
 
-import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import type { RunDelta } from "@/lib/dal/run-poll";
 import type { RunView } from "@/lib/dal/runs";
@@ -13,6 +12,7 @@ import { ProgressBar } from "./progress-bar";
 import { StepList } from "./step-list";
 import { mergeRunDelta } from "./merge-run-delta";
 import { AttemptList, AuditTrail, CallLog, ErrorDetails, JsonBlock } from "./run-sections";
+import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 
 const POLL_MS = 1000;
 
@@ -150,17 +150,17 @@ export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; c
         </Field>
         <Field label="Resource">
           {run.resource ? (
-            <Link href={`/projects/${encodeURIComponent(run.projectSlug)}/resources/${run.resource.type}/${run.resource.id}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
+            <TextLink href={`/projects/${encodeURIComponent(run.projectSlug)}/resources/${run.resource.type}/${run.resource.id}`}>
               {run.resource.type} <span className="font-mono">{run.resource.id.slice(0, 8)}</span> — all runs
-            </Link>
+            </TextLink>
           ) : (
             "—"
           )}
         </Field>
         <Field label="Job insights">
-          <Link href={`/projects/${encodeURIComponent(run.projectSlug)}/insights?jobType=${run.jobType}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
+          <TextLink href={`/projects/${encodeURIComponent(run.projectSlug)}/insights?jobType=${run.jobType}`}>
             Charts for {run.jobLabel}
-          </Link>
+          </TextLink>
         </Field>
       </dl>
 
