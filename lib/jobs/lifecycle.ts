@@ -50,11 +50,13 @@ const CLAIMABLE: RunStatus = (() => {
 })();
 
 /**
- * Every statement that writes many job_runs rows locks them first in id order, so two of them
- * (an end write and a heartbeat, both over a worker's held runs) never take the same rows in
+ * Every statement that writes many running job_runs rows locks them first in id order, so two of
+ * them (an end write and a heartbeat, both over a worker's held runs) never take the same rows in
  * opposite orders: that cycle deadlocked, and a cancel waiting in line for one of the rows was
  * its victim (tests/integration/lock-order.test.ts). A single-row writer (cancelRun) cannot
- * close a cycle with these.
+ * close a cycle with these. A claim needs no such lock: its rows are pending ones whose queue
+ * jobs were delivered to this worker alone, and every other writer of pending rows takes one row
+ * at a time or skips locked ones (queue-gate release, redaction backfill).
  */
 const LOCK_IN_ID_ORDER = `with locked as (select id from job_runs where id = any($1::uuid[]) order by id for update)`;
 
@@ -67,7 +69,6 @@ const STARTED_COLUMNS = `r.id as run_id, r.boss_job_id, r.attempt_count as attem
  * is written once, when it ends, with its duration (FINISH_SQL).
  */
 const CLAIM_SQL = `
-  ${LOCK_IN_ID_ORDER}
   update job_runs r set
     status = 'running',
     attempt_count = r.attempt_count + 1,
@@ -77,7 +78,7 @@ const CLAIM_SQL = `
     worker_id = $4,
     updated_at = now()
   from unnest($1::uuid[], $2::uuid[], $3::text[]) as v(run_id, boss_job_id, from_status)
-  where r.id in (select id from locked) and r.id = v.run_id and r.boss_job_id = v.boss_job_id and r.status = v.from_status
+  where r.id = any($1::uuid[]) and r.id = v.run_id and r.boss_job_id = v.boss_job_id and r.status = v.from_status
   returning ${STARTED_COLUMNS}`;
 
 export type StartedAttempt = {
