@@ -16,6 +16,7 @@ import { jobRuns, projects, teams } from "@/lib/db/schema";
 import { BOSS_SCHEMA } from "@/lib/jobs/boss";
 import { getJobDefinition } from "@/lib/jobs/catalog";
 import { triggerRun } from "@/lib/jobs/enqueue";
+import { redactJson } from "@/lib/jobs/redact";
 import type { HandlerMap } from "@/workers/runner";
 import { startWorker, type WorkerSettings } from "@/workers/start-worker";
 import { createSendOnlyBoss } from "@/lib/jobs/boss";
@@ -89,12 +90,15 @@ async function trackedThroughput(url: string): Promise<number> {
   await boss.start();
   const worker = await startWorker(settings(url, { demo_paced: async () => ({}) }));
   // The backlog (run rows and their queue jobs) arrives in one transaction while the worker idles.
+  // Rows as triggerRun writes them, with the payload's redacted copy (a row without one is a
+  // pre-0010 row, which the redaction backfill and its partial index exist for).
+  const payload = { items: 1, msPerItem: 10 };
   await database.db.transaction(async (tx) => {
     for (let i = 0; i < N; i += 500) {
       const slice = runs.slice(i, i + 500);
       await tx
         .insert(jobRuns)
-        .values(slice.map((r) => ({ id: r.id, teamId: team!.id, projectId: project!.id, jobType: "demo_paced", maxAttempts: 1, payload: { items: 1, msPerItem: 10 }, bossJobId: r.bossJobId })));
+        .values(slice.map((r) => ({ id: r.id, teamId: team!.id, projectId: project!.id, jobType: "demo_paced", maxAttempts: 1, payload, payloadPublic: redactJson(payload) as Record<string, unknown>, bossJobId: r.bossJobId })));
     }
     await boss.insert("demo_paced", runs.map((r) => ({ id: r.bossJobId, data: { runId: r.id } })), { db: fromDrizzle(tx, sql) });
   });
