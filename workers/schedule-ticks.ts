@@ -7,6 +7,7 @@ import { triggerRun } from "@/lib/jobs/enqueue";
 import { ACTIVE_STATUSES } from "@/lib/jobs/lifecycle";
 import { PROJECT_CRON_QUEUE, type ProjectCronTickData } from "@/lib/jobs/project-schedules";
 import { CRON_QUEUE, runScheduleTick, type CronTickData } from "@/lib/jobs/worker/schedules";
+import { idlePollSeconds } from "./due-waker";
 
 export type ProjectTickOutcome =
   | { outcome: "started"; runId: string }
@@ -105,7 +106,7 @@ export async function runProjectScheduleTick(db: Db, boss: PgBoss, scheduleId: s
  * and occurrence) sends the ticks; whichever worker fetches a tick runs it.
  */
 export async function workScheduleTicks(db: Db, boss: PgBoss, pollSeconds: number): Promise<void> {
-  const polling = { pollingIntervalSeconds: pollSeconds, notifyPollingIntervalSeconds: pollSeconds };
+  const polling = { pollingIntervalSeconds: pollSeconds, notifyPollingIntervalSeconds: idlePollSeconds(pollSeconds) };
   await boss.work<CronTickData>(CRON_QUEUE, polling, async (jobs) => {
     for (const job of jobs) {
       const tick = await runScheduleTick(db, boss, job.data.jobType);

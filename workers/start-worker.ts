@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { PgBoss } from "pg-boss";
 import { createDatabase } from "@/lib/db/client";
+import { idlePollSeconds, startDueWaker } from "./due-waker";
 import { BOSS_SCHEMA, ensureQueues } from "@/lib/jobs/boss";
 import { JOB_DEFINITIONS } from "@/lib/jobs/catalog";
 import type { QueueJobData } from "@/lib/jobs/enqueue";
@@ -171,7 +172,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
           // wakes idle workers the moment a job is sent.
           burstWhenBatchFull: true,
           pollingIntervalSeconds: settings.pollSeconds,
-          notifyPollingIntervalSeconds: settings.pollSeconds,
+          notifyPollingIntervalSeconds: idlePollSeconds(settings.pollSeconds),
         },
         (jobs) => runner.handleBatch(jobs),
       );
@@ -179,6 +180,8 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   };
   const stopConsuming = () => Promise.all(served.map((def) => boss.offWork(def.name, { wait: false })));
   await consume();
+  // Delayed jobs (retry backoff, later runs, cron retries) wake their idle loops when they come due.
+  const waker = startDueWaker(database.sql, [...served.map((def) => def.name), ...(schedules ? SCHEDULE_QUEUES : [])], settings.pollSeconds, report("due-job wake-up"));
 
   let stopped: Promise<void> | null = null;
   const stop = () => {
@@ -186,6 +189,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       ops.stopping();
       await commands.stopping();
       for (const t of sweepers) clearInterval(t);
+      waker.stop();
       backfill.abort();
       // Stop fetching, let running handlers finish (heartbeats go on meanwhile), then end the rest.
       await Promise.all([...served.map((def) => def.name), ...SCHEDULE_QUEUES].map((name) => boss.offWork(name, { wait: false })));
