@@ -11,6 +11,8 @@ export type OpsSettings = {
   /** WORKER_HEALTH_HOST: 0.0.0.0 by default, so an orchestrator's probe reaches it. */
   healthHost: string;
   pollSeconds: number;
+  /** How long an idle fetch loop sleeps between fetches while NOTIFY works. */
+  idlePollSeconds: number;
   /** A fetch loop holding no jobs that has not turned for this long is stuck: max(30 s, 10 polls) by default. */
   stuckAfterSeconds?: number;
 };
@@ -72,12 +74,12 @@ export class WorkerOps {
 
   /**
    * Live unless a fetch loop is stuck: a loop holding no jobs has fetched (or failed to: Postgres
-   * away is not a reason to restart) within max(30 s, 10 polls). Ready when running, the registry
-   * ping lands, and it is live.
+   * away is not a reason to restart) within max(30 s, 10 polls), and never sooner than two of its
+   * idle sleeps. Ready when running, the registry ping lands, and it is live.
    */
   private report(boss: PgBoss, liveness: WorkerLiveness, metrics: WorkerMetrics): HealthReport {
     const now = Date.now();
-    const staleMs = (this.settings.stuckAfterSeconds ?? Math.max(30, 10 * this.settings.pollSeconds)) * 1000;
+    const staleMs = Math.max(this.settings.stuckAfterSeconds ?? Math.max(30, 10 * this.settings.pollSeconds), 2 * this.settings.idlePollSeconds) * 1000;
     const loops = boss.getWipData();
     const lastTurn = (w: (typeof loops)[number]) => Math.max(w.lastFetchedOn ?? 0, w.lastErrorOn ?? 0, w.createdOn);
     const stale = loops.filter((w) => w.state === "active" && w.count === 0 && now - lastTurn(w) > staleMs).length;

@@ -82,6 +82,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Runboard
     progressIntervalMs: envNumber("PROGRESS_INTERVAL_MS", 1000),
     cancelPollMs: envNumber("CANCEL_POLL_MS", 1000),
     pollSeconds: options.pollSeconds ?? envNumber("WORKER_POLL_SECONDS", 2),
+    ...(process.env.WORKER_IDLE_POLL_SECONDS ? { idlePollSeconds: envNumber("WORKER_IDLE_POLL_SECONDS", 15) } : {}),
     shutdownGraceMs: options.shutdownGraceMs ?? envNumber("SHUTDOWN_GRACE_MS", 20_000),
     staleAfterSeconds: staleAfterSeconds(),
     sweepIntervalSeconds: envNumber("SWEEP_INTERVAL_SECONDS", heartbeatSeconds / 2),

@@ -7,7 +7,6 @@ import { triggerRun } from "@/lib/jobs/enqueue";
 import { ACTIVE_STATUSES } from "@/lib/jobs/lifecycle";
 import { PROJECT_CRON_QUEUE, type ProjectCronTickData } from "@/lib/jobs/project-schedules";
 import { CRON_QUEUE, runScheduleTick, type CronTickData } from "@/lib/jobs/worker/schedules";
-import { idlePollSeconds } from "./due-waker";
 
 export type ProjectTickOutcome =
   | { outcome: "started"; runId: string }
@@ -105,8 +104,7 @@ export async function runProjectScheduleTick(db: Db, boss: PgBoss, scheduleId: s
  * Consume the cron tick queues. pg-boss's cron pass (one instance per pass, one job per schedule
  * and occurrence) sends the ticks; whichever worker fetches a tick runs it.
  */
-export async function workScheduleTicks(db: Db, boss: PgBoss, pollSeconds: number): Promise<void> {
-  const polling = { pollingIntervalSeconds: pollSeconds, notifyPollingIntervalSeconds: idlePollSeconds(pollSeconds) };
+export async function workScheduleTicks(db: Db, boss: PgBoss, polling: { pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number }): Promise<void> {
   await boss.work<CronTickData>(CRON_QUEUE, polling, async (jobs) => {
     for (const job of jobs) {
       const tick = await runScheduleTick(db, boss, job.data.jobType);

@@ -34,8 +34,10 @@ export type WorkerSettings = {
   heartbeatSeconds: number;
   progressIntervalMs: number;
   cancelPollMs: number;
-  /** Backstop poll for work that sends no NOTIFY (retries whose time has come). */
+  /** How often the due waker looks for delayed jobs that came due (retries, later runs), and the poll without LISTEN/NOTIFY. */
   pollSeconds: number;
+  /** Backstop poll of an idle fetch loop while NOTIFY works (max(pollSeconds, 15) by default). */
+  idlePollSeconds?: number;
   shutdownGraceMs: number;
   /**
    * A running run whose worker never registered (a worker from before the registry) and without a
@@ -99,7 +101,8 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     instanceName: workerId,
   });
   boss.on("error", (error) => console.error("[pg-boss]", error));
-  const ops: WorkerOps = new WorkerOps({ healthPort: null, healthHost: "0.0.0.0", ...settings.health, pollSeconds: settings.pollSeconds }, () => runner.activeRunIds().length);
+  const idlePoll = settings.idlePollSeconds ?? idlePollSeconds(settings.pollSeconds);
+  const ops: WorkerOps = new WorkerOps({ healthPort: null, healthHost: "0.0.0.0", ...settings.health, pollSeconds: settings.pollSeconds, idlePollSeconds: idlePoll }, () => runner.activeRunIds().length);
   const queueControls = new QueueControls(database.db, boss, JOB_DEFINITIONS.map((d) => d.name));
   const runner: Runner = new Runner({
     db: database.db,
@@ -126,7 +129,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   const schedules = servesSchedules(served);
   if (schedules) await registerSchedules(database.db, boss);
   // Cron ticks (pg-boss's scheduler, at most one instance sends each) become runs or recorded skips.
-  if (schedules) await workScheduleTicks(database.db, boss, settings.pollSeconds);
+  if (schedules) await workScheduleTicks(database.db, boss, { pollingIntervalSeconds: settings.pollSeconds, notifyPollingIntervalSeconds: idlePoll });
   runner.start();
   const healthPort = await ops.serve(boss, liveness);
   await queueControls.start();
@@ -172,7 +175,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
           // wakes idle workers the moment a job is sent.
           burstWhenBatchFull: true,
           pollingIntervalSeconds: settings.pollSeconds,
-          notifyPollingIntervalSeconds: idlePollSeconds(settings.pollSeconds),
+          notifyPollingIntervalSeconds: idlePoll,
         },
         (jobs) => runner.handleBatch(jobs),
       );

@@ -110,7 +110,8 @@ describe("worker health server", () => {
 
 describe("a stuck fetch loop", () => {
   test("a loop that cannot fetch (its queue table locked) turns /livez to 503 stuck; it is live again once the loop turns", async () => {
-    const worker = await runWorker(t.url, { health: { healthPort: 0, healthHost: "127.0.0.1", stuckAfterSeconds: 2 } });
+    // Idle loops sleep 1 s here (15 s by default), so a loop that has not turned for 2 s is stuck.
+    const worker = await runWorker(t.url, { idlePollSeconds: 1, health: { healthPort: 0, healthHost: "127.0.0.1", stuckAfterSeconds: 2 } });
     const base = `http://127.0.0.1:${worker.healthPort}`;
     const locker = (await import("postgres")).default(t.url, { max: 1, onnotice: () => undefined });
     try {
@@ -171,5 +172,5 @@ describe("the worker entry point", () => {
     } finally {
       await killHard(child);
     }
-  });
+  }, 120_000);
 });
