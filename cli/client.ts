@@ -38,7 +38,7 @@ export class ApiClient {
     private readonly apiKey: string,
   ) {}
 
-  async request<T>(method: "GET" | "POST", pathname: string, body?: unknown): Promise<T> {
+  async request<T>(method: "GET" | "POST" | "PATCH" | "DELETE", pathname: string, body?: unknown): Promise<T> {
     const url = new URL(`/api/v1${pathname}`, this.baseUrl);
     for (let attempt = 0; ; attempt++) {
       let response: Response;

@@ -18,6 +18,8 @@ Usage: runboard <command> [options]
 
   login                     store the server URL and an API key in ${"~/.config/runboard/config.json"}
   projects list             the projects of the key's team
+  projects create|rename|delete|restore
+                            manage the team's projects (key scope team:manage; delete is undone for 7 days)
   jobs list                 the project's job types, last runs and payload fields
   jobs run <type>           trigger a job (--payload, --file, --notify, --wait)
   runs list                 runs of a project, newest first (--status, --job-type, --cursor)
@@ -179,6 +181,47 @@ so it stays out of your shell history: \`runboard login --url https://runboard.e
     run: async (values) => {
       const { projects } = await client().request<{ projects: Project[] }>("GET", "/projects");
       print(values.json === true, projects, () => (projects.length ? table([["SLUG", "NAME", "TEAM"], ...projects.map((p) => [p.slug, p.name, p.teamName])]) : "No projects."));
+      return EXIT.ok;
+    },
+  },
+  "projects create": {
+    usage: "Usage: runboard projects create <name> [--json]\nCreate a project in the key's team (the key needs the team:manage scope). Prints its slug.",
+    options: common,
+    run: async (values, positionals) => {
+      const name = requireArg(positionals, "project name");
+      const { project } = await client().request<{ project: Project }>("POST", "/projects", { name });
+      print(values.json === true, project, () => `Created ${project.name} (${project.slug}).`);
+      return EXIT.ok;
+    },
+  },
+  "projects rename": {
+    usage: "Usage: runboard projects rename <slug> <new name> [--json]\nRename a project (team:manage scope); its slug, and so every link and script, stays.",
+    options: common,
+    run: async (values, positionals) => {
+      const slug = requireArg(positionals, "project slug");
+      const name = requireArg(positionals.slice(1), "new name");
+      const { project } = await client().request<{ project: Project }>("PATCH", `/projects/${encodeURIComponent(slug)}`, { name });
+      print(values.json === true, project, () => `Renamed ${project.slug} to ${project.name}.`);
+      return EXIT.ok;
+    },
+  },
+  "projects delete": {
+    usage: "Usage: runboard projects delete <slug> [--json]\nSoft-delete a project (team:manage scope): hidden at once, restorable for 7 days. Refused while a run is pending or running.",
+    options: common,
+    run: async (values, positionals) => {
+      const slug = requireArg(positionals, "project slug");
+      const { project } = await client().request<{ project: Project & { restoreUntil: string } }>("DELETE", `/projects/${encodeURIComponent(slug)}`);
+      print(values.json === true, project, () => `Deleted ${project.name} (${project.slug}). Restore it until ${when(project.restoreUntil)} UTC with \`runboard projects restore ${project.slug}\`.`);
+      return EXIT.ok;
+    },
+  },
+  "projects restore": {
+    usage: "Usage: runboard projects restore <slug> [--json]\nRestore a project deleted less than 7 days ago (team:manage scope).",
+    options: common,
+    run: async (values, positionals) => {
+      const slug = requireArg(positionals, "project slug");
+      const { project } = await client().request<{ project: Project }>("POST", `/projects/${encodeURIComponent(slug)}/restore`);
+      print(values.json === true, project, () => `Restored ${project.name} (${project.slug}).`);
       return EXIT.ok;
     },
   },

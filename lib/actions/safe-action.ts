@@ -5,6 +5,7 @@ import type { InstancePermission, Permission } from "@/lib/auth/permissions";
 import { getCurrentUser, type CurrentUser } from "@/lib/dal/users";
 import { AccessError, requireProjectPermission, requireTeamPermission, type ProjectAccess, type TeamAccess } from "@/lib/dal/access";
 import { requireInstancePermission } from "@/lib/dal/instance";
+import { requireProjectManager, type Manager } from "@/lib/dal/projects";
 import { NUL_MESSAGE, nulPaths } from "@/lib/validation/safe-text";
 
 export type ActionResult<T = undefined> =
@@ -110,6 +111,25 @@ export function teamAction<S extends z.ZodType, T>(
       const ref = teamRef.safeParse(raw);
       if (!ref.success) return { ok: false, code: "bad_request", error: "The request did not name a team." };
       return requireTeamPermission(ref.data.teamSlug, permission);
+    },
+    schema,
+    body,
+  );
+}
+
+/**
+ * An action that manages a project (rename, delete, restore): team:manage in the project's team,
+ * found by `projectSlug` whether or not it is soft-deleted (a restore names a deleted one).
+ */
+export function managedProjectAction<S extends z.ZodType, T>(
+  schema: S,
+  body: (input: z.output<S>, ctx: { access: Manager; form: FormData }) => Promise<T>,
+): (prev: ActionState<T>, form: FormData) => Promise<ActionResult<T>> {
+  return guardedAction(
+    async (raw) => {
+      const ref = projectRef.safeParse(raw);
+      if (!ref.success) return { ok: false, code: "bad_request", error: "The request did not name a project." };
+      return requireProjectManager(ref.data.projectSlug);
     },
     schema,
     body,

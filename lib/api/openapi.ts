@@ -9,6 +9,8 @@ import {
   inlineFileSchema,
   jobTypeListSchema,
   projectListSchema,
+  projectNameBody,
+  projectResultSchema,
   runListQuery,
   runPageSchema,
   runViewSchema,
@@ -19,7 +21,7 @@ import {
 type Json = Record<string, unknown>;
 
 // Referenced by id so the registry conversion below includes them.
-void [apiErrorSchema, cancelResultSchema, jobTypeListSchema, projectListSchema, runPageSchema, runViewSchema, triggeredRunSchema, inlineFileSchema, triggerBody, queuesViewSchema, queueControlSchema, queueControlBody];
+void [apiErrorSchema, cancelResultSchema, jobTypeListSchema, projectListSchema, projectNameBody, projectResultSchema, runPageSchema, runViewSchema, triggeredRunSchema, inlineFileSchema, triggerBody, queuesViewSchema, queueControlSchema, queueControlBody];
 void [webhookEndpointBody, webhookEndpointPatchBody, webhookEndpointSchema, webhookEndpointListSchema, createdWebhookEndpointSchema, webhookSecretSchema, webhookDeliveryPageSchema];
 
 const ref = (id: string): Json => ({ $ref: `#/components/schemas/${id}` });
@@ -75,9 +77,9 @@ const errors = (...statuses: number[]): Record<string, Json> =>
 const ERROR_TEXT: Record<number, string> = {
   400: "The body is not JSON.",
   401: "No key, an unknown key, or a revoked key.",
-  403: "The key lacks the scope (jobs:read or jobs:write).",
+  403: "The key lacks the scope (jobs:read, jobs:write, or team:manage for project changes).",
   404: "No such project, run or path for this key's team.",
-  409: "Already pending or running (existingRunId), not in a state for this action, or a limit reached (limit_reached).",
+  409: "Already pending or running (existingRunId), not in a state for this action (code conflict: a taken name, an already deleted project, an expired restore), or a limit reached (limit_reached).",
   413: "The body is too large.",
   422: "Invalid path, query, body or payload (fieldErrors).",
   429: "Rate limit for this key; see Retry-After.",
@@ -109,7 +111,41 @@ export function openApiDocument(): Json {
     servers: [{ url: "/api/v1" }],
     security: [{ apiKey: [] }],
     paths: {
-      "/projects": { get: { operationId: "listProjects", summary: "Projects of the key's team", responses: { ...ok("Projects", "ProjectList"), ...errors(401, 429, 503) } } },
+      "/projects": {
+        get: { operationId: "listProjects", summary: "Projects of the key's team", responses: { ...ok("Projects", "ProjectList"), ...errors(401, 429, 503) } },
+        post: {
+          operationId: "createProject",
+          summary: "Create a project in the key's team (scope team:manage)",
+          description: "The slug is made from the name (lowercase ASCII, dashes) and made unique with a suffix; it never changes.",
+          requestBody: { required: true, content: { "application/json": { schema: ref("ProjectNameRequest") } } },
+          responses: { ...ok("The new project", "ProjectResult", "201"), ...errors(400, 403, 409, 413, 422, 429, 503) },
+        },
+      },
+      "/projects/{slug}": {
+        patch: {
+          operationId: "renameProject",
+          summary: "Rename a project (scope team:manage); the slug stays",
+          parameters: [slug],
+          requestBody: { required: true, content: { "application/json": { schema: ref("ProjectNameRequest") } } },
+          responses: { ...ok("The renamed project", "ProjectResult"), ...errors(400, 403, 409, 413, ...common) },
+        },
+        delete: {
+          operationId: "deleteProject",
+          summary: "Soft-delete a project (scope team:manage)",
+          description:
+            "The project leaves every list, page, API answer and trigger at once; restore it within 7 days (`restoreUntil`), after which soft-delete cleanup removes it with its runs and files. Refused with 409 `already_active` (existingRunId) while a run of it is pending or running, and 409 `conflict` when already deleted.",
+          parameters: [slug],
+          responses: { ...ok("The deleted project, with restoreUntil", "ProjectResult"), ...errors(403, 409, ...common) },
+        },
+      },
+      "/projects/{slug}/restore": {
+        post: {
+          operationId: "restoreProject",
+          summary: "Restore a soft-deleted project within 7 days (scope team:manage)",
+          parameters: [slug],
+          responses: { ...ok("The restored project", "ProjectResult"), ...errors(403, 409, ...common) },
+        },
+      },
       "/projects/{slug}/job-types": {
         get: { operationId: "listJobTypes", summary: "Project job types with payload schemas", parameters: [slug], responses: { ...ok("Job types", "JobTypeList"), ...errors(403, ...common) } },
       },

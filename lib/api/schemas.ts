@@ -27,6 +27,7 @@ export const API_ERROR_CODES = [
   "not_cancellable",
   "not_retryable",
   "limit_reached",
+  "conflict",
   "database_unavailable",
   "internal",
 ] as const;
@@ -89,6 +90,21 @@ export const runListQuery = historyFilterSchema;
 
 export const projectSchema = z.object({ slug: z.string(), name: z.string(), teamName: z.string() }).meta({ id: "Project" });
 export const projectListSchema = z.object({ projects: z.array(projectSchema) }).meta({ id: "ProjectList" });
+
+/** Create or rename a project: the name as sent; the server trims it and checks its rules. */
+export const projectNameBody = z
+  .object({ name: z.string().max(320, "At most 80 characters.").meta({ description: "1-80 characters after trimming; unique among the team's live projects." }) })
+  .strict()
+  .meta({ id: "ProjectNameRequest" });
+
+export const projectResultSchema = z
+  .object({
+    project: projectSchema.extend({
+      deletedAt: z.iso.datetime().optional().meta({ description: "On delete: when it was deleted." }),
+      restoreUntil: z.iso.datetime().optional().meta({ description: "On delete: restore with POST /projects/{slug}/restore until then; soft-delete cleanup removes it after." }),
+    }),
+  })
+  .meta({ id: "ProjectResult" });
 
 const runStatus = z.enum(RUN_STATUSES).meta({ id: "RunStatus" });
 

@@ -8,6 +8,17 @@ export type Permission = (typeof PERMISSIONS)[number];
 export const GRANTABLE_PERMISSIONS = ["jobs:read", "jobs:write"] as const satisfies readonly Permission[];
 export type GrantablePermission = (typeof GRANTABLE_PERMISSIONS)[number];
 
+/**
+ * What an API key may carry: the grantable permissions, plus team:manage for scripting project
+ * create / rename / delete. A scope counts only while the key's creator still holds it in the team.
+ */
+export const KEY_SCOPES = [...GRANTABLE_PERMISSIONS, "team:manage"] as const satisfies readonly Permission[];
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
+export function isKeyScope(value: string): value is KeyScope {
+  return (KEY_SCOPES as readonly string[]).includes(value);
+}
+
 /** Seed 002: "Users need admin role minimum to access jobs." Members start with nothing. */
 export const ROLE_PERMISSIONS: Record<TeamRole, readonly Permission[]> = {
   owner: ["jobs:read", "jobs:write", "team:manage"],

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, asc, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "@/lib/audit";
-import { GRANTABLE_PERMISSIONS, isGrantable, permissionsFor, type GrantablePermission } from "@/lib/auth/permissions";
+import { GRANTABLE_PERMISSIONS, KEY_SCOPES, isKeyScope, permissionsFor, type GrantablePermission, type KeyScope } from "@/lib/auth/permissions";
 import { getDatabase } from "@/lib/db/client";
 import { apiKeys, projects, teamMembers, teams, users } from "@/lib/db/schema";
 import { actorOf, requireTeamPermission } from "./access";
@@ -19,7 +19,7 @@ export const DEFAULT_KEY_SCOPES: readonly GrantablePermission[] = GRANTABLE_PERM
 
 export const apiKeyInput = z.object({
   name: z.string().trim().min(1, "Give the key a name.").max(80, "Keep the name under 80 characters."),
-  scopes: z.array(z.enum(GRANTABLE_PERMISSIONS)).min(1, "Choose at least one scope.").default([...DEFAULT_KEY_SCOPES]),
+  scopes: z.array(z.enum(KEY_SCOPES)).min(1, "Choose at least one scope.").default([...DEFAULT_KEY_SCOPES]),
 });
 export type ApiKeyInput = z.input<typeof apiKeyInput>;
 
@@ -29,7 +29,7 @@ function alphanumeric(bytes: number): string {
   return randomBytes(bytes).toString("base64url").replace(/[-_]/g, "").slice(0, bytes);
 }
 
-export type CreatedApiKey = { id: string; name: string; prefix: string; scopes: GrantablePermission[]; key: string };
+export type CreatedApiKey = { id: string; name: string; prefix: string; scopes: KeyScope[]; key: string };
 
 /** Create a key for the team (team:manage). The plaintext key is returned here and never again. */
 export async function createApiKey(teamSlug: string, input: ApiKeyInput): Promise<CreatedApiKey> {
@@ -145,7 +145,7 @@ export async function authenticateApiKey(token: string): Promise<ApiPrincipal | 
   return {
     keyId: row.id,
     teamId: row.teamId,
-    scopes: new Set(row.scopes.filter(isGrantable).filter((scope) => held.has(scope))),
+    scopes: new Set(row.scopes.filter(isKeyScope).filter((scope) => held.has(scope))),
     createdBy: { id: row.userId, email: row.email, name: row.name, instanceRole: "user" },
   };
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { GrantablePermission } from "@/lib/auth/permissions";
+import type { KeyScope } from "@/lib/auth/permissions";
 import type { CurrentUser } from "./users";
 
 /**
@@ -11,7 +11,7 @@ import type { CurrentUser } from "./users";
 export type ApiPrincipal = {
   keyId: string;
   teamId: string;
-  scopes: ReadonlySet<GrantablePermission>;
+  scopes: ReadonlySet<KeyScope>;
   /** The user who created the key: runs it triggers are attributed to them (and to the key). */
   createdBy: CurrentUser;
 };

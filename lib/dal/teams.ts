@@ -5,6 +5,7 @@ import { alias } from "drizzle-orm/pg-core";
 import { headers } from "next/headers";
 import { z } from "zod";
 import { safeText } from "@/lib/validation/safe-text";
+import { displayName, slugCandidates, slugify } from "@/lib/teams/names";
 import { recordAudit, type Actor } from "@/lib/audit";
 import { GRANTABLE_PERMISSIONS, isGrantable, permissionsFor, type GrantablePermission, type Permission } from "@/lib/auth/permissions";
 import { databaseUrl, getDatabase, type Tx } from "@/lib/db/client";
@@ -14,7 +15,8 @@ import { inviteEmail } from "@/lib/notify/invite-email";
 import { DEFAULT_RUNBOARD_URL } from "@/lib/notify/messages";
 import { enqueueDelivery } from "@/lib/notify/outbox";
 import { refuseGrantChange, refuseInvite, refuseRemoval, refuseRoleChange, type Counts, type Refusal } from "@/lib/teams/rules";
-import { actorOf, requireTeamPermission, type TeamAccess } from "./access";
+import { AccessError, actorOf, requireTeamPermission, type TeamAccess } from "./access";
+import { currentApiPrincipal } from "./principal";
 import { getCurrentUser } from "./users";
 
 const MAX_TEAMS = 100;
@@ -386,5 +388,44 @@ export async function revokeInvite(teamSlug: string, inviteId: string): Promise<
     if (!row) return gone;
     await audit(tx, access, "invite.revoked", null, { email: row.email, role: row.role, inviteId });
     return { ok: true, data: undefined };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creating a team: any signed-in person (never an API key: a key belongs to a team already).
+
+export type CreatedTeam = { slug: string; name: string };
+
+/** Create a team with the signed-in user as its owner; its slug comes from the name. */
+export async function createTeam(rawName: unknown): Promise<TeamMutation<CreatedTeam>> {
+  if (currentApiPrincipal()) throw new AccessError("forbidden");
+  const user = await getCurrentUser();
+  if (!user) throw new AccessError("unauthenticated");
+  const parsed = displayName("team").safeParse(rawName);
+  if (!parsed.success) return { ok: false, code: "invalid", message: parsed.error.issues[0]?.message ?? "Give the team a name." };
+  const name = parsed.data;
+  return getDatabase().db.transaction(async (tx) => {
+    // One person's creates are serialized, so the duplicate and count checks below hold.
+    await tx.execute(sql`select 1 from ${users} where ${users.id} = ${user.id} for update`);
+    const mine = await tx
+      .select({ name: teams.name })
+      .from(teamMembers)
+      .innerJoin(teams, eq(teams.id, teamMembers.teamId))
+      .where(eq(teamMembers.userId, user.id))
+      .limit(MAX_TEAMS + 1);
+    if (mine.some((t) => t.name.toLowerCase() === name.toLowerCase())) return { ok: false, code: "invalid", message: `You are already in a team named “${name}”. Choose another name.` };
+    if (mine.length >= MAX_TEAMS) return { ok: false, code: "invalid", message: `You are in ${MAX_TEAMS} teams, the most one person can be in. Leave one first.` };
+    let slug: string | null = null;
+    for (const candidate of slugCandidates(slugify(name, "team"), () => randomBytes(3).toString("hex"))) {
+      const [row] = await tx.insert(teams).values({ slug: candidate, name }).onConflictDoNothing({ target: teams.slug }).returning({ id: teams.id, slug: teams.slug });
+      if (row) {
+        await tx.insert(teamMembers).values({ teamId: row.id, userId: user.id, role: "owner" });
+        await recordAudit(tx, { action: "team.created", actor: { userId: user.id, apiKeyId: null }, teamId: row.id, details: { slug: row.slug, name } });
+        slug = row.slug;
+        break;
+      }
+    }
+    if (!slug) throw new Error("no free team slug");
+    return { ok: true, data: { slug, name } };
   });
 }

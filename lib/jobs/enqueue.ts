@@ -71,6 +71,22 @@ export async function findActiveRun(tx: Tx, exclusiveKey: string): Promise<strin
   return rows[0]?.id;
 }
 
+/** A trigger that raced a project's soft delete: the project takes no new runs. */
+export class ProjectDeletedError extends Error {
+  constructor() {
+    super("This project has been deleted; it takes no new runs.");
+  }
+}
+
+/**
+ * Key-share the project row and see it live: a soft delete takes the row for update and refuses
+ * while a run is active, so delete and trigger are ordered and a deleted project never gets a run.
+ */
+async function lockLiveProject(tx: Tx, projectId: string): Promise<void> {
+  const live = await tx.execute(sql`select 1 from projects where id = ${projectId} and deleted_at is null for key share`);
+  if (live.length === 0) throw new ProjectDeletedError();
+}
+
 class AlreadyActive extends Error {
   constructor(readonly refusal: OverlapRefusal) {
     super("already active");
@@ -84,6 +100,7 @@ class RetryTrigger extends Error {}
  */
 export async function createRunInTx(tx: Tx, boss: PgBoss, input: Omit<TriggerInput, "prepare" | "onCreated">, exclusiveKey: string | null): Promise<string | null> {
   const { def, payload } = input;
+  if (input.projectId) await lockLiveProject(tx, input.projectId);
   const resource = def.resource?.(payload, input.projectId) ?? null;
   const runId = randomUUID();
   const bossJobId = randomUUID();

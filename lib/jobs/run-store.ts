@@ -64,12 +64,15 @@ export async function runStorage(db: DbOrTx): Promise<{ databaseBytes: number; r
   return { databaseBytes: Number(stats?.db_bytes ?? 0), runBytes: Number(stats?.run_bytes ?? 0), runs: Number(stats?.runs ?? 0) };
 }
 
+export type PurgedProject = { slug: string; name: string; teamId: string; deletedAt: string };
+
 /**
  * Hard-delete up to `limit` projects soft-deleted before `cutoff` (their runs, files and contacts
- * go with them by cascade). A project with an active run waits for a later pass. Returns their slugs.
+ * go with them by cascade). A project with an active run waits for a later pass (a delete through
+ * the DAL refuses while one is active, so only a hand-made row can have one).
  */
-export async function purgeDeletedProjects(db: DbOrTx, cutoff: Date, limit: number): Promise<string[]> {
-  const rows = await db.execute<{ slug: string }>(sql`
+export async function purgeDeletedProjects(db: DbOrTx, cutoff: Date, limit: number): Promise<PurgedProject[]> {
+  const rows = await db.execute<{ slug: string; name: string; team_id: string; deleted_at: string }>(sql`
     delete from projects where id in (
       select p.id from projects p
       where p.deleted_at is not null and p.deleted_at < ${cutoff.toISOString()}
@@ -77,8 +80,8 @@ export async function purgeDeletedProjects(db: DbOrTx, cutoff: Date, limit: numb
       order by p.deleted_at
       limit ${limit}
       for update skip locked)
-    returning slug`);
-  return rows.map((r) => r.slug);
+    returning slug, name, team_id, deleted_at::text`);
+  return rows.map((r) => ({ slug: r.slug, name: r.name, teamId: r.team_id, deletedAt: r.deleted_at }));
 }
 
 /** The newest run of each of these job types (the operator's list). */

@@ -120,8 +120,9 @@ describe("soft_delete_cleanup", () => {
     await waitForRun(t.db, goneRun.ok ? goneRun.runId : "", (r) => r.status === "completed");
     await t.db.update(projects).set({ deletedAt: new Date(Date.now() - 8 * 86_400_000) }).where(eq(projects.id, gone.projectId));
     await t.db.update(projects).set({ deletedAt: new Date(Date.now() - 6 * 86_400_000) }).where(eq(projects.id, kept.projectId));
-    await t.db.update(projects).set({ deletedAt: new Date(Date.now() - 30 * 86_400_000) }).where(eq(projects.id, busy.projectId));
+    // A deleted project takes no runs: the busy one got its run before its (hand-made) delete.
     await trigger(t.db, boss, busy, "demo_paced", { items: 100, msPerItem: 100 });
+    await t.db.update(projects).set({ deletedAt: new Date(Date.now() - 30 * 86_400_000) }).where(eq(projects.id, busy.projectId));
     const run = await runSystem("soft_delete_cleanup");
     expect(run.status).toBe("completed");
     const left = (await t.db.select({ id: projects.id }).from(projects)).map((p) => p.id);

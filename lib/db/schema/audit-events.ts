@@ -36,6 +36,12 @@ export const AUDIT_ACTIONS = [
   "webhook.updated",
   "webhook.secret_rotated",
   "webhook.deleted",
+  "team.created",
+  "project.created",
+  "project.renamed",
+  "project.deleted",
+  "project.restored",
+  "project.purged",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,3 +1,4 @@
+import { recordAudit } from "@/lib/audit";
 import type { JobHandler } from "@/lib/jobs/define";
 import { purgeDeletedProjects } from "@/lib/jobs/run-store";
 import type { SoftDeleteCleanupPayload } from "./soft-delete-cleanup";
@@ -6,19 +7,26 @@ const BATCH = 100;
 
 /**
  * Hard-delete projects soft-deleted longer ago than the grace period (seed 002: 7 days); their
- * runs, files and contacts go with them. A project with an active run waits for the next pass.
+ * runs, files and contacts go with them. Each removal is audited in its team's log, in the same
+ * transaction as the delete.
  */
 const softDeleteCleanup: JobHandler<SoftDeleteCleanupPayload> = async (ctx) => {
   const cutoff = new Date(Date.now() - ctx.payload.olderThanDays * 86_400_000);
-  let deleted = 0;
+  const slugs: string[] = [];
   for (;;) {
     if (ctx.signal.aborted) break;
-    const rows = await purgeDeletedProjects(ctx.db, cutoff, BATCH);
-    deleted += rows.length;
-    ctx.progress({ processed: deleted, total: null, message: `Deleted ${deleted} projects` });
+    const rows = await ctx.db.transaction(async (tx) => {
+      const purged = await purgeDeletedProjects(tx, cutoff, BATCH);
+      for (const p of purged) {
+        await recordAudit(tx, { action: "project.purged", actor: { userId: null, apiKeyId: null }, teamId: p.teamId, details: { slug: p.slug, name: p.name, deletedAt: p.deletedAt } });
+      }
+      return purged;
+    });
+    slugs.push(...rows.map((r) => r.slug));
+    ctx.progress({ processed: slugs.length, total: null, message: `Deleted ${slugs.length} projects` });
     if (rows.length < BATCH) break;
   }
-  return { cutoff: cutoff.toISOString(), deletedProjects: deleted };
+  return { cutoff: cutoff.toISOString(), deletedProjects: slugs.length, slugs: slugs.slice(0, 100) };
 };
 
 export default softDeleteCleanup;

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { defineJob } from "../define";
 
-export const softDeleteCleanupPayload = z.object({ olderThanDays: z.number().int().min(0).max(365).default(7) });
+/** Seed 002: a deleted project can be restored for 7 days; cleanup removes it after that. */
+export const SOFT_DELETE_GRACE_DAYS = 7;
+
+export const softDeleteCleanupPayload = z.object({ olderThanDays: z.number().int().min(0).max(365).default(SOFT_DELETE_GRACE_DAYS) });
 export type SoftDeleteCleanupPayload = z.output<typeof softDeleteCleanupPayload>;
 
 export default defineJob({

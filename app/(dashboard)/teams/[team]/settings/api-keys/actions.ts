@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { ActionRefusal, teamAction } from "@/lib/actions/safe-action";
 import { createApiKey, revokeApiKey, type CreatedApiKey } from "@/lib/dal/api-keys";
-import { GRANTABLE_PERMISSIONS } from "@/lib/auth/permissions";
+import { KEY_SCOPES } from "@/lib/auth/permissions";
 
 const createInput = z.object({
   teamSlug: z.string(),
@@ -14,7 +14,7 @@ const createInput = z.object({
 /** Create a key; the plaintext comes back in this one result and is never shown again. */
 export const createApiKeyAction = teamAction("team:manage", createInput, async (input, { form }) => {
   // Checkboxes arrive as repeated `scopes` fields; the wrapper only reads the first of each name.
-  const scopes = z.array(z.enum(GRANTABLE_PERMISSIONS)).safeParse(form.getAll("scopes"));
+  const scopes = z.array(z.enum(KEY_SCOPES)).safeParse(form.getAll("scopes"));
   if (!scopes.success || scopes.data.length === 0) throw new ActionRefusal("Please correct the highlighted fields.", { code: "invalid", fieldErrors: { scopes: ["Choose at least one scope."] } });
   const created: CreatedApiKey = await createApiKey(input.teamSlug, { name: input.name, scopes: scopes.data });
   revalidatePath(`/teams/${input.teamSlug}/settings/api-keys`);

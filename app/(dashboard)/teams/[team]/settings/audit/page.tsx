@@ -81,6 +81,18 @@ function describe(e: AuditEventView): ReactNode {
       return <>{actor}{via} resumed the {text(d, "jobType")} schedule</>;
     case "schedule.removed":
       return <>{actor}{via} removed the {text(d, "jobType")} schedule</>;
+    case "team.created":
+      return <>{actor}{via} created the team {text(d, "name")}</>;
+    case "project.created":
+      return <>{actor}{via} created project {text(d, "name")} ({text(d, "slug")})</>;
+    case "project.renamed":
+      return <>{actor}{via} renamed project {text(d, "slug")} from {text(d, "from")} to {text(d, "to")}</>;
+    case "project.deleted":
+      return <>{actor}{via} deleted project {text(d, "name")} ({text(d, "slug")}), restorable until {formatTimestamp(text(d, "restoreUntil") ?? "")}</>;
+    case "project.restored":
+      return <>{actor}{via} restored project {text(d, "name")} ({text(d, "slug")})</>;
+    case "project.purged":
+      return <>Soft-delete cleanup removed project {text(d, "name")} ({text(d, "slug")}) for good</>;
     default:
       // Instance events (system schedules, accounts) carry no team and never list here.
       return <>{actor} {e.action}</>;

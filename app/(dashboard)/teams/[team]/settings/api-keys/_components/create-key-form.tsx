@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState, useState } from "react";
-import { GRANTABLE_PERMISSIONS } from "@/lib/auth/permissions";
+import { GRANTABLE_PERMISSIONS, KEY_SCOPES } from "@/lib/auth/permissions";
 import { createApiKeyAction } from "../actions";
 
 const input = "mt-1 block w-full rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900";
@@ -30,10 +30,11 @@ export function CreateKeyForm({ teamSlug }: { teamSlug: string }) {
         </label>
         <fieldset className="text-sm">
           <legend className="font-medium">Scopes</legend>
-          <div className="mt-1 flex gap-3">
-            {GRANTABLE_PERMISSIONS.map((scope) => (
-              <label key={scope} className="flex items-center gap-1.5">
-                <input type="checkbox" name="scopes" value={scope} defaultChecked className="h-4 w-4" />
+          <div className="mt-1 flex flex-wrap gap-3">
+            {KEY_SCOPES.map((scope) => (
+              <label key={scope} className="flex items-center gap-1.5" title={scope === "team:manage" ? "Create, rename and delete the team's projects" : undefined}>
+                {/* Job scopes by default; project management only when asked for. */}
+                <input type="checkbox" name="scopes" value={scope} defaultChecked={(GRANTABLE_PERMISSIONS as readonly string[]).includes(scope)} className="h-4 w-4" />
                 <code>{scope}</code>
               </label>
             ))}
