@@ -19,7 +19,7 @@ export default async function ProjectLayout({ children, params }: { children: Re
     <div className="max-w-2xl space-y-3">
       <p className="text-sm text-zinc-600 dark:text-zinc-400">{notice.teamName}</p>
       <h1 className="text-2xl font-semibold break-words">{notice.name}</h1>
-      <div role="status" className="space-y-3 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm dark:border-amber-800 dark:bg-amber-950/40">
+      <div role="status" data-testid="deleted-notice" className="space-y-3 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm dark:border-amber-800 dark:bg-amber-950/40">
         {notice.expired ? (
           <p>
             This project was deleted on {formatTimestamp(notice.deletedAt)}. Its restore window ended on <time dateTime={notice.restoreUntil}>{formatTimestamp(notice.restoreUntil)}</time>; soft-delete cleanup removes it with its runs and files on its next
