@@ -22,7 +22,7 @@ test.describe("the console-error fixture", () => {
   });
 
   test.describe("with the error allowed", () => {
-    test.use({ allowConsoleErrors: [/logged on purpose/] });
+    test.use({ allowConsoleErrors: /logged on purpose/ });
     test("passes", async ({ page }) => {
       await page.setContent(`<script>console.error("logged on purpose")</script>`);
       await expect(page.locator("body")).toBeAttached();

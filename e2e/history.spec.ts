@@ -174,7 +174,7 @@ test.describe("bulk actions as admin", () => {
 });
 
 test.describe("as a user of another team", () => {
-  test.use({ storageState: storageState("outsider"), allowConsoleErrors: [NOT_FOUND_PAGE] }); // the 404 page is the point
+  test.use({ storageState: storageState("outsider"), allowConsoleErrors: NOT_FOUND_PAGE }); // the 404 page is the point
 
   test("gets not found for the project's history, and the monitor shows none of its runs", async ({ page }) => {
     expect((await page.goto(HISTORY))?.status()).toBe(404);

@@ -5,7 +5,7 @@ import { e2eSql } from "./support/db";
 // Globex's project is used by no other spec's real runs: its admin (the "outsider") owns it.
 test.use({ storageState: storageState("outsider") });
 // The app serves no favicon yet; the browser's request for it is not this spec's concern.
-test.use({ allowConsoleErrors: [/favicon\.ico/] });
+test.use({ allowConsoleErrors: /favicon\.ico/ });
 
 const pollUrl = (runId: string) => new RegExp(`/api/projects/${OUTSIDER_PROJECT}/runs/${runId}$`);
 

@@ -7,7 +7,7 @@ import { signedIn, TEAM } from "./support/team";
 import { seedWebhookTeam } from "./support/webhooks";
 
 // Another team's webhook pages answer 404, which the browser logs.
-test.use({ allowConsoleErrors: [/status of 404/] });
+test.use({ allowConsoleErrors: /status of 404/ });
 
 test("a member, an outsider and a signed-out visitor see nothing of a team's webhooks", async ({ browser }) => {
   test.setTimeout(120_000);
@@ -46,7 +46,7 @@ test("a member, an outsider and a signed-out visitor see nothing of a team's web
 
 test.describe("replayed actions", () => {
   // The capture helper stops each action's request before the server on purpose; the page logs that.
-  test.use({ allowConsoleErrors: [/status of 404/, /net::ERR_FAILED/, /Failed to fetch/] });
+  test.use({ allowConsoleErrors: /status of 404|net::ERR_FAILED|Failed to fetch/ });
 
   test("every webhook action replayed by a member, another team's admin or a signed-out visitor changes nothing", async ({ browser }) => {
     test.setTimeout(150_000);

@@ -60,7 +60,9 @@ test("a team admin registers an endpoint, a run's end arrives signed, and its at
     expect(body.data.run.url).toMatch(new RegExp(`/projects/${team.project}/runs/${runId}$`));
 
     // The delivery and its attempt on the settings page, linked to the delivery run.
-    await page.getByRole("link", { name: "Recent deliveries →" }).click();
+    // Followed by its address: a click before the page hydrated could be lost, and the reloads below would stay on the list.
+    const deliveries = page.getByRole("link", { name: "Recent deliveries →" });
+    await page.goto((await deliveries.getAttribute("href"))!);
     const delivery = page.getByTestId("webhook-delivery");
     await expect(async () => {
       await page.reload();

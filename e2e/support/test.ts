@@ -3,8 +3,11 @@
  * console error or threw an uncaught exception (a hydration mismatch, a failed chunk, a 500 on a
  * fetch). A spec that provokes an error on purpose allows it, per test, with a pattern and a reason:
  *
- *   test.use({ allowConsoleErrors: [NOT_FOUND_PAGE] }); // the outsider gets the 404 page
+ *   test.use({ allowConsoleErrors: NOT_FOUND_PAGE }); // the outsider gets the 404 page
  *   allowConsoleError(NOT_FOUND_PAGE); // inside a test, just before the step that 404s
+ *
+ * One pattern per test.use (join several with |): Playwright reads a two-element array there as
+ * [value, fixture options], which would drop the second pattern.
  */
 import { test as base, type Browser, type BrowserContext } from "@playwright/test";
 
@@ -51,8 +54,8 @@ function watchNewContexts(browser: Browser): void {
   };
 }
 
-export const test = base.extend<{ allowConsoleErrors: RegExp[]; failOnConsoleErrors: void }>({
-  allowConsoleErrors: [[], { option: true }],
+export const test = base.extend<{ allowConsoleErrors: RegExp | null; failOnConsoleErrors: void }>({
+  allowConsoleErrors: [null, { option: true }],
   browser: [
     async ({ browser }, use) => {
       watchNewContexts(browser);
@@ -62,7 +65,7 @@ export const test = base.extend<{ allowConsoleErrors: RegExp[]; failOnConsoleErr
   ],
   failOnConsoleErrors: [
     async ({ allowConsoleErrors }, use) => {
-      const sink: Sink = { entries: [], allowed: [...allowConsoleErrors] };
+      const sink: Sink = { entries: [], allowed: allowConsoleErrors ? [allowConsoleErrors] : [] };
       activeSink = sink;
       await use();
       activeSink = null;
