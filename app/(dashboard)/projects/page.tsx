@@ -77,7 +77,7 @@ export default async function ProjectsPage() {
           )}
           {g.canManage && (
             <div className="rounded-lg border border-dashed border-zinc-300 p-3 dark:border-zinc-700">
-              <NameForm action={createProjectAction} label={`New project in ${g.name}`} submitLabel="Create project" hidden={{ teamSlug: g.slug }} placeholder="e.g. Billing" openLink={(slug) => `/projects/${slug}/jobs`} />
+              <NameForm action={createProjectAction} label={`New project in ${g.name}`} submitLabel="Create project" hidden={{ teamSlug: g.slug }} placeholder="e.g. Billing" linkToProject />
             </div>
           )}
         </section>

@@ -10,7 +10,7 @@ type NameAction = (prev: ActionState<Done>, form: FormData) => Promise<ActionRes
 const input = "mt-1 block w-full rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900";
 
 /** One name field and a button: create a team or a project, or rename one. */
-export function NameForm(props: { action: NameAction; label: string; submitLabel: string; hidden?: Record<string, string>; defaultValue?: string; placeholder?: string; openLink?: (slug: string) => string }) {
+export function NameForm(props: { action: NameAction; label: string; submitLabel: string; hidden?: Record<string, string>; defaultValue?: string; placeholder?: string; linkToProject?: boolean }) {
   const [state, action, pending] = useActionState(props.action, null);
   const id = useId();
   const errors = state && !state.ok ? (state.fieldErrors?.name ?? []) : [];
@@ -34,8 +34,8 @@ export function NameForm(props: { action: NameAction; label: string; submitLabel
       {state?.ok && (
         <p role="status" className="basis-full text-sm text-emerald-700 dark:text-emerald-400">
           {state.data.message}{" "}
-          {props.openLink && (
-            <Link href={props.openLink(state.data.slug)} className="text-indigo-700 underline dark:text-indigo-400">
+          {props.linkToProject && (
+            <Link href={`/projects/${state.data.slug}/jobs`} className="text-indigo-700 underline dark:text-indigo-400">
               Open
             </Link>
           )}
