@@ -7,7 +7,7 @@ import { e2eSql } from "./support/db";
 import { createTeamUser, signedIn } from "./support/users";
 
 // The outsider and the member are sent to 404 pages on purpose.
-test.use({ allowConsoleErrors: [/status of 404/] });
+test.use({ allowConsoleErrors: /status of 404/ });
 
 type Project = { id: string; slug: string; name: string; deleted_at: Date | null };
 
