@@ -7,6 +7,7 @@ import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ApiClient, CliFailure } from "./client";
+import { parseDelay } from "./duration";
 import { configPath, readConfig, resolveSettings, writeConfig } from "./config";
 import { EXIT, EXIT_HELP, exitForStatus } from "./exit-codes";
 import { ProgressView, type RunSnapshot } from "./progress";
@@ -21,11 +22,12 @@ Usage: runboard <command> [options]
   projects create|rename|delete|restore
                             manage the team's projects (key scope team:manage; delete is undone for 7 days)
   jobs list                 the project's job types, last runs and payload fields
-  jobs run <type>           trigger a job (--payload, --file, --notify, --wait)
+  jobs run <type>           trigger a job (--payload, --file, --notify, --wait; later: --at, --in)
   runs list                 runs of a project, newest first (--status, --job-type, --cursor)
   runs show <id>            one run: status, progress, error
   runs cancel <id>          cancel a pending or running run
   runs retry <id>           re-drive a failed or dead-lettered run
+  runs retry-now <id>       start a pending retry now, skipping its backoff wait
   system list|run|show      operator commands against DATABASE_URL (no API key)
   admin create              create an instance owner (local, DATABASE_URL; password hidden or --password-stdin)
   new job <name>            scaffold a job type in jobs/ (definition, handler, test) and register it
@@ -67,7 +69,7 @@ const when = (iso: string | null | undefined) => (iso ? iso.replace("T", " ").sl
 type Project = { slug: string; name: string; teamName: string };
 type JobType = { name: string; label: string; description: string; lastRun: { id: string; status: string; queuedAt: string } | null; activeRunId: string | null; payloadSchema: { properties?: Record<string, { type?: string; default?: unknown }> } };
 type RunItem = { id: string; jobType: string; status: string; attempts: number; queuedAt: string; durationMs: number | null; triggeredBy: { id: string; name: string } | null };
-type Run = RunSnapshot & { jobType: string; attempts: number; maxAttempts: number; queuedAt: string; startedAt: string | null; completedAt: string | null; triggeredBy: string | null; result: unknown; error: (RunSnapshot["error"] & { type: string; subType: string; stack: string | null }) | null };
+type Run = RunSnapshot & { scheduledFor?: string | null; jobType: string; attempts: number; maxAttempts: number; queuedAt: string; startedAt: string | null; completedAt: string | null; triggeredBy: string | null; result: unknown; error: (RunSnapshot["error"] & { type: string; subType: string; stack: string | null }) | null };
 
 function requireArg(positionals: string[], what: string): string {
   const value = positionals[0];
@@ -111,8 +113,22 @@ function attachFiles(payload: Record<string, unknown>, specs: string[]): void {
   }
 }
 
+/** `--at` as given (the server checks it), or `--in` from now; never both. */
+function runAtOf(at: string | undefined, delay: string | undefined): string | null {
+  if (at !== undefined && delay !== undefined) throw new CliFailure("Give --at or --in, not both.", EXIT.usage);
+  if (at !== undefined) {
+    if (!at.trim()) throw new CliFailure("--at needs a time, e.g. 2026-12-02T16:30:00Z.", EXIT.usage);
+    return at;
+  }
+  if (delay === undefined) return null;
+  const parsed = parseDelay(delay);
+  if (!parsed.ok) throw new CliFailure(parsed.message, EXIT.usage);
+  return new Date(Date.now() + parsed.ms).toISOString();
+}
+
 function runSummary(run: Run): string {
-  const lines = [`${run.id}  ${run.jobType}  ${run.status}  attempt ${run.attempts}/${run.maxAttempts}`, `queued ${when(run.queuedAt)}  started ${when(run.startedAt)}  finished ${when(run.completedAt)}  by ${run.triggeredBy ?? "—"}`];
+  const status = run.scheduledFor ? `scheduled for ${when(run.scheduledFor)} UTC` : run.status;
+  const lines = [`${run.id}  ${run.jobType}  ${status}  attempt ${run.attempts}/${run.maxAttempts}`, `queued ${when(run.queuedAt)}  started ${when(run.startedAt)}  finished ${when(run.completedAt)}  by ${run.triggeredBy ?? "—"}`];
   if (run.progress.processed !== null || run.progress.message) lines.push(`progress ${run.progress.processed ?? 0}/${run.progress.total ?? "?"}${run.stage ? `  stage ${run.stage}` : ""}  ${run.progress.message ?? ""}`.trimEnd());
   if (run.result !== null && run.result !== undefined) lines.push(`result ${JSON.stringify(run.result)}`);
   if (run.error) lines.push(`error ${run.error.type}/${run.error.subType}: ${run.error.message} (ref ${run.error.reference})${run.error.stack ? `\n${run.error.stack}` : ""}`);
@@ -241,18 +257,23 @@ so it stays out of your shell history: \`runboard login --url https://runboard.e
     },
   },
   "jobs run": {
-    usage: `Usage: runboard jobs run <type> --project <slug> [--payload JSON|@file] [--file field=path] [--notify] [--wait] [--json]
+    usage: `Usage: runboard jobs run <type> --project <slug> [--payload JSON|@file] [--file field=path] [--notify] [--at ISO | --in DURATION] [--wait] [--json]
   --payload   the payload as JSON, or @path of a JSON file; fields not given take their defaults
   --file      send a file inline for a file field, e.g. --file fileId=contacts.csv (contacts_import)
   --notify    email you when the run ends
+  --at        run later, at an ISO 8601 time with its offset: 2026-12-02T16:30:00Z, ...T17:30:00+01:00
+  --in        run later, after a duration: 90s, 30m, 2h, 1d (at most 365d)
+              A later run is pending (scheduled) until then, holds the type's overlap slot, and can
+              be cancelled with \`runboard runs cancel\`.
   --wait      follow the run with a progress bar (plain lines when not a terminal) and exit with
               its outcome: 0 completed, 10 failed, 11 dead-lettered, 12 cancelled
 Already running (409): prints the existing run id and exits 5.
 
 ${EXIT_HELP}`,
-    options: { ...common, payload: { type: "string" }, file: { type: "string", multiple: true }, notify: { type: "boolean" }, wait: { type: "boolean", short: "w" } },
+    options: { ...common, payload: { type: "string" }, file: { type: "string", multiple: true }, notify: { type: "boolean" }, at: { type: "string" }, in: { type: "string" }, wait: { type: "boolean", short: "w" } },
     run: async (values, positionals) => {
       const jobType = requireArg(positionals, "the job type (see `runboard jobs list`)");
+      const runAt = runAtOf(values.at as string | undefined, values.in as string | undefined);
       const payload = readPayload(values.payload as string | undefined);
       attachFiles(payload, (values.file as string[] | undefined) ?? []);
       const project = projectOf(values);
@@ -260,7 +281,7 @@ ${EXIT_HELP}`,
       const json = values.json === true;
       let run: Run & { warnings?: string[] };
       try {
-        run = await api.request<Run & { warnings?: string[] }>("POST", `/projects/${project}/runs`, { jobType, payload, notify: values.notify === true });
+        run = await api.request<Run & { warnings?: string[] }>("POST", `/projects/${project}/runs`, { jobType, payload, notify: values.notify === true, ...(runAt ? { runAt } : {}) });
       } catch (error) {
         if (error instanceof CliFailure && error.body?.error.existingRunId) {
           const existing = error.body.error.existingRunId;
@@ -273,7 +294,7 @@ ${EXIT_HELP}`,
       // On stderr, so --json output stays one JSON document (which carries them too).
       for (const warning of run.warnings ?? []) console.error(`warning: ${warning}.`);
       if (!values.wait) {
-        print(json, run, () => `Started ${jobType}: run ${run.id} (${run.status})`);
+        print(json, run, () => (run.scheduledFor ? `Scheduled ${jobType} for ${when(run.scheduledFor)} UTC: run ${run.id}` : `Started ${jobType}: run ${run.id} (${run.status})`));
         return EXIT.ok;
       }
       if (!json) console.error(`Started ${jobType}: run ${run.id}`);
@@ -327,6 +348,19 @@ The history page's filters; newest first, 25 a page; the next page's cursor is p
       const runId = encodeURIComponent(requireArg(positionals, "the run id"));
       const result = await client().request<{ outcome: string; run: Run }>("POST", `/projects/${projectOf(values)}/runs/${runId}/cancel`);
       print(values.json === true, result, () => `${result.outcome === "cancelled" ? "Cancelled" : "Cancelling"} run ${result.run.id}`);
+      return EXIT.ok;
+    },
+  },
+  "runs retry-now": {
+    usage: "Usage: runboard runs retry-now <run id> --project <slug> [--wait] [--json]\nStarts the next attempt of a run waiting for a retry now, instead of after its backoff. A run not waiting for a retry exits 5.",
+    options: { ...common, wait: { type: "boolean", short: "w" } },
+    run: async (values, positionals) => {
+      const runId = encodeURIComponent(requireArg(positionals, "the run id"));
+      const api = client();
+      const project = projectOf(values);
+      const run = await api.request<Run>("POST", `/projects/${project}/runs/${runId}/retry-now`);
+      if (values.wait) return waitFor(api, project, run.id, values.json === true);
+      print(values.json === true, run, () => `Retrying run ${run.id} now (attempt ${run.attempts + 1} of ${run.maxAttempts})`);
       return EXIT.ok;
     },
   },

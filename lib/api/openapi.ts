@@ -45,7 +45,7 @@ function components(): Record<string, Json> {
       type: "object",
       title: def.label,
       description: def.description,
-      properties: { jobType: { const: def.name }, payload: apiPayloadSchema(def), notify: { type: "boolean", default: false } },
+      properties: { jobType: { const: def.name }, payload: apiPayloadSchema(def), notify: { type: "boolean", default: false }, runAt: { type: "string", format: "date-time" } },
       required: ["jobType"],
     };
     return ref(id);
@@ -226,6 +226,15 @@ export function openApiDocument(): Json {
       },
       "/projects/{slug}/runs/{runId}/retry": {
         post: { operationId: "retryRun", summary: "Re-drive a failed or dead-lettered run", parameters: [slug, runId], responses: { ...ok("The run, pending again", "Run"), ...errors(403, 409, ...common) } },
+      },
+      "/projects/{slug}/runs/{runId}/retry-now": {
+        post: {
+          operationId: "retryRunNow",
+          summary: "Start a pending retry now, skipping its backoff wait",
+          description: "Only for a run waiting for its next attempt (pending after a failed attempt); 409 `not_waiting_for_retry` otherwise. Queue pause and concurrency limits still apply. Audited.",
+          parameters: [slug, runId],
+          responses: { ...ok("The run, its next attempt due now", "Run"), ...errors(403, 409, ...common) },
+        },
       },
     },
     components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A team API key from Team settings → API keys." } }, schemas: components() },

@@ -28,6 +28,7 @@ export const API_ERROR_CODES = [
   "not_retryable",
   "limit_reached",
   "conflict",
+  "not_waiting_for_retry",
   "database_unavailable",
   "internal",
 ] as const;
@@ -75,6 +76,13 @@ export const triggerBody = z
     jobType: safeText().min(1).max(100).meta({ description: "A project job type, see GET /projects/{slug}/job-types." }),
     payload: z.record(z.string(), z.unknown()).default({}).meta({ description: "Validated against the job type's payload schema." }),
     notify: z.boolean().default(false).meta({ description: "Email the key's creator when the run ends." }),
+    runAt: safeText()
+      .max(64)
+      .optional()
+      .meta({
+        description:
+          "Run later: ISO 8601 with an offset (`2026-12-02T16:30:00Z`, `...+01:00`). At most 365 days ahead; a time up to 60 s in the past runs now, earlier is refused (422). The run is pending (`scheduledFor` set) until then, holds its overlap slot, and can be cancelled.",
+      }),
   })
   .meta({ id: "TriggerRequest" });
 
@@ -132,6 +140,7 @@ export const runListItemSchema = z
     attempts: z.number().int(),
     maxAttempts: z.number().int(),
     queuedAt: z.string(),
+    scheduledFor: z.string().nullable().meta({ description: "A later run not started yet: when it will." }),
     durationMs: z.number().nullable(),
     triggeredBy: z.object({ id: z.string(), name: z.string() }).nullable(),
     resource: z.object({ type: z.string(), id: z.string() }).nullable(),
@@ -187,6 +196,8 @@ export const runViewSchema = z
     completedAt: z.string().nullable(),
     durationMs: z.number().nullable(),
     runAt: z.string(),
+    scheduledFor: z.string().nullable().meta({ description: "A later run not started yet: when it will. Null once due, and for runs not scheduled." }),
+    waitingForRetry: z.boolean().meta({ description: "Pending after a failed attempt, its next attempt due at `runAt`: POST .../retry-now starts it now." }),
     lastHeartbeat: z.string().nullable(),
     triggeredBy: z.string().nullable(),
     notify: z.boolean(),

@@ -14,6 +14,7 @@ import { decodeHistoryCursor, encodeHistoryCursor, type HistoryFilter } from "@/
 import { AccessError, requireProjectPermission } from "./access";
 import { cancelProjectRun, redriveProjectRun } from "./runs";
 import { getCurrentUser, type CurrentUser } from "./users";
+import { scheduledFor } from "@/lib/runs/run-at";
 
 /** One project (needs jobs:read there), or every project the user may read (the monitor). */
 export type HistoryScope = { project: string } | "monitor";
@@ -27,6 +28,8 @@ export type HistoryRow = {
   attempts: number;
   maxAttempts: number;
   queuedAt: string;
+  /** A later run not yet due: when it starts. */
+  scheduledFor: string | null;
   durationMs: number | null;
   triggeredBy: { id: string; name: string } | null;
   resource: { type: string; id: string } | null;
@@ -185,7 +188,7 @@ function planBranches(filter: HistoryFilter, viewer: Viewer, common: SQL[]): Pla
 }
 
 const ROW_COLUMNS = sql.raw(
-  "id, project_id, job_type, status, attempt_count, max_attempts, queued_at, started_at, completed_at, triggered_by, resource_type, resource_id, error_message, error_message_public",
+  "id, project_id, job_type, status, attempt_count, max_attempts, queued_at, run_at, started_at, completed_at, triggered_by, resource_type, resource_id, error_message, error_message_public",
 );
 
 type RawRow = {
@@ -196,6 +199,7 @@ type RawRow = {
   attempt_count: number;
   max_attempts: number;
   key: string;
+  run_at: Date | string;
   started_at: Date | null;
   completed_at: Date | null;
   triggered_by: string | null;
@@ -256,7 +260,7 @@ export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Prom
     // scan that finds its page early stops reading there.
     const where = match ? sql`where matched or pos = ${mergedLimit}` : sql``;
     return sql`
-      select r.id, r.project_id, r.job_type, r.status, r.attempt_count, r.max_attempts, r.started_at, r.completed_at,
+      select r.id, r.project_id, r.job_type, r.status, r.attempt_count, r.max_attempts, r.run_at, r.started_at, r.completed_at,
         r.triggered_by, r.resource_type, r.resource_id, r.error_message, r.error_message_public, r.pos, r.matched,
         to_char(r.queued_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as key,
         u.name as triggered_by_name, p.slug as project_slug, p.name as project_name
@@ -345,6 +349,7 @@ function toRow(r: RawRow, unredacted: boolean): HistoryRow {
     attempts: r.attempt_count,
     maxAttempts: r.max_attempts,
     queuedAt: r.key.replace(/\d{3}Z$/, "Z"),
+    scheduledFor: scheduledFor({ status: r.status, attempts: r.attempt_count, runAt: new Date(r.run_at) }),
     durationMs: r.started_at && r.completed_at ? new Date(r.completed_at).getTime() - new Date(r.started_at).getTime() : null,
     triggeredBy: r.triggered_by && r.triggered_by_name ? { id: r.triggered_by, name: r.triggered_by_name } : null,
     resource: r.resource_type && r.resource_id ? { type: r.resource_type, id: r.resource_id } : null,

@@ -10,11 +10,12 @@ import { listRunCalls, type RunCall } from "@/lib/jobs/web/run-calls";
 import { getSendOnlyBoss } from "@/lib/jobs/boss";
 import { cancelRun, type CancelOutcome } from "@/lib/jobs/web/cancel";
 import { redriveRun, type RedriveOutcome } from "@/lib/jobs/web/redrive";
+import { retryNow, type RetryNowOutcome } from "@/lib/jobs/web/retry-now";
 import { getJobDefinition, MAX_IMPORT_BYTES, projectJobDefinitions } from "@/lib/jobs/catalog";
 import type { Overlap } from "@/lib/jobs/define";
 import { loadRegisteredTypes } from "@/lib/jobs/registry";
 import { triggerRun } from "@/lib/jobs/enqueue";
-import { describePayload, type FormPayload } from "@/lib/jobs/web/form";
+import { describePayload, prefillFields, type FormPayload, type PayloadField } from "@/lib/jobs/web/form";
 import { ACTIVE_STATUSES, isTerminal } from "@/lib/jobs/lifecycle";
 import { instanceLost } from "@/lib/jobs/liveness";
 import { triggerWarnings } from "@/lib/jobs/worker-registry";
@@ -22,6 +23,7 @@ import { capText, errorView, MAX_ERROR_MESSAGE, publicErrorMessage, redactJson, 
 import { failedAttemptFate } from "@/lib/jobs/retry";
 import { recordAudit } from "@/lib/audit";
 import { hasNul } from "@/lib/validation/safe-text";
+import { scheduledFor } from "@/lib/runs/run-at";
 import { AccessError, actorOf, requireProjectPermission, type ProjectAccess } from "./access";
 
 export const HISTORY_PAGE_SIZE = 25;
@@ -51,8 +53,11 @@ export type TriggerOutcome =
   | { ok: false; code: "already_active"; existingRunId: string; overlap: Overlap; message: string }
   | { ok: false; code: "unknown_job_type" };
 
-/** Validate a payload for a project job type and create the run with its queue job. */
-export async function triggerProjectJob(slug: string, jobType: string, input: FormPayload, notify: boolean): Promise<TriggerOutcome> {
+/**
+ * Validate a payload for a project job type and create the run with its queue job; `runAt` (already
+ * checked by runAtSchema) makes it a later run that waits, pending and holding its overlap slot.
+ */
+export async function triggerProjectJob(slug: string, jobType: string, input: FormPayload, notify: boolean, options: { runAt?: Date | null } = {}): Promise<TriggerOutcome> {
   const access = await requireProjectPermission(slug, "jobs:write");
   // Types registered by other services' workers, as last registered: validation uses the latest schema.
   await loadRegisteredTypes(getDatabase().db);
@@ -86,6 +91,7 @@ export async function triggerProjectJob(slug: string, jobType: string, input: Fo
     projectId: access.project.id,
     triggeredBy: access.user.id,
     notify,
+    runAt: options.runAt ?? null,
     prepare: async (tx) => {
       const ids: Record<string, string> = {};
       for (const field of fileFields) {
@@ -111,7 +117,7 @@ export async function triggerProjectJob(slug: string, jobType: string, input: Fo
       }
       return ids;
     },
-    onCreated: (tx, runId) => recordAudit(tx, { action: "run.triggered", actor: actorOf(access), teamId: access.project.teamId, runId, details: { jobType, notify } }),
+    onCreated: (tx, runId) => recordAudit(tx, { action: "run.triggered", actor: actorOf(access), teamId: access.project.teamId, runId, details: { jobType, notify, ...(options.runAt ? { runAt: options.runAt.toISOString() } : {}) } }),
   });
   if (!result.ok) return result;
   return { ok: true, runId: result.runId, warnings: await triggerWarnings(db, def) };
@@ -195,6 +201,8 @@ export type RunListItem = {
   percent: number | null;
   attempts: number;
   queuedAt: string;
+  /** A later run not yet due: when it starts. */
+  scheduledFor: string | null;
   durationMs: number | null;
   triggeredBy: string | null;
 };
@@ -234,6 +242,7 @@ export async function listProjectRuns(slug: string, cursor?: string, filter: Run
       percent: jobRuns.progressPercent,
       attempts: jobRuns.attemptCount,
       queuedAt: jobRuns.queuedAt,
+      runAt: jobRuns.runAt,
       startedAt: jobRuns.startedAt,
       completedAt: jobRuns.completedAt,
       triggeredBy: users.name,
@@ -261,6 +270,7 @@ export async function listProjectRuns(slug: string, cursor?: string, filter: Run
       percent: r.percent,
       attempts: r.attempts,
       queuedAt: r.queuedAt.toISOString(),
+      scheduledFor: scheduledFor({ status: r.status, attempts: r.attempts, runAt: r.runAt }),
       durationMs: r.startedAt && r.completedAt ? r.completedAt.getTime() - r.startedAt.getTime() : null,
       triggeredBy: r.triggeredBy,
     })),
@@ -346,6 +356,10 @@ export type RunView = {
   /** Start to finish, or start to now while it runs. */
   durationMs: number | null;
   runAt: string;
+  /** A later run not started yet: when it will (null once due, and for other runs). */
+  scheduledFor: string | null;
+  /** Pending after a failed attempt with its next one not yet due: "Retry now" applies. */
+  waitingForRetry: boolean;
   lastHeartbeat: string | null;
   /** Heartbeat age when the view was built (the page keeps counting between polls). */
   heartbeatAgeSeconds: number | null;
@@ -552,6 +566,8 @@ export async function buildRunView(project: { id: string; slug: string }, unreda
     completedAt: r.completedAt?.toISOString() ?? null,
     durationMs: r.startedAt ? (r.completedAt ?? new Date(now)).getTime() - r.startedAt.getTime() : null,
     runAt: r.runAt.toISOString(),
+    scheduledFor: scheduledFor({ status: r.status, attempts: r.attemptCount, runAt: r.runAt }, now),
+    waitingForRetry: r.status === "pending" && r.attemptCount > 0 && r.runAt.getTime() > now,
     lastHeartbeat: r.lastHeartbeat?.toISOString() ?? null,
     heartbeatAgeSeconds: r.lastHeartbeat ? Math.max(0, Math.round((now - r.lastHeartbeat.getTime()) / 1000)) : null,
     staleAfterSeconds: staleAfterSeconds(),
@@ -641,4 +657,53 @@ export async function redriveProjectRun(slug: string, runId: string): Promise<Re
 
 export function canRedrive(access: ProjectAccess): boolean {
   return access.permissions.has("jobs:write") || canInstance(access.user.instanceRole, "runs:retry-all");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retry now
+
+/** Skip a pending retry's backoff wait (jobs:write); audited in the same transaction. */
+export async function retryNowProjectRun(slug: string, runId: string): Promise<RetryNowOutcome> {
+  const access = await requireProjectPermission(slug, "jobs:write");
+  if (!(await isProjectRun(access, runId))) return { ok: false, code: "not_found" };
+  const { db } = getDatabase();
+  return retryNow(db, await sendOnlyBoss(), runId, (tx) => recordAudit(tx, { action: "run.retry_now", actor: actorOf(access), teamId: access.project.teamId, runId }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run again with changes
+
+export type RerunDraft = {
+  runId: string;
+  jobType: string;
+  jobLabel: string;
+  /** The Run form's fields, prefilled with what this user may see of the run's payload. */
+  fields: PayloadField[];
+  /** Fields whose earlier value was redacted for this user: left empty, never prefilled. */
+  withheld: string[];
+  /** File fields are not carried over (a browser cannot preset a file input). */
+  hasFileFields: boolean;
+};
+
+/**
+ * The Run form for a run's job type, prefilled with its payload (jobs:write). Tenants get only
+ * what they could read on the run page: a field whose stored value differs from its redacted copy
+ * (a secret, or text with a secret in it) is withheld, not prefilled with its mask.
+ */
+export async function getRerunDraft(slug: string, runId: string): Promise<RerunDraft | null> {
+  const access = await requireProjectPermission(slug, "jobs:write");
+  await loadRegisteredTypes(getDatabase().db);
+  if (!z.uuid().safeParse(runId).success) return null;
+  const [run] = await getDatabase()
+    .db.select({ jobType: jobRuns.jobType, payload: jobRuns.payload, payloadPublic: jobRuns.payloadPublic })
+    .from(jobRuns)
+    .where(and(eq(jobRuns.id, runId), eq(jobRuns.projectId, access.project.id)));
+  if (!run) return null;
+  const def = getJobDefinition(run.jobType);
+  if (!def || def.scope !== "project") return null;
+  const visible = access.unredacted ? run.payload : ((run.payloadPublic ?? redactJson(run.payload)) as Record<string, unknown>);
+  const fields = describePayload(def);
+  const withheld = access.unredacted ? [] : fields.filter((f) => f.name in run.payload && JSON.stringify(run.payload[f.name]) !== JSON.stringify(visible[f.name])).map((f) => f.name);
+  const shown = Object.fromEntries(Object.entries(visible).filter(([name]) => !withheld.includes(name)));
+  return { runId, jobType: def.name, jobLabel: def.label, fields: prefillFields(fields, shown), withheld, hasFileFields: fields.some((f) => f.kind === "file") };
 }

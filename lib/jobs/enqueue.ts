@@ -16,6 +16,8 @@ export type TriggerInput = {
   projectId: string | null;
   triggeredBy: string | null;
   notify: boolean;
+  /** A later run: its first attempt is not delivered before this (already validated, see run-at.ts). */
+  runAt?: Date | null;
   /** Writes that belong to the trigger (e.g. storing an upload); returns payload fields to add. */
   prepare?: (tx: Tx) => Promise<Record<string, unknown>>;
   /** Writes that must commit with the new run (e.g. its audit event). */
@@ -63,12 +65,18 @@ export function overlapRefusal(def: JobDefinition, projectId: string | null, res
 
 /** The pending-or-running run holding an overlap slot, if any. */
 export async function findActiveRun(tx: Tx, exclusiveKey: string): Promise<string | undefined> {
+  return (await findActiveRunDetail(tx, exclusiveKey))?.id;
+}
+
+/** The run holding an overlap slot, with its start time when it is a later run not yet due. */
+async function findActiveRunDetail(tx: Tx, exclusiveKey: string): Promise<{ id: string; scheduledFor: Date | null } | undefined> {
   const rows = await tx
-    .select({ id: jobRuns.id })
+    .select({ id: jobRuns.id, scheduledFor: sql<Date | null>`case when ${jobRuns.status} = 'pending' and ${jobRuns.attemptCount} = 0 and ${jobRuns.runAt} > now() then ${jobRuns.runAt} end` })
     .from(jobRuns)
     .where(and(eq(jobRuns.exclusiveKey, exclusiveKey), inArray(jobRuns.status, ACTIVE_STATUSES)))
     .limit(1);
-  return rows[0]?.id;
+  const row = rows[0];
+  return row && { id: row.id, scheduledFor: row.scheduledFor === null ? null : new Date(row.scheduledFor) };
 }
 
 /** A trigger that raced a project's soft delete: the project takes no new runs. */
@@ -122,11 +130,13 @@ export async function createRunInTx(tx: Tx, boss: PgBoss, input: Omit<TriggerInp
       notify: input.notify,
       bossJobId,
       exclusiveKey,
+      ...(input.runAt ? { runAt: input.runAt } : {}),
     })
     .onConflictDoNothing()
     .returning({ id: jobRuns.id });
   if (inserted.length === 0) return null;
-  await sendAttempt(boss, tx, def.name, runId, bossJobId);
+  // pg-boss holds a later run's job until its time; a pause or a limit still applies when it is delivered.
+  await sendAttempt(boss, tx, def.name, runId, bossJobId, input.runAt ?? undefined);
   return runId;
 }
 
@@ -145,9 +155,13 @@ export async function triggerRun(db: Db, boss: PgBoss, input: TriggerInput): Pro
         const exclusiveKey = exclusiveKeyFor(def, input.projectId, resource);
         const runId = await createRunInTx(tx, boss, { ...input, payload }, exclusiveKey);
         if (!runId) {
-          const existingRunId = exclusiveKey ? await findActiveRun(tx, exclusiveKey) : undefined;
+          const existing = exclusiveKey ? await findActiveRunDetail(tx, exclusiveKey) : undefined;
           // Throwing rolls back whatever prepare() wrote: a refused trigger changes nothing.
-          throw existingRunId ? new AlreadyActive(overlapRefusal(def, input.projectId, resource, existingRunId)) : new RetryTrigger();
+          if (!existing) throw new RetryTrigger();
+          const refusal = overlapRefusal(def, input.projectId, resource, existing.id);
+          // A later run holds the slot from its trigger on (it is pending): say so, with its time.
+          if (existing.scheduledFor) refusal.message = `${def.label} is already scheduled for ${existing.scheduledFor.toISOString().replace("T", " ").slice(0, 16)} UTC; cancel that run to run it now.`;
+          throw new AlreadyActive(refusal);
         }
         await input.onCreated?.(tx, runId);
         return { ok: true, runId };

@@ -1,3 +1,4 @@
+import { formatTimestamp } from "./format";
 import type { RunStatus } from "@/lib/db/schema";
 
 const STYLES: Record<RunStatus, string> = {
@@ -18,7 +19,17 @@ const LABELS: Record<RunStatus, string> = {
   dead_letter: "Dead letter",
 };
 
-export function StatusBadge({ status }: { status: RunStatus }) {
+const SCHEDULED = "bg-violet-100 text-violet-800 dark:bg-violet-900/50 dark:text-violet-300";
+
+/** A run's status; a later run not yet due (pending, `scheduledFor` set) shows as Scheduled with its time. */
+export function StatusBadge({ status, scheduledFor }: { status: RunStatus; scheduledFor?: string | null }) {
+  if (status === "pending" && scheduledFor) {
+    return (
+      <span data-status={status} data-scheduled={scheduledFor} className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ${SCHEDULED}`}>
+        Scheduled {formatTimestamp(scheduledFor).slice(0, 16)} UTC
+      </span>
+    );
+  }
   return (
     <span data-status={status} className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ${STYLES[status]}`}>
       {LABELS[status]}

@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   "run.triggered",
   "run.cancelled",
   "run.retried",
+  "run.retry_now",
   "user.disabled",
   "user.enabled",
   "user.password_changed",

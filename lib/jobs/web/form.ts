@@ -75,3 +75,27 @@ export function readPayloadForm(def: JobDefinition, form: FormData): FormPayload
   }
   return { values, files };
 }
+
+/**
+ * The form's fields with an earlier run's payload as their defaults ("run again with changes").
+ * A value of the wrong kind for its field is left out (the schema's default stays); file fields
+ * are never prefilled (a browser cannot preset a file input).
+ */
+export function prefillFields(fields: PayloadField[], values: Record<string, unknown>): PayloadField[] {
+  return fields.map((field): PayloadField => {
+    const value = values[field.name];
+    switch (field.kind) {
+      case "boolean":
+        return typeof value === "boolean" ? { ...field, defaultValue: value } : field;
+      case "integer":
+      case "number":
+        return typeof value === "number" && Number.isFinite(value) ? { ...field, defaultValue: value } : field;
+      case "enum":
+        return typeof value === "string" && field.options.includes(value) ? { ...field, defaultValue: value } : field;
+      case "text":
+        return typeof value === "string" ? { ...field, defaultValue: value } : field;
+      case "file":
+        return field;
+    }
+  });
+}

@@ -53,7 +53,7 @@ export function historyColumns(showProject: boolean, selectable: boolean) {
         ]
       : []),
     helper.accessor("jobLabel", { header: "Job" }),
-    helper.accessor("status", { header: "Status", cell: (info) => <StatusBadge status={info.getValue()} /> }),
+    helper.accessor("status", { header: "Status", cell: (info) => <StatusBadge status={info.getValue()} scheduledFor={info.row.original.scheduledFor} /> }),
     helper.accessor("queuedAt", {
       header: "Queued",
       cell: (info) => (

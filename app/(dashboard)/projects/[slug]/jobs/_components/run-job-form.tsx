@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useActionState, useId } from "react";
 import type { PayloadField } from "@/lib/jobs/web/form";
 import { triggerRunAction } from "../actions";
+import { RunWhenFields } from "./run-when-fields";
 
 const input = "mt-1 block w-full rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900";
 
@@ -31,8 +32,11 @@ function FieldInput({ field, formId }: { field: PayloadField; formId: string }) 
   }
 }
 
-/** The Run form of one job type, its fields generated from the job's payload schema. */
-export function RunJobForm({ projectSlug, jobType, label, fields }: { projectSlug: string; jobType: string; label: string; fields: PayloadField[] }) {
+/**
+ * The Run form of one job type, its fields generated from the job's payload schema. `withheld`:
+ * fields left empty because their earlier value was redacted for this user (run again with changes).
+ */
+export function RunJobForm({ projectSlug, jobType, label, fields, withheld = [] }: { projectSlug: string; jobType: string; label: string; fields: PayloadField[]; withheld?: string[] }) {
   const [state, action, pending] = useActionState(triggerRunAction, null);
   const formId = useId();
   const errors = state && !state.ok ? state.fieldErrors ?? {} : {};
@@ -55,6 +59,7 @@ export function RunJobForm({ projectSlug, jobType, label, fields }: { projectSlu
               <FieldInput field={field} formId={formId} />
             </label>
           )}
+          {withheld.includes(field.name) && <p className="mt-1 text-xs text-amber-700 dark:text-amber-400">Hidden in the earlier run (a secret): enter it again.</p>}
           {errors[field.name]?.map((message) => (
             <p key={message} className="mt-1 text-sm text-red-600 dark:text-red-400">
               {message}
@@ -62,6 +67,7 @@ export function RunJobForm({ projectSlug, jobType, label, fields }: { projectSlu
           ))}
         </div>
       ))}
+      <RunWhenFields formId={formId} errors={errors} />
       <div className="flex flex-wrap items-center justify-between gap-2">
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="notify" className="h-4 w-4" />

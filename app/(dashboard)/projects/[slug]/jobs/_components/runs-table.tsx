@@ -19,7 +19,7 @@ const columns = helper.columns([
     ),
   }),
   helper.accessor("jobLabel", { header: "Job" }),
-  helper.accessor("status", { header: "Status", cell: (info) => <StatusBadge status={info.getValue()} /> }),
+  helper.accessor("status", { header: "Status", cell: (info) => <StatusBadge status={info.getValue()} scheduledFor={info.row.original.scheduledFor} /> }),
   helper.accessor("percent", { header: "Progress", cell: (info) => (info.getValue() === null ? "—" : `${info.getValue()}%`) }),
   helper.accessor("attempts", { header: "Attempts" }),
   helper.accessor("queuedAt", { header: "Queued", cell: (info) => <time dateTime={info.getValue()}>{formatTimestamp(info.getValue())}</time> }),

@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { ActionRefusal, projectAction } from "@/lib/actions/safe-action";
-import { cancelProjectRun, redriveProjectRun } from "@/lib/dal/runs";
+import { cancelProjectRun, redriveProjectRun, retryNowProjectRun } from "@/lib/dal/runs";
 
 const runInput = z.object({ projectSlug: z.string(), runId: z.uuid("That is not a run id.") });
 
@@ -23,4 +23,12 @@ export const redriveRunAction = projectAction("jobs:read", runInput, async (inpu
   }
   if (result.code === "not_redrivable") throw new ActionRefusal("Only failed or dead-lettered runs can be re-driven.", { code: "not_redrivable" });
   throw new ActionRefusal("Not found.", { code: "not_found" });
+});
+
+/** Start a pending retry now instead of after its backoff (jobs:write). */
+export const retryNowRunAction = projectAction("jobs:write", runInput, async (input): Promise<{ outcome: string }> => {
+  const result = await retryNowProjectRun(input.projectSlug, input.runId);
+  if (result.ok) return { outcome: "retry_now" };
+  if (result.code === "not_found") throw new ActionRefusal("Not found.", { code: "not_found" });
+  throw new ActionRefusal(result.status === "pending" ? "The run is not waiting for a retry: its next attempt is already due." : `The run is not waiting for a retry (it is ${result.status}).`, { code: "not_waiting_for_retry" });
 });

@@ -68,11 +68,13 @@ function describe(e: AuditEventView): ReactNode {
     case "webhook.deleted":
       return <>{actor}{via} deleted webhook endpoint <code className="break-all text-xs">{text(d, "url")}</code></>;
     case "run.triggered":
-      return <>{actor}{via} triggered run {run}{text(d, "jobType") && <> ({text(d, "jobType")})</>}</>;
+      return <>{actor}{via} {text(d, "runAt") ? "scheduled" : "triggered"} run {run}{text(d, "jobType") && <> ({text(d, "jobType")})</>}{text(d, "runAt") && <> for {text(d, "runAt")}</>}</>;
     case "run.cancelled":
       return <>{actor}{via} cancelled run {run}</>;
     case "run.retried":
       return <>{actor}{via} retried run {run}</>;
+    case "run.retry_now":
+      return <>{actor}{via} skipped the retry wait of run {run}</>;
     case "schedule.set":
       return <>{actor}{via} set the {text(d, "jobType")} schedule to <code className="text-xs">{text(d, "cron")}</code></>;
     case "schedule.paused":

@@ -1,10 +1,11 @@
-import { ApiError, apiRoute, json, notFound } from "@/lib/api/handler";
+import { ApiError, apiRoute, fieldErrorsOf, json, notFound } from "@/lib/api/handler";
 import { runListQuery, projectParams, triggerBody } from "@/lib/api/schemas";
 import { payloadFromJson } from "@/lib/api/trigger";
 import { listRuns } from "@/lib/dal/history";
 import { getRunView, triggerProjectJob } from "@/lib/dal/runs";
 import { decodeHistoryCursor } from "@/lib/runs/history-filter";
 import { MAX_IMPORT_BYTES } from "@/lib/jobs/catalog";
+import { runAtSchema } from "@/lib/runs/run-at";
 
 /** GET /api/v1/projects/{slug}/runs: the history page's filters and keyset cursor, one page at a time. */
 export const GET = apiRoute({ params: projectParams, query: runListQuery }, async ({ params, query }) => {
@@ -20,7 +21,9 @@ export const POST = apiRoute(
   // An import's file comes inline: room for the largest import in base64, plus the envelope.
   { params: projectParams, body: triggerBody, maxBodyBytes: Math.ceil((MAX_IMPORT_BYTES * 4) / 3) + 64 * 1024 },
   async ({ params, body }) => {
-    const outcome = await triggerProjectJob(params.slug, body.jobType, await payloadFromJson(params.slug, body.jobType, body.payload), body.notify);
+    const runAt = body.runAt === undefined ? null : runAtSchema.safeParse(body.runAt);
+    if (runAt && !runAt.success) throw new ApiError(422, "invalid", "runAt is not a time this run can start at.", { fieldErrors: fieldErrorsOf(runAt.error, "runAt") });
+    const outcome = await triggerProjectJob(params.slug, body.jobType, await payloadFromJson(params.slug, body.jobType, body.payload), body.notify, { runAt: runAt?.data ?? null });
     if (outcome.ok) {
       const run = await getRunView(params.slug, outcome.runId);
       if (!run) throw notFound();

@@ -8,6 +8,7 @@ const DONE: Record<string, string> = {
   cancelled: "Run cancelled.",
   cancelling: "Cancel requested: the run stops at its next check.",
   redriven: "Run queued again with a fresh set of attempts.",
+  retry_now: "Next attempt queued now.",
 };
 
 type RunAction = (prev: ActionState<{ outcome: string }>, form: FormData) => Promise<ActionResult<{ outcome: string }>>;

@@ -6,7 +6,8 @@ import type { RunView } from "@/lib/dal/runs";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
 import { formatDuration, formatTimestamp } from "@/app/(dashboard)/_components/format";
 import { usePolling } from "@/app/(dashboard)/_components/use-polling";
-import { cancelRunAction, redriveRunAction } from "../actions";
+import { RelativeTime } from "@/app/(dashboard)/_components/relative-time";
+import { cancelRunAction, redriveRunAction, retryNowRunAction } from "../actions";
 import { RunActionButton } from "./run-action-button";
 import { ProgressBar } from "./progress-bar";
 import { StepList } from "./step-list";
@@ -77,16 +78,31 @@ export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; c
       )}
       <div className="flex flex-wrap items-center gap-3">
         <h1 className="text-2xl font-semibold">{run.jobLabel}</h1>
-        <StatusBadge status={run.status} />
+        <StatusBadge status={run.status} scheduledFor={run.scheduledFor} />
+        {run.scheduledFor && (
+          <span data-testid="scheduled-for" className="text-sm text-zinc-600 dark:text-zinc-400">
+            starts {formatTimestamp(run.scheduledFor)} (<RelativeTime iso={run.scheduledFor} />)
+          </span>
+        )}
         {run.status === "pending" && run.attempts > 0 && <span className="text-sm text-zinc-600 dark:text-zinc-400">retry {run.attempts + 1} due {formatTimestamp(run.runAt)}</span>}
         {run.status === "running" && run.cancelRequested && <span className="text-sm text-amber-700 dark:text-amber-400">cancelling…</span>}
-        {canWrite && !run.terminal && (
+        {canWrite && run.waitingForRetry && (
           <div className="ml-auto">
+            <RunActionButton action={retryNowRunAction} projectSlug={run.projectSlug} runId={run.id} label="Retry now" busyLabel="Starting…" busy={false} tone="neutral" onDone={refresh} />
+          </div>
+        )}
+        {canWrite && run.terminal && (
+          <Link href={`/projects/${encodeURIComponent(run.projectSlug)}/runs/${run.id}/rerun`} className="ml-auto rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium text-zinc-800 hover:bg-zinc-100 dark:border-zinc-700 dark:text-zinc-200 dark:hover:bg-zinc-800">
+            Run again with changes
+          </Link>
+        )}
+        {canWrite && !run.terminal && (
+          <div className={run.waitingForRetry ? undefined : "ml-auto"}>
             <RunActionButton action={cancelRunAction} projectSlug={run.projectSlug} runId={run.id} label="Cancel run" busyLabel="Cancelling…" busy={run.cancelRequested} tone="danger" onDone={refresh} />
           </div>
         )}
         {canRedrive && (run.status === "dead_letter" || run.status === "failed") && (
-          <div className="ml-auto">
+          <div className={canWrite ? undefined : "ml-auto"}>
             <RunActionButton action={redriveRunAction} projectSlug={run.projectSlug} runId={run.id} label="Re-drive" busyLabel="Re-driving…" busy={false} tone="neutral" onDone={refresh} />
           </div>
         )}

@@ -122,7 +122,7 @@ export function CallLog({ calls, truncated }: { calls: CallView[]; truncated: bo
   );
 }
 
-const ACTION_LABELS: Record<string, string> = { "run.triggered": "Triggered", "run.cancelled": "Cancelled", "run.retried": "Re-driven" };
+const ACTION_LABELS: Record<string, string> = { "run.triggered": "Triggered", "run.cancelled": "Cancelled", "run.retried": "Re-driven", "run.retry_now": "Retry started now" };
 
 export function AuditTrail({ events, triggeredBy, queuedAt }: { events: AuditView[]; triggeredBy: string | null; queuedAt: string }) {
   return (
