@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { getJobDefinition } from "@/lib/jobs/catalog";
-import { describePayload, readPayloadForm } from "@/lib/jobs/web/form";
+import { describePayload, prefillFields, readPayloadForm } from "@/lib/jobs/web/form";
 import type { JobDefinition } from "@/lib/jobs/define";
 
 function def(name: string): JobDefinition {
@@ -68,5 +68,42 @@ describe("readPayloadForm", () => {
     const text = new FormData();
     text.set("payload.fileId", "3f2a9c1e-7b4d-4e8a-9c0f-112233445566");
     expect(readPayloadForm(def("contacts_import"), text)).toEqual({ values: {}, files: {} });
+  });
+});
+
+describe("prefillFields (run again with changes)", () => {
+  test("a registered (JSON Schema) type's form takes the earlier payload's values, each only in its own kind", async () => {
+    const { definitionFromRegistration } = await import("@/lib/jobs/registry");
+    const registered = definitionFromRegistration({
+      name: "acme_greeting",
+      label: "Greeting",
+      description: "",
+      scope: "project",
+      source: "acme-service",
+      payloadSchema: {
+        type: "object",
+        properties: { name: { type: "string" }, times: { type: "integer", minimum: 1, default: 1 }, loud: { type: "boolean" }, tone: { enum: ["warm", "dry"] } },
+        required: ["name"],
+      },
+      retry: { limit: 0, delaySeconds: 0, backoff: false },
+      schedule: null,
+      overlap: "none",
+      timeoutSeconds: null,
+      resource: null,
+    } as Parameters<typeof definitionFromRegistration>[0]);
+    const fields = prefillFields(describePayload(registered), { name: "Ada", times: 3, loud: true, tone: "dry" });
+    expect(fields.map((f) => [f.name, "defaultValue" in f ? f.defaultValue : undefined])).toEqual([
+      ["name", "Ada"],
+      ["times", 3],
+      ["loud", true],
+      ["tone", "dry"],
+    ]);
+    // Wrong kinds (and an enum value the schema no longer has) keep the schema's default.
+    const wrong = prefillFields(describePayload(registered), { name: 5, times: "3", loud: "yes", tone: "loud" });
+    expect(wrong.map((f) => ("defaultValue" in f ? f.defaultValue : undefined))).toEqual([undefined, 1, false, undefined]);
+  });
+
+  test("file fields are never prefilled", () => {
+    expect(prefillFields(describePayload(def("contacts_import")), { fileId: "00000000-0000-4000-8000-000000000000" })).toEqual(describePayload(def("contacts_import")));
   });
 });
