@@ -105,7 +105,8 @@ test("an admin skips a retry's backoff with Retry now; members, other teams and 
       expect(reply.text, role).toMatch(role === "member" ? /You do not have permission to do that/ : /not found|Not found/);
       await context.close();
     }
-    const signedOut = await browser.newContext();
+    // No cookies at all (this file's test.use would otherwise give a new context the admin's).
+    const signedOut = await browser.newContext({ storageState: { cookies: [], origins: [] } });
     expect((await replayServerAction(signedOut.request, action)).text).not.toContain('"ok":true');
     await signedOut.close();
     // REST: no key, a read-only key of the team, and another team's key.

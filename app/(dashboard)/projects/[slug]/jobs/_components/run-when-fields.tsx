@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, useSyncExternalStore } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { RUN_IN_MAX_MINUTES } from "@/lib/runs/run-at";
 
 const input = "mt-1 block w-full rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900";
@@ -34,16 +34,27 @@ function toIso(local: string): string {
 export function RunWhenFields({ formId, errors }: { formId: string; errors: { runAt?: string[]; runInMinutes?: string[] } }) {
   const [when, setWhen] = useState<"now" | "at" | "in">("now");
   const [local, setLocal] = useState("");
+  // React resets a form after its action returns, which puts the radios back to their default
+  // while the choice (and its time field) is kept: new radio nodes show the choice again.
+  const [resets, setResets] = useState(0);
+  const ref = useRef<HTMLFieldSetElement>(null);
+  useEffect(() => {
+    const form = ref.current?.form;
+    if (!form) return;
+    const onReset = () => setTimeout(() => setResets((n) => n + 1), 0);
+    form.addEventListener("reset", onReset);
+    return () => form.removeEventListener("reset", onReset);
+  }, []);
   const timeZone = useTimeZone();
   const iso = toIso(local);
   const option = (value: typeof when, label: string) => (
     <label className="flex items-center gap-1.5 text-sm">
-      <input type="radio" name="when" value={value} checked={when === value} onChange={() => setWhen(value)} className="h-4 w-4" />
+      <input key={resets} type="radio" name="when" value={value} checked={when === value} onChange={() => setWhen(value)} className="h-4 w-4" />
       {label}
     </label>
   );
   return (
-    <fieldset className="space-y-2">
+    <fieldset ref={ref} className="space-y-2">
       <legend className="text-sm font-medium">When</legend>
       <div className="flex flex-wrap gap-x-4 gap-y-1">
         {option("now", "Now")}
