@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import type { RunDelta } from "@/lib/dal/run-poll";
 import type { RunView } from "@/lib/dal/runs";
@@ -66,6 +67,9 @@ function lostFateText(fate: RunView["ifLost"]): string {
 
 export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; canWrite: boolean; canRedrive: boolean }) {
   const { run, refresh, secondsSinceView, databaseDown } = useLiveRun(initial);
+  // Poll deltas do not carry these two: trust them only while the run is in the state they describe.
+  const scheduled = run.status === "pending" && run.attempts === 0 ? run.scheduledFor : null;
+  const waitingForRetry = run.waitingForRetry && run.status === "pending" && run.attempts === initial.attempts;
   const heartbeatAge = run.heartbeatAgeSeconds === null ? null : run.heartbeatAgeSeconds + secondsSinceView;
   const stale = run.status === "running" && heartbeatAge !== null && heartbeatAge > run.staleAfterSeconds;
   const eta = run.etaSeconds === null ? null : Math.max(0, run.etaSeconds - (run.etaBasis === "history" ? secondsSinceView : 0));
@@ -78,15 +82,15 @@ export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; c
       )}
       <div className="flex flex-wrap items-center gap-3">
         <h1 className="text-2xl font-semibold">{run.jobLabel}</h1>
-        <StatusBadge status={run.status} scheduledFor={run.scheduledFor} />
-        {run.scheduledFor && (
+        <StatusBadge status={run.status} scheduledFor={scheduled} />
+        {scheduled && (
           <span data-testid="scheduled-for" className="text-sm text-zinc-600 dark:text-zinc-400">
-            starts {formatTimestamp(run.scheduledFor)} (<RelativeTime iso={run.scheduledFor} />)
+            starts {formatTimestamp(scheduled)} (<RelativeTime iso={scheduled} />)
           </span>
         )}
         {run.status === "pending" && run.attempts > 0 && <span className="text-sm text-zinc-600 dark:text-zinc-400">retry {run.attempts + 1} due {formatTimestamp(run.runAt)}</span>}
         {run.status === "running" && run.cancelRequested && <span className="text-sm text-amber-700 dark:text-amber-400">cancelling…</span>}
-        {canWrite && run.waitingForRetry && (
+        {canWrite && waitingForRetry && (
           <div className="ml-auto">
             <RunActionButton action={retryNowRunAction} projectSlug={run.projectSlug} runId={run.id} label="Retry now" busyLabel="Starting…" busy={false} tone="neutral" onDone={refresh} />
           </div>
@@ -97,7 +101,7 @@ export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; c
           </Link>
         )}
         {canWrite && !run.terminal && (
-          <div className={run.waitingForRetry ? undefined : "ml-auto"}>
+          <div className={waitingForRetry ? undefined : "ml-auto"}>
             <RunActionButton action={cancelRunAction} projectSlug={run.projectSlug} runId={run.id} label="Cancel run" busyLabel="Cancelling…" busy={run.cancelRequested} tone="danger" onDone={refresh} />
           </div>
         )}
