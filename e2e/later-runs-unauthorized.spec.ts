@@ -5,7 +5,7 @@ import { e2eSql } from "./support/db";
 import { TEAM } from "./support/team";
 
 // The outsider is sent to a 404 page, which the browser logs as a failed load.
-test.use({ allowConsoleErrors: [/status of 404/] });
+test.use({ allowConsoleErrors: /status of 404/ });
 
 /** A finished demo_paced run of Acme's project, inserted as the worker would leave it. */
 async function finishedAcmeRun(): Promise<string> {

@@ -10,7 +10,7 @@ const LATER_PROJECT = "acme-later";
 const SHOTS = "/work/wt/_shots/later";
 
 // The browser's own favicon probe may 404 on a slow first load; it is not this page's error.
-test.use({ storageState: storageState("admin"), timezoneId: "Europe/Berlin", allowConsoleErrors: [/favicon\.ico/] });
+test.use({ storageState: storageState("admin"), timezoneId: "Europe/Berlin", allowConsoleErrors: /favicon\.ico/ });
 // Each test walks several pages and waits for real runs.
 test.describe.configure({ timeout: 150_000 });
 
