@@ -6,6 +6,8 @@ import { TEAM } from "./support/team";
 
 // The outsider is sent to a 404 page, which the browser logs as a failed load.
 test.use({ allowConsoleErrors: /status of 404/ });
+// Three browser contexts, each loading pages cold.
+test.describe.configure({ timeout: 120_000 });
 
 /** A finished demo_paced run of Acme's project, inserted as the worker would leave it. */
 async function finishedAcmeRun(): Promise<string> {

@@ -148,6 +148,7 @@ test("an admin runs a finished run again with changes: the form is prefilled, ed
   await card.getByLabel("Items").fill("2");
   await card.getByLabel("Milliseconds per item").fill("15");
   await card.getByRole("button", { name: "Run" }).click();
+  await expect(page).toHaveURL(/\/runs\/[0-9a-f-]{36}$/);
   await expect(page.locator("[data-status=completed]")).toBeVisible({ timeout: 20_000 });
   const firstRun = page.url();
 
