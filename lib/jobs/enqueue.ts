@@ -68,10 +68,14 @@ export async function findActiveRun(tx: Tx, exclusiveKey: string): Promise<strin
   return (await findActiveRunDetail(tx, exclusiveKey))?.id;
 }
 
-/** The run holding an overlap slot, with its start time when it is a later run not yet due. */
+/**
+ * The run holding an overlap slot, with its start time when it is a later run not yet due (on the
+ * clock: a run triggered "now" by a concurrent transaction has run_at at that transaction's start,
+ * which may be after this one's now()).
+ */
 async function findActiveRunDetail(tx: Tx, exclusiveKey: string): Promise<{ id: string; scheduledFor: Date | null } | undefined> {
   const rows = await tx
-    .select({ id: jobRuns.id, scheduledFor: sql<Date | null>`case when ${jobRuns.status} = 'pending' and ${jobRuns.attemptCount} = 0 and ${jobRuns.runAt} > now() then ${jobRuns.runAt} end` })
+    .select({ id: jobRuns.id, scheduledFor: sql<Date | null>`case when ${jobRuns.status} = 'pending' and ${jobRuns.attemptCount} = 0 and ${jobRuns.runAt} > clock_timestamp() then ${jobRuns.runAt} end` })
     .from(jobRuns)
     .where(and(eq(jobRuns.exclusiveKey, exclusiveKey), inArray(jobRuns.status, ACTIVE_STATUSES)))
     .limit(1);

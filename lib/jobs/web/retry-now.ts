@@ -31,13 +31,15 @@ export async function retryNow(db: Db, boss: PgBoss, runId: string, onDone?: (tx
 async function retryNowOnce(db: Db, boss: PgBoss, runId: string, onDone?: (tx: Tx) => Promise<void>): Promise<RetryNowOutcome> {
   return db.transaction(async (tx) => {
     const [run] = await tx
-      .select({ status: jobRuns.status, jobType: jobRuns.jobType, bossJobId: jobRuns.bossJobId, attempts: jobRuns.attemptCount, waiting: sql<boolean>`${jobRuns.runAt} > now()` })
+      .select({ status: jobRuns.status, jobType: jobRuns.jobType, bossJobId: jobRuns.bossJobId, attempts: jobRuns.attemptCount, waiting: sql<boolean>`${jobRuns.runAt} > clock_timestamp()` })
       .from(jobRuns)
       .where(eq(jobRuns.id, runId))
       .for("update");
     if (!run) return { ok: false, code: "not_found" };
     // Waiting for a retry: pending after at least one attempt, its next one not yet due. A later
-    // run (no attempt yet) is not: it was asked for at that time.
+    // run (no attempt yet) is not: it was asked for at that time. Due is judged on the clock, not
+    // now() (this transaction's start): a retry-now that committed while this one waited for the
+    // lock set run_at to its own start, which may be later than ours.
     if (run.status !== "pending" || run.attempts === 0 || !run.waiting) return { ok: false, code: "not_waiting", status: run.status, attempts: run.attempts };
     const bossJobId = randomUUID();
     await tx.update(jobRuns).set({ bossJobId, runAt: sql`now()`, updatedAt: sql`now()` }).where(eq(jobRuns.id, runId));
