@@ -33,7 +33,7 @@ test("create, rename, delete and restore are refused to a member, another team's
 
     await page.goto("/projects");
     const create = await captureServerAction(page, async () => {
-      await page.getByLabel("New project in Acme").fill(`${name} copy`);
+      await page.getByRole("textbox", { name: "New project in Acme" }).fill(`${name} copy`);
       await page.getByRole("button", { name: "Create project" }).click();
     });
     await page.goto(`/projects/${slug}/settings`);
@@ -80,7 +80,7 @@ test("create, rename, delete and restore are refused to a member, another team's
     const memberPage = await member.newPage();
     await memberPage.goto("/projects");
     await expect(memberPage.getByRole("link", { name: `Settings of ${slug}` })).toHaveCount(0);
-    await expect(memberPage.getByLabel("New project in Acme")).toHaveCount(0);
+    await expect(memberPage.getByRole("textbox", { name: "New project in Acme" })).toHaveCount(0);
     await memberPage.goto(`/projects/${slug}/settings`);
     await expect(memberPage.getByText("Only the team's owners and admins can rename or delete this project.")).toBeVisible();
     await sql`update projects set deleted_at = now() where id = ${before.id}`;

@@ -33,16 +33,16 @@ test("a new signed-in person creates a team, owns it, and creates its first proj
     await page.goto("/projects");
     await expect(page.getByText("You are not in a team yet.")).toBeVisible();
     await shoot(page, "projects-new-user");
-    await page.getByLabel("Team name").fill(`Rocket ${id}`);
+    await page.getByRole("textbox", { name: "Team name" }).fill(`Rocket ${id}`);
     await page.getByRole("button", { name: "Create team" }).click();
     await expect(page.getByRole("status")).toContainText(`Team “Rocket ${id}” created`);
     await expect(page.getByRole("list", { name: "Your teams" })).toContainText(`Rocket ${id} (owner)`);
     // The same name again: refused with the reason, nothing created.
-    await page.getByLabel("Team name").fill(`rocket ${id}`);
+    await page.getByRole("textbox", { name: "Team name" }).fill(`rocket ${id}`);
     await page.getByRole("button", { name: "Create team" }).click();
     await expect(page.getByRole("alert")).toContainText("already in a team named");
 
-    await page.getByLabel(`New project in Rocket ${id}`).fill("Launch Pad");
+    await page.getByRole("textbox", { name: `New project in Rocket ${id}` }).fill("Launch Pad");
     await page.getByRole("button", { name: "Create project" }).click();
     await expect(page.getByRole("status").first()).toContainText("Project “Launch Pad” created");
     await page.getByRole("link", { name: /Launch Pad/ }).first().click();
@@ -65,14 +65,14 @@ test("a team admin creates, renames, deletes (not while a run is active) and res
   const name = `Ledger ${tag()}`;
   try {
     await page.goto("/projects");
-    await page.getByLabel("New project in Acme").fill(name);
+    await page.getByRole("textbox", { name: "New project in Acme" }).fill(name);
     await page.getByRole("button", { name: "Create project" }).click();
     await expect(page.getByRole("status").first()).toContainText(`Project “${name}” created`);
     const [project] = await sql<{ id: string; slug: string; team_id: string }[]>`select id, slug, team_id from projects where name = ${name}`;
     const slug = project!.slug;
     expect(slug).toMatch(/^ledger-[0-9a-f]{6}$/);
     // A duplicate name in the same team is refused with the reason.
-    await page.getByLabel("New project in Acme").fill(name.toUpperCase());
+    await page.getByRole("textbox", { name: "New project in Acme" }).fill(name.toUpperCase());
     await page.getByRole("button", { name: "Create project" }).click();
     await expect(page.getByRole("alert")).toContainText("already has a project named");
     await shoot(page, "projects-admin");

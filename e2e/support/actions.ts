@@ -1,4 +1,5 @@
 import type { APIRequestContext, Page } from "@playwright/test";
+import { allowProvokedConsoleError } from "./test";
 
 export type CapturedAction = { url: string; headers: Record<string, string>; body: Buffer };
 
@@ -7,6 +8,8 @@ export type CapturedAction = { url: string; headers: Record<string, string>; bod
  * test can replay it as another user: a direct call of the action, not a click through the UI.
  */
 export async function captureServerAction(page: Page, submit: () => Promise<void>): Promise<CapturedAction> {
+  // The aborted request logs in the page (net::ERR_FAILED, and the form's "Failed to fetch").
+  allowProvokedConsoleError(/net::ERR_FAILED|Failed to fetch/);
   let resolve: (value: CapturedAction) => void = () => undefined;
   const captured = new Promise<CapturedAction>((r) => (resolve = r));
   await page.route("**/*", async (route) => {

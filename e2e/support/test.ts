@@ -44,6 +44,14 @@ export function allowConsoleError(pattern: RegExp): void {
   activeSink.allowed.push(pattern);
 }
 
+/**
+ * For helpers that provoke an error on purpose (captureServerAction aborts the action's request):
+ * allowed for the running test when it uses this fixture; a no-op in a spec that does not.
+ */
+export function allowProvokedConsoleError(pattern: RegExp): void {
+  activeSink?.allowed.push(pattern);
+}
+
 /** Covers every context of the worker's browser: the default one and `browser.newContext()`/`newPage()` ones. */
 function watchNewContexts(browser: Browser): void {
   const newContext = browser.newContext.bind(browser);

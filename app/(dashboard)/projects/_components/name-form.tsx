@@ -15,7 +15,7 @@ export function NameForm(props: { action: NameAction; label: string; submitLabel
   const id = useId();
   const errors = state && !state.ok ? (state.fieldErrors?.name ?? []) : [];
   return (
-    <form action={action} aria-label={props.label} className="flex flex-wrap items-end gap-2">
+    <form action={action} className="flex flex-wrap items-end gap-2">
       {Object.entries(props.hidden ?? {}).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
       ))}
