@@ -40,6 +40,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
               </NavLink>
             ))}
             {canInstance(user.instanceRole, "errors:read-unredacted") && <NavLink href="/errors">Errors</NavLink>}
+            {canInstance(user.instanceRole, "insights:read-all") && <NavLink href="/insights">Insights</NavLink>}
             {canInstance(user.instanceRole, "outbox:read") && <NavLink href="/outbox">Outbox</NavLink>}
             {canInstance(user.instanceRole, "workers:read") && <NavLink href="/workers">Workers</NavLink>}
             {canInstance(user.instanceRole, "queues:read") && <NavLink href="/queues">Queues</NavLink>}

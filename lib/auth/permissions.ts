@@ -66,6 +66,8 @@ export const INSTANCE_PERMISSIONS = [
   /** Errors, payloads and delivery errors as stored (no masking), and the cross-team error explorer. */
   "errors:read-unredacted",
   "outbox:read",
+  /** Every team's runs, failure rate and durations per job type, aggregated (/insights). */
+  "insights:read-all",
   "users:manage",
   "workers:read",
   "workers:manage",
@@ -80,9 +82,9 @@ export const INSTANCE_ROLE_PERMISSIONS: Record<InstanceRole, readonly InstancePe
   user: [],
   // Support investigates: it reads everything as stored and re-drives, but never triggers, cancels,
   // changes the instance or decides who may sign in.
-  support: ["runs:read-all", "runs:retry-all", "errors:read-unredacted", "outbox:read", "workers:read", "queues:read", "schedules:read"],
+  support: ["runs:read-all", "runs:retry-all", "errors:read-unredacted", "outbox:read", "insights:read-all", "workers:read", "queues:read", "schedules:read"],
   // The owner runs the instance; it sees tenants' runs only through its own team memberships.
-  owner: ["outbox:read", "users:manage", "workers:read", "workers:manage", "queues:read", "queues:manage", "schedules:read", "schedules:manage"],
+  owner: ["outbox:read", "insights:read-all", "users:manage", "workers:read", "workers:manage", "queues:read", "queues:manage", "schedules:read", "schedules:manage"],
 };
 
 export function canInstance(instanceRole: InstanceRole, permission: InstancePermission): boolean {

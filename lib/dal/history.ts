@@ -35,6 +35,9 @@ export type HistoryRow = {
   resource: { type: string; id: string } | null;
   /** Redacted for tenants; support sees it as stored. */
   error: string | null;
+  /** Set only by the page's refresh (lib/dal/history-poll.ts) while the run is active. */
+  progressPercent?: number | null;
+  stage?: string | null;
 };
 
 /** exact; or an estimate ("about N"); or, when the estimate is below what the page already shows, a lower bound ("more than N"). */
@@ -57,7 +60,7 @@ export type HistoryPage = {
 };
 
 type ProjectRef = { id: string; slug: string; name: string };
-type Viewer = { user: CurrentUser; unredacted: boolean; projects: ProjectRef[] | "all"; canWrite: boolean };
+export type Viewer = { user: CurrentUser; unredacted: boolean; projects: ProjectRef[] | "all"; canWrite: boolean };
 
 /** Exact counts up to this many rows; beyond it the planner's estimate ("about N"). */
 export const EXACT_COUNT_LIMIT = 1000;
@@ -86,7 +89,8 @@ const dialect = new PgDialect();
 // ---------------------------------------------------------------------------------------------
 // Scope
 
-async function resolveViewer(scope: HistoryScope): Promise<Viewer> {
+/** Who reads and which projects: one project (jobs:read there), the user's readable projects, or all (support). */
+export async function resolveViewer(scope: HistoryScope): Promise<Viewer> {
   if (scope !== "monitor") {
     const access = await requireProjectPermission(scope.project, "jobs:read");
     return { user: access.user, unredacted: access.unredacted, projects: [{ id: access.project.id, slug: access.project.slug, name: access.project.name }], canWrite: access.permissions.has("jobs:write") };

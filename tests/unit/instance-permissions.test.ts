@@ -12,8 +12,8 @@ test("only the instance owner manages users; support and users do not", () => {
 // The whole table, spelled out: a permission moving between roles must change this test too.
 const EXPECTED: Record<InstanceRole, readonly InstancePermission[]> = {
   user: [],
-  support: ["runs:read-all", "runs:retry-all", "errors:read-unredacted", "outbox:read", "workers:read", "queues:read", "schedules:read"],
-  owner: ["outbox:read", "users:manage", "workers:read", "workers:manage", "queues:read", "queues:manage", "schedules:read", "schedules:manage"],
+  support: ["runs:read-all", "runs:retry-all", "errors:read-unredacted", "outbox:read", "insights:read-all", "workers:read", "queues:read", "schedules:read"],
+  owner: ["outbox:read", "insights:read-all", "users:manage", "workers:read", "workers:manage", "queues:read", "queues:manage", "schedules:read", "schedules:manage"],
 };
 
 test.each(INSTANCE_ROLES.flatMap((role) => INSTANCE_PERMISSIONS.map((permission) => [role, permission] as const)))("instance role %s holds %s only as the table says", (role, permission) => {

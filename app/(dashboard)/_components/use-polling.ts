@@ -9,6 +9,8 @@ export type PollingOptions<T> = {
   enabled?: boolean;
   /** The version the page was rendered with, so the first poll can already answer 304. */
   initialEtag?: string | null;
+  /** Poll at once on mount (a page that renders part of its view from the first answer). */
+  immediate?: boolean;
   /** Each changed answer (200), in order: one request is in flight at a time. */
   onData: (data: T) => void;
 };
@@ -31,7 +33,7 @@ function retryAfterMs(header: string | null): number | null {
  * Retry-After, else polls on at the interval; a network failure backs off exponentially. One request at a time: a refresh aborts the one in flight, and
  * unmounting aborts everything, so answers are applied in order.
  */
-export function usePolling<T>({ url, intervalMs, enabled = true, initialEtag = null, onData }: PollingOptions<T>): { databaseDown: boolean; refresh: () => void } {
+export function usePolling<T>({ url, intervalMs, enabled = true, immediate = false, initialEtag = null, onData }: PollingOptions<T>): { databaseDown: boolean; refresh: () => void } {
   const [databaseDown, setDatabaseDown] = useState(false);
   const etag = useRef<string | null>(initialEtag);
   const onDataRef = useRef(onData);
@@ -90,14 +92,14 @@ export function usePolling<T>({ url, intervalMs, enabled = true, initialEtag = n
       else clearTimeout(timer);
     };
     document.addEventListener("visibilitychange", onVisibility);
-    schedule(intervalMs);
+    schedule(immediate ? 0 : intervalMs);
     return () => {
       stopped = true;
       clearTimeout(timer);
       inFlight?.abort();
       document.removeEventListener("visibilitychange", onVisibility);
     };
-  }, [url, intervalMs, enabled]);
+  }, [url, intervalMs, enabled, immediate]);
 
   const refresh = useCallback(() => pollRef.current(), []);
   return { databaseDown, refresh };

@@ -53,7 +53,23 @@ export function historyColumns(showProject: boolean, selectable: boolean) {
         ]
       : []),
     helper.accessor("jobLabel", { header: "Job" }),
-    helper.accessor("status", { header: "Status", cell: (info) => <StatusBadge status={info.getValue()} scheduledFor={info.row.original.scheduledFor} /> }),
+    helper.accessor("status", {
+      header: "Status",
+      cell: (info) => {
+        const { progressPercent, stage } = info.row.original;
+        const live = info.getValue() === "running" ? [progressPercent != null ? `${progressPercent}%` : null, stage].filter(Boolean).join(" · ") : "";
+        return (
+          <span className="inline-flex flex-col items-start gap-0.5">
+            <StatusBadge status={info.getValue()} scheduledFor={info.row.original.scheduledFor} />
+            {live && (
+              <span className="max-w-40 truncate text-xs text-zinc-500" data-testid="history-row-progress">
+                {live}
+              </span>
+            )}
+          </span>
+        );
+      },
+    }),
     helper.accessor("queuedAt", {
       header: "Queued",
       cell: (info) => (

@@ -1,12 +1,15 @@
 "use client";
 
 import { useTable, type RowSelectionState } from "@tanstack/react-table";
-import { useActionState, useState, type ReactNode } from "react";
+import { useActionState, useCallback, useMemo, useState, type ReactNode } from "react";
 import { DataTable } from "@/app/(dashboard)/_components/ui/data-table";
+import { usePolling } from "@/app/(dashboard)/_components/use-polling";
 import type { ActionResult, ActionState } from "@/lib/actions/safe-action";
 import type { HistoryRow } from "@/lib/dal/history";
+import type { RunPatch, StatusCounts } from "@/lib/dal/history-poll";
 import type { BulkActionData } from "../actions";
 import { historyColumns, historyFeatures } from "./history-columns";
+import { StatusCountsBar } from "./status-counts";
 
 type BulkAction = (prev: ActionState<BulkActionData>, form: FormData) => Promise<ActionResult<BulkActionData>>;
 
@@ -19,9 +22,37 @@ const OUTCOME_LABELS: Record<string, string> = {
   not_found: "not found",
 };
 
-/** One server-fetched page; filters, sort and paging live in the URL, selection is per page. */
-export function HistoryTable({ rows, showProject, bulkAction, projectSlug, empty }: { rows: HistoryRow[]; showProject: boolean; bulkAction: BulkAction | null; projectSlug?: string; empty: ReactNode }) {
+/** How often a visible page refreshes its active rows and counts. */
+const REFRESH_MS = 2000;
+
+type PollBody = { runs: RunPatch[]; counts: StatusCounts };
+
+function applyPatch(row: HistoryRow, p: RunPatch | undefined): HistoryRow {
+  if (!p) return row;
+  const { status, attempts, maxAttempts, scheduledFor, durationMs, error, progressPercent, stage } = p;
+  return { ...row, status, attempts, maxAttempts, scheduledFor, durationMs, error, progressPercent, stage };
+}
+
+/**
+ * One server-fetched page; filters, sort and paging live in the URL, selection is per page. While
+ * the tab is visible the page's active runs are refreshed in place (never re-sorted or re-fetched,
+ * so scroll, selection and the cursor stay) and the counts above the table come from that poll.
+ */
+export function HistoryTable({ rows: pageRows, showProject, bulkAction, projectSlug, empty }: { rows: HistoryRow[]; showProject: boolean; bulkAction: BulkAction | null; projectSlug?: string; empty: ReactNode }) {
   const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
+  const [patches, setPatches] = useState<Record<string, RunPatch>>({});
+  const [counts, setCounts] = useState<StatusCounts | null>(null);
+  const rows = useMemo(() => pageRows.map((r) => applyPatch(r, patches[r.id])), [pageRows, patches]);
+  // Only rows that can still move are asked about; a finished row keeps its last answer.
+  const activeIds = rows.filter((r) => r.status === "pending" || r.status === "running").map((r) => r.id);
+  const query = new URLSearchParams();
+  if (projectSlug) query.set("project", projectSlug);
+  if (activeIds.length) query.set("ids", activeIds.join(","));
+  const onData = useCallback((body: PollBody) => {
+    setCounts(body.counts);
+    if (body.runs.length) setPatches((prev) => ({ ...prev, ...Object.fromEntries(body.runs.map((p) => [p.id, p])) }));
+  }, []);
+  usePolling<PollBody>({ url: `/api/runs?${query.toString()}`, intervalMs: REFRESH_MS, immediate: true, onData });
   const table = useTable({
     features: historyFeatures,
     columns: historyColumns(showProject, bulkAction !== null),
@@ -37,6 +68,7 @@ export function HistoryTable({ rows, showProject, bulkAction, projectSlug, empty
 
   return (
     <div className="space-y-3">
+      <StatusCountsBar counts={counts} scopeLabel={projectSlug ? "in this project" : "across the projects you can read"} />
       {bulkAction && rows.length > 0 && (
         <form
           action={(form) => {
