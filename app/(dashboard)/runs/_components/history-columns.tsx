@@ -59,7 +59,7 @@ export function historyColumns(showProject: boolean, selectable: boolean) {
         const { progressPercent, stage } = info.row.original;
         const live = info.getValue() === "running" ? [progressPercent != null ? `${progressPercent}%` : null, stage].filter(Boolean).join(" · ") : "";
         return (
-          <span className="inline-flex flex-col items-start gap-0.5">
+          <span className="inline-flex items-center gap-1.5 whitespace-nowrap">
             <StatusBadge status={info.getValue()} scheduledFor={info.row.original.scheduledFor} />
             {live && (
               <span className="max-w-40 truncate text-xs text-zinc-500" data-testid="history-row-progress">
