@@ -115,9 +115,10 @@ test("signed out is 401; bad input is a 4xx and changes nothing", async ({ brows
     const cases: [string, number, RegExp][] = [
       [`/api/runs?ids=${many}`, 400, /at most 100/],
       [`/api/runs?ids=not-a-uuid`, 400, /run id/],
-      [`/api/runs?ids=${encodeURIComponent(`${acmeRun}\u0000`)}`, 400, /run id/],
+      // The proxy refuses a NUL anywhere in the query before the route runs.
+      [`/api/runs?ids=${encodeURIComponent(`${acmeRun}\u0000`)}`, 400, /NUL/],
       [`/api/runs?ids=${"a".repeat(8000)}`, 400, /run id/],
-      [`/api/runs?project=${encodeURIComponent("acme\u0000app")}`, 404, /Not found/],
+      [`/api/runs?project=${encodeURIComponent("acme\u0000app")}`, 400, /NUL/],
       [`/api/runs?project=${"x".repeat(5000)}`, 404, /Not found/],
       [`/api/runs?project=${encodeURIComponent("'; drop table job_runs; --")}`, 404, /Not found/],
     ];

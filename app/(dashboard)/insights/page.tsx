@@ -50,7 +50,7 @@ export default async function InstanceInsightsPage({ searchParams }: { searchPar
             <TableRow>
               <TableHead>Job type</TableHead>
               <TableHead className="text-right">Runs</TableHead>
-              <TableHead className="text-right">Failed</TableHead>
+              <TableHead className="hidden text-right sm:table-cell">Failed</TableHead>
               <TableHead className="text-right">Failure rate</TableHead>
               <TableHead className="hidden text-right sm:table-cell">p50</TableHead>
               <TableHead className="text-right">p95</TableHead>
@@ -66,7 +66,7 @@ export default async function InstanceInsightsPage({ searchParams }: { searchPar
                   {r.totals.runs.toLocaleString("en")}
                   {r.capped ? "+" : ""}
                 </TableCell>
-                <TableCell className="text-right tabular-nums" data-testid="failed">
+                <TableCell className="hidden text-right tabular-nums sm:table-cell" data-testid="failed">
                   {r.totals.failed.toLocaleString("en")}
                 </TableCell>
                 <TableCell className="text-right tabular-nums" data-testid="failure-rate">
