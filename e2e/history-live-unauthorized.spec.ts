@@ -1,6 +1,6 @@
 import { expect, NOT_FOUND_PAGE, test, type APIRequestContext, type Browser } from "./support/test";
 import { OUTSIDER_PROJECT, storageState, type Role } from "./support/accounts";
-import { ensureProject } from "./support/api-keys";
+import { bearer, ensureProject, insertApiKey } from "./support/api-keys";
 import { e2eSql } from "./support/db";
 
 /**
@@ -100,7 +100,7 @@ test("another team's run ids come back as nothing, warm shared reads included; s
   }
 });
 
-test("signed out is 401; bad input is a 4xx and changes nothing", async ({ browser }) => {
+test("signed out and an API key are 401; bad input is a 4xx and changes nothing", async ({ browser }) => {
   const anon = await as(browser, null);
   const admin = await as(browser, "admin");
   try {
@@ -111,6 +111,13 @@ test("signed out is 401; bad input is a 4xx and changes nothing", async ({ brows
     }
     const state = async () => JSON.stringify([...(await sql`select status, attempt_count, updated_at, error_message from job_runs where id = ${acmeRun}`)]);
     const before = await state();
+    // An API key (even with jobs:read) is not a session: this route is the dashboard's own.
+    const key = await insertApiKey(sql, { team: "acme", createdBy: "admin@runboard.local", scopes: ["jobs:read"] });
+    for (const path of [`/api/runs?ids=${acmeRun}`, `/api/runs?project=${ACME_SLUG}&ids=${acmeRun}`]) {
+      const r = await anon.request.get(path, { headers: bearer(key.key) });
+      expect(r.status()).toBe(401);
+      expect(await r.text()).not.toContain("copying");
+    }
     const many = Array.from({ length: 101 }, () => acmeRun).join(",");
     const cases: [string, number, RegExp][] = [
       [`/api/runs?ids=${many}`, 400, /at most 100/],

@@ -68,7 +68,7 @@ export function HistoryTable({ rows: pageRows, showProject, bulkAction, projectS
 
   return (
     <div className="space-y-3">
-      <StatusCountsBar counts={counts} scopeLabel={projectSlug ? "in this project" : "across the projects you can read"} />
+      <StatusCountsBar counts={counts} scopeLabel={projectSlug ? "whole project" : "all projects you can read"} />
       {bulkAction && rows.length > 0 && (
         <form
           action={(form) => {

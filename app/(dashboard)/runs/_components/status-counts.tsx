@@ -39,7 +39,7 @@ export function StatusCountsBar({ counts, scopeLabel }: { counts: StatusCounts |
     );
   }
   return (
-    <div className="flex flex-wrap items-center gap-x-4 gap-y-1 text-sm text-zinc-600 dark:text-zinc-400" data-testid="status-counts" aria-live="polite" aria-label={`Runs by status ${scopeLabel}`}>
+    <div className="flex flex-wrap items-center gap-x-4 gap-y-1 text-sm text-zinc-600 dark:text-zinc-400" data-testid="status-counts" aria-live="polite" aria-label={`Runs by status, ${scopeLabel}`}>
       <ul className="flex flex-wrap gap-x-3 gap-y-1">
         <li className="sr-only">Now:</li>
         {ACTIVE.map((c) => (
@@ -56,6 +56,8 @@ export function StatusCountsBar({ counts, scopeLabel }: { counts: StatusCounts |
           ))}
         </ul>
       </span>
+      {/* The counts ignore the filters: say whose runs they are. */}
+      <span className="text-xs text-zinc-500">{scopeLabel}, unfiltered</span>
     </div>
   );
 }
