@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { projectJobDefinitions } from "@/lib/jobs/catalog";
+import { alertRuleBody, alertRuleListSchema, alertRulePatchBody, alertRuleSchema } from "./alerts";
 import { apiPayloadSchema } from "./payload-schema";
 import { queueControlBody, queueControlSchema, queuesViewSchema } from "./queues";
 import { createdWebhookEndpointSchema, webhookDeliveryPageSchema, webhookEndpointBody, webhookEndpointListSchema, webhookEndpointPatchBody, webhookEndpointSchema, webhookSecretSchema } from "./webhooks";
@@ -22,6 +23,7 @@ type Json = Record<string, unknown>;
 
 // Referenced by id so the registry conversion below includes them.
 void [apiErrorSchema, cancelResultSchema, jobTypeListSchema, projectListSchema, projectNameBody, projectResultSchema, runPageSchema, runViewSchema, triggeredRunSchema, inlineFileSchema, triggerBody, queuesViewSchema, queueControlSchema, queueControlBody];
+void [alertRuleBody, alertRulePatchBody, alertRuleSchema, alertRuleListSchema];
 void [webhookEndpointBody, webhookEndpointPatchBody, webhookEndpointSchema, webhookEndpointListSchema, createdWebhookEndpointSchema, webhookSecretSchema, webhookDeliveryPageSchema];
 
 const ref = (id: string): Json => ({ $ref: `#/components/schemas/${id}` });
@@ -38,7 +40,7 @@ function components(): Record<string, Json> {
   for (const [id, schema] of Object.entries(registrySchemas("output"))) out[id] = clean(schema);
   // Requests are described as the server accepts them (fields with defaults are optional).
   const inputs = registrySchemas("input");
-  for (const id of ["InlineFile", "TriggerRequest", "WebhookEndpointRequest", "WebhookEndpointPatch"]) if (inputs[id]) out[id] = clean(inputs[id]);
+  for (const id of ["InlineFile", "TriggerRequest", "WebhookEndpointRequest", "WebhookEndpointPatch", "AlertRuleRequest", "AlertRulePatch"]) if (inputs[id]) out[id] = clean(inputs[id]);
   const triggers = projectJobDefinitions().map((def) => {
     const id = `Trigger_${def.name}`;
     out[id] = {
@@ -94,6 +96,8 @@ const slug = { name: "slug", in: "path", required: true, schema: { type: "string
 const runId = { name: "runId", in: "path", required: true, schema: { type: "string", format: "uuid" } };
 const common = [401, 404, 422, 429, 503];
 const endpointId = { name: "endpointId", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+const ruleId = { name: "ruleId", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+const ALERT_ACCESS = "Needs a key with jobs:write whose creator is an admin or owner of the key's team; another team's rule is 404.";
 const WEBHOOK_ACCESS = "Needs a key with jobs:write whose creator is an admin or owner of the key's team; another team's endpoint is 404.";
 
 let cached: Json | null = null;
@@ -223,6 +227,28 @@ export function openApiDocument(): Json {
           parameters: [endpointId, { name: "cursor", in: "query", required: false, schema: { type: "string" } }],
           responses: { ...ok("A page of deliveries", "WebhookDeliveryPage"), ...errors(403, ...common) },
         },
+      },
+      "/alert-rules": {
+        get: { operationId: "listAlertRules", summary: "The team's alert rules (at most 50)", description: ALERT_ACCESS, responses: { ...ok("Rules", "AlertRuleList"), ...errors(403, 401, 429, 503) } },
+        post: {
+          operationId: "createAlertRule",
+          summary: "Add an alert rule: email people when runs of chosen job types fail or are dead-lettered",
+          description: `${ALERT_ACCESS} Job types must be project job types, the project (a slug) and members of the key's team; 409 \`limit_reached\` past 50 rules. See docs/alerts.md.`,
+          requestBody: { required: true, content: { "application/json": { schema: ref("AlertRuleRequest") } } },
+          responses: { ...ok("The rule", "AlertRule", "201"), ...errors(400, 403, 409, 413, ...common) },
+        },
+      },
+      "/alert-rules/{ruleId}": {
+        get: { operationId: "getAlertRule", summary: "One alert rule", description: ALERT_ACCESS, parameters: [ruleId], responses: { ...ok("The rule", "AlertRule"), ...errors(403, ...common) } },
+        patch: {
+          operationId: "updateAlertRule",
+          summary: "Change a rule's fields, or enable/disable it",
+          description: `${ALERT_ACCESS} A changed throttle applies from the next window.`,
+          parameters: [ruleId],
+          requestBody: { required: true, content: { "application/json": { schema: ref("AlertRulePatch") } } },
+          responses: { ...ok("The rule as saved", "AlertRule"), ...errors(400, 403, 413, ...common) },
+        },
+        delete: { operationId: "deleteAlertRule", summary: "Delete a rule: nothing more is emailed for it", description: ALERT_ACCESS, parameters: [ruleId], responses: { "204": { description: "Deleted" }, ...errors(403, ...common) } },
       },
       "/projects/{slug}/runs/{runId}/retry": {
         post: { operationId: "retryRun", summary: "Re-drive a failed or dead-lettered run", parameters: [slug, runId], responses: { ...ok("The run, pending again", "Run"), ...errors(403, 409, ...common) } },

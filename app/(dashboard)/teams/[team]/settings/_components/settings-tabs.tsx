@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
-/** Members, API keys, webhooks and the audit log: one tab bar for a team's settings. */
+/** Members, API keys, webhooks, alerts and the audit log: one tab bar for a team's settings. */
 export function SettingsTabs({ teamSlug }: { teamSlug: string }) {
   const pathname = usePathname();
   const base = `/teams/${teamSlug}/settings`;
@@ -11,6 +11,7 @@ export function SettingsTabs({ teamSlug }: { teamSlug: string }) {
     { href: base, label: "Members" },
     { href: `${base}/api-keys`, label: "API keys" },
     { href: `${base}/webhooks`, label: "Webhooks" },
+    { href: `${base}/alerts`, label: "Alerts" },
     { href: `${base}/audit`, label: "Audit log" },
   ];
   return (

@@ -67,6 +67,12 @@ function describe(e: AuditEventView): ReactNode {
       return <>{actor}{via} rotated the secret of webhook endpoint <code className="break-all text-xs">{text(d, "url")}</code></>;
     case "webhook.deleted":
       return <>{actor}{via} deleted webhook endpoint <code className="break-all text-xs">{text(d, "url")}</code></>;
+    case "alert_rule.created":
+      return <>{actor}{via} added alert rule {text(d, "name")}</>;
+    case "alert_rule.updated":
+      return <>{actor}{via} changed alert rule {text(d, "name")} ({list(d, "changed").join(", ")})</>;
+    case "alert_rule.deleted":
+      return <>{actor}{via} deleted alert rule {text(d, "name")}</>;
     case "run.triggered":
       return <>{actor}{via} {text(d, "runAt") ? "scheduled" : "triggered"} run {run}{text(d, "jobType") && <> ({text(d, "jobType")})</>}{text(d, "runAt") && <> for {text(d, "runAt")}</>}</>;
     case "run.cancelled":
