@@ -53,6 +53,8 @@ test("a team admin adds an alert rule; a failed import emails the admins once, a
     // No job type chosen: refused with the field's message, nothing stored.
     await form.getByRole("button", { name: "Add rule" }).click();
     await expect(form.getByText("Choose at least one job type.")).toBeVisible();
+    // What was typed survives the refusal (React resets a form after its action: we submit by hand).
+    await expect(form.getByLabel("Name", { exact: true })).toHaveValue("Imports failing");
     await form.getByLabel("Import contacts").check();
     await form.getByLabel(/At most one email/).fill("30");
     await form.getByRole("button", { name: "Add rule" }).click();

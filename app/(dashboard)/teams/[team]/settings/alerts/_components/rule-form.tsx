@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useEffect, useState } from "react";
+import { useActionState, useEffect, useState, useTransition } from "react";
 import { toast } from "@/app/(dashboard)/_components/toaster";
 import type { AlertFormChoices, AlertRuleItem } from "@/lib/dal/alerts";
 import { createAlertRuleAction, updateAlertRuleAction } from "../actions";
@@ -21,7 +21,9 @@ function Errors({ messages }: { messages?: string[] }) {
  * again by the DAL. `onDone` closes the form after a save.
  */
 export function RuleForm({ teamSlug, choices, rule, onDone }: { teamSlug: string; choices: AlertFormChoices; rule?: AlertRuleItem; onDone: () => void }) {
-  const [state, action, pending] = useActionState(rule ? updateAlertRuleAction : createAlertRuleAction, null);
+  const [state, action, actionPending] = useActionState(rule ? updateAlertRuleAction : createAlertRuleAction, null);
+  const [submitting, startTransition] = useTransition();
+  const pending = actionPending || submitting;
   const [recipients, setRecipients] = useState(rule?.recipients ?? "admins");
   const errors = state && !state.ok ? (state.fieldErrors ?? {}) : {};
   const label = rule ? `Edit alert rule ${rule.name}` : "New alert rule";
@@ -35,7 +37,15 @@ export function RuleForm({ teamSlug, choices, rule, onDone }: { teamSlug: string
   const checkedStatuses = new Set(rule?.statuses ?? ["failed", "dead_letter"]);
   const checkedMembers = new Set(rule?.members.map((m) => m.id) ?? []);
   return (
-    <form action={action} aria-label={label} className="grid gap-4 rounded-lg border border-zinc-200 p-4 sm:grid-cols-2 dark:border-zinc-800">
+    <form
+      // Submitted by hand, not through `action`: React resets a form after its action, and a refused
+      // rule must keep what was typed so the highlighted field can be fixed.
+      onSubmit={(event) => {
+        event.preventDefault();
+        const data = new FormData(event.currentTarget);
+        startTransition(() => action(data));
+      }}
+      aria-label={label} className="grid gap-4 rounded-lg border border-zinc-200 p-4 sm:grid-cols-2 dark:border-zinc-800">
       <input type="hidden" name="teamSlug" value={teamSlug} />
       {rule && <input type="hidden" name="ruleId" value={rule.id} />}
       <label className="block text-sm font-medium">
