@@ -138,8 +138,8 @@ test("the alert rules API refuses other teams' keys, read-only keys, members' ke
     const acmeList = (await (await request.get("/api/v1/alert-rules", { headers: bearer(acme) })).json()) as { rules: { id: string }[] };
     expect(acmeList.rules.map((r) => r.id)).not.toContain(id);
 
-    // Hostile input: 4xx, nothing stored.
-    const post = (data: unknown) => request.post("/api/v1/alert-rules", { headers: { ...bearer(admin), "content-type": "application/json" }, data: typeof data === "string" ? data : JSON.stringify(data) });
+    // Hostile input: 4xx, nothing stored. Bodies go as bytes (Playwright would JSON-encode a string again).
+    const post = (data: unknown) => request.post("/api/v1/alert-rules", { headers: { ...bearer(admin), "content-type": "application/json" }, data: Buffer.from(typeof data === "string" ? data : JSON.stringify(data)) });
     const ok = { name: "x", jobTypes: ["contacts_import"] };
     expect((await post({ ...ok, name: "a\u0000b" })).status()).toBe(422);
     expect((await post({ ...ok, name: "a".repeat(1024 * 1024) })).status()).toBe(413);
