@@ -77,7 +77,30 @@ test.describe("as admin", () => {
     await expect(page.getByTestId("history-row").first()).toHaveAttribute("data-run-id", runId);
   });
 
-  test("the monitor shows the counts across the admin's projects and refreshes them", async ({ page }) => {
+  test("polls only while the tab is visible, and an unchanged page is answered 304", async ({ page }) => {
+    const polls: number[] = [];
+    page.on("response", (r) => {
+      if (new URL(r.url()).pathname === "/api/runs") polls.push(r.status());
+    });
+    await page.goto(`/projects/${SLUG}/runs`);
+    await expect(page.getByTestId("count-completed")).toHaveAttribute("data-count", /\d+/);
+    // Nothing moves in this project now: the next polls are bodiless 304s.
+    await expect.poll(() => polls.filter((s) => s === 304).length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const setVisibility = (state: "hidden" | "visible") =>
+      page.evaluate((value) => {
+        Object.defineProperty(document, "visibilityState", { configurable: true, get: () => value });
+        document.dispatchEvent(new Event("visibilitychange"));
+      }, state);
+    await setVisibility("hidden");
+    await page.waitForTimeout(300); // a poll already in flight may still land
+    const hiddenAt = polls.length;
+    await page.waitForTimeout(5000);
+    expect(polls.length).toBe(hiddenAt);
+    await setVisibility("visible");
+    await expect.poll(() => polls.length).toBeGreaterThan(hiddenAt);
+  });
+
+  test("the monitor shows the counts across the admin's projects", async ({ page }) => {
     await page.goto("/runs");
     await expect(page.getByTestId("status-counts")).toContainText("last 24 h");
     const completed = Number(await page.getByTestId("count-completed").getAttribute("data-count"));
