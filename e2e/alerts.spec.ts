@@ -140,3 +140,41 @@ test("the alert rules API: create, read, patch and delete with an admin's jobs:w
     await sql.end();
   }
 });
+
+test("a rule for chosen members emails only them; members who cannot read runs are not offered", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const sql = e2eSql();
+  const team = await seedWebhookTeam(sql);
+  const context = await signedIn(browser, team.admin);
+  try {
+    const page = await context.newPage();
+    await page.goto(`/teams/${team.slug}/settings/alerts`);
+    await page.getByRole("button", { name: "New alert rule" }).click();
+    let form = page.getByRole("form", { name: "New alert rule" });
+    await form.getByLabel("chosen members").check();
+    // The member holds no jobs:read yet: the engine would never email them, so they are not offered.
+    await expect(form.getByRole("group", { name: "Members to email" }).getByLabel(team.member.name)).toHaveCount(0);
+    await sql`update team_members set grants = '{jobs:read}' where user_id = (select id from users where email = ${team.member.email})`;
+    await page.reload();
+    await page.getByRole("button", { name: "New alert rule" }).click();
+    form = page.getByRole("form", { name: "New alert rule" });
+    await form.getByLabel("Name", { exact: true }).fill("Tell Max");
+    await form.getByLabel("Import contacts").check();
+    await form.getByLabel("is dead-lettered").uncheck();
+    await form.getByLabel("chosen members").check();
+    await form.getByRole("button", { name: "Add rule" }).click();
+    await expect(form.getByText("Choose at least one member to email.")).toBeVisible();
+    await form.getByRole("group", { name: "Members to email" }).getByLabel(team.member.name).check();
+    await form.getByRole("button", { name: "Add rule" }).click();
+    const rule = page.getByTestId("alert-rule");
+    await expect(rule.getByTestId("rule-summary")).toHaveText(new RegExp(`any project fails, email ${team.member.name}, at most once every 30 minutes`));
+    const ruleId = (await rule.getAttribute("data-rule-id"))!;
+
+    const key = await insertApiKey(sql, { team: team.slug, createdBy: team.admin.email });
+    await failingImport(page.request, key.key, team.project, "max");
+    await expect.poll(async () => (await sql<{ to_email: string }[]>`select to_email from notifications where alert_rule_id = ${ruleId}`).map((r) => r.to_email), { timeout: 20_000 }).toEqual([team.member.email]);
+  } finally {
+    await context.close();
+    await sql.end();
+  }
+});
