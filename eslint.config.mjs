@@ -42,6 +42,23 @@ const config = [
       "@typescript-eslint/no-restricted-imports": ["error", { patterns: [workerOnly] }],
     },
   },
+  {
+    // Specs take test/expect from the fixture, which fails a test whose page logs a console error.
+    files: ["e2e/**/*.spec.ts", "e2e/auth.setup.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "@playwright/test",
+              message: "Import test/expect from e2e/support/test.ts (\"./support/test\"): it fails a spec whose page logs a console error; allow a provoked one with allowConsoleError(pattern).",
+            },
+          ],
+        },
+      ],
+    },
+  },
 ];
 
 export default config;

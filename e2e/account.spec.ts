@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import type postgres from "postgres";
 import { e2eSql } from "./support/db";
 import { createTeamUser, signedIn } from "./support/users";

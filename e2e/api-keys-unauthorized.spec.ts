@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { ACCOUNTS, storageState, type Role } from "./support/accounts";
 import { captureServerAction, replayServerAction } from "./support/actions";
 import { bearer, ensureProject, insertApiKey } from "./support/api-keys";

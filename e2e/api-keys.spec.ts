@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { PROJECT, storageState } from "./support/accounts";
 import { bearer } from "./support/api-keys";
 import { e2eSql } from "./support/db";

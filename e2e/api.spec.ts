@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import { expect, test, type APIRequestContext } from "./support/test";
 import type postgres from "postgres";
 import { ACCOUNTS, OUTSIDER_PROJECT, PROJECT } from "./support/accounts";
 import { bearer, ensureProject, insertApiKey, type TestKey } from "./support/api-keys";

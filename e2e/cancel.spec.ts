@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { SECOND_PROJECT, storageState } from "./support/accounts";
 
 test.use({ storageState: storageState("admin") });

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import type postgres from "postgres";
 import { ACCOUNTS, PROJECT, storageState } from "./support/accounts";
 import { bearer, insertApiKey, type TestKey } from "./support/api-keys";

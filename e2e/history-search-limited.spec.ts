@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { storageState } from "./support/accounts";
 import { bearer, insertApiKey } from "./support/api-keys";
 import { backfillRedactedRuns, e2eSql } from "./support/db";

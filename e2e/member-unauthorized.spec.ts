@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { ACCOUNTS, PROJECT, storageState } from "./support/accounts";
 import { captureServerAction, replayServerAction } from "./support/actions";
 import { e2eSql } from "./support/db";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { storageState } from "./support/accounts";
 
 const TOKEN = process.env.METRICS_TOKEN ?? "";

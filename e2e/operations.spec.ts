@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { OUTSIDER_PROJECT, storageState } from "./support/accounts";
 import { e2eSql } from "./support/db";
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { storageState } from "./support/accounts";
 import { e2eSql } from "./support/db";
 

@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "./support/test";
 import { storageState, type Role } from "./support/accounts";
 import { captureServerAction, replayServerAction, type CapturedAction } from "./support/actions";
 import { e2eSql } from "./support/db";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { storageState } from "./support/accounts";
 import { e2eSql } from "./support/db";
 import { ensureQueuesProject, QUEUES_PROJECT } from "./support/queues";

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./support/test";
 import { SECOND_PROJECT, storageState } from "./support/accounts";
 import { captureServerAction, replayServerAction } from "./support/actions";
 

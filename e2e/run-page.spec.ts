@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./support/test";
 import { OUTSIDER_PROJECT, storageState } from "./support/accounts";
 import { e2eSql } from "./support/db";
 

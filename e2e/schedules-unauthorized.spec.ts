@@ -1,4 +1,4 @@
-import { expect, test, type Browser } from "@playwright/test";
+import { expect, test, type Browser } from "./support/test";
 import type postgres from "postgres";
 import { storageState, type Role } from "./support/accounts";
 import { captureServerAction, replayServerAction, type CapturedAction } from "./support/actions";

@@ -1,5 +1,5 @@
 import { randomBytes, createHash } from "node:crypto";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./support/test";
 import bcrypt from "bcryptjs";
 import { limitKey } from "@/lib/security/throttle";
 import { ACCOUNTS, PROJECT, storageState } from "./support/accounts";
