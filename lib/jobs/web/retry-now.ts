@@ -10,6 +10,12 @@ export type RetryNowOutcome = { ok: true } | { ok: false; code: "not_found" } | 
 
 const TRIES = 5;
 
+/** Why Retry now was refused, in one wording for the run page and the REST API. */
+export function notWaitingReason(outcome: { status: RunStatus; attempts: number }): string {
+  const why = outcome.status !== "pending" ? `it is ${outcome.status}` : outcome.attempts === 0 ? "it has not run yet (a later run starts at its time)" : "its retry is already due";
+  return `The run is not waiting for a retry: ${why}.`;
+}
+
 /**
  * Skip the backoff of a run waiting for its next attempt: its delayed queue job is replaced by one
  * due now, under the run's row lock (the lock cancel and the worker's claim order on). The claim

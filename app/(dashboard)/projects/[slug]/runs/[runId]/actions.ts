@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { ActionRefusal, projectAction } from "@/lib/actions/safe-action";
 import { cancelProjectRun, redriveProjectRun, retryNowProjectRun } from "@/lib/dal/runs";
+import { notWaitingReason } from "@/lib/jobs/web/retry-now";
 
 const runInput = z.object({ projectSlug: z.string(), runId: z.uuid("That is not a run id.") });
 
@@ -30,5 +31,5 @@ export const retryNowRunAction = projectAction("jobs:write", runInput, async (in
   const result = await retryNowProjectRun(input.projectSlug, input.runId);
   if (result.ok) return { outcome: "retry_now" };
   if (result.code === "not_found") throw new ActionRefusal("Not found.", { code: "not_found" });
-  throw new ActionRefusal(result.status === "pending" ? "The run is not waiting for a retry: its next attempt is already due." : `The run is not waiting for a retry (it is ${result.status}).`, { code: "not_waiting_for_retry" });
+  throw new ActionRefusal(notWaitingReason(result), { code: "not_waiting_for_retry" });
 });
