@@ -1,10 +1,10 @@
 "use client";
 
-import { useActionState } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { requestResetAction } from "./actions";
 
 export function ForgotForm() {
-  const [state, action, pending] = useActionState(requestResetAction, null);
+  const [state, action, pending] = useSafeAction(requestResetAction);
   if (state?.ok)
     return (
       <p role="status" className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950/40 dark:text-emerald-200">

@@ -1,12 +1,12 @@
 "use client";
 
-import { useActionState } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { resetPasswordAction } from "./actions";
 
 const field = "mt-1 block w-full rounded-md border border-zinc-300 bg-white px-3 py-2 dark:border-zinc-700 dark:bg-zinc-900";
 
 export function ResetForm({ token, email }: { token: string; email: string }) {
-  const [state, action, pending] = useActionState(resetPasswordAction, null);
+  const [state, action, pending] = useSafeAction(resetPasswordAction);
   const errors = state && !state.ok ? (state.fieldErrors ?? {}) : {};
   return (
     <form action={action} className="space-y-4">

@@ -1,6 +1,7 @@
 "use client";
 
-import { useActionState, useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { toast } from "@/app/(dashboard)/_components/toaster";
 import { formatDuration } from "@/app/(dashboard)/_components/format";
 import { usePolling } from "@/app/(dashboard)/_components/use-polling";
@@ -57,7 +58,7 @@ function ControlBadges({ row }: { row: QueueRow }) {
 }
 
 function ControlForm({ row, action, projectSlug, onDone }: { row: QueueRow; action: ControlAction; projectSlug: string | null; onDone: () => void }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useSafeAction(action);
   const handled = useRef<ActionState<QueueControlView>>(null);
   useEffect(() => {
     if (!state || handled.current === state) return;

@@ -1,6 +1,7 @@
 "use client";
 
-import { useActionState, useEffect, useRef } from "react";
+import { useEffect, useRef } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import type { ActionResult } from "@/lib/actions/safe-action";
 import { changePasswordAction, signOutOthersAction, updateNameAction } from "../actions";
 
@@ -38,7 +39,7 @@ function FieldError({ id, state, name }: { id: string; state: Result; name: stri
 const invalid = (state: Result, name: string) => (state && !state.ok && state.fieldErrors?.[name]?.length ? true : undefined);
 
 export function NameForm({ name }: { name: string }) {
-  const [state, action, pending] = useActionState(updateNameAction, null);
+  const [state, action, pending] = useSafeAction(updateNameAction);
   return (
     <form action={action} aria-label="Your name" className="space-y-3">
       <label className="block text-sm font-medium">
@@ -57,7 +58,7 @@ export function NameForm({ name }: { name: string }) {
 }
 
 export function PasswordForm({ email }: { email: string }) {
-  const [state, action, pending] = useActionState(changePasswordAction, null);
+  const [state, action, pending] = useSafeAction(changePasswordAction);
   const form = useRef<HTMLFormElement>(null);
   useEffect(() => {
     if (state?.ok) form.current?.reset();
@@ -96,7 +97,7 @@ export function PasswordForm({ email }: { email: string }) {
 }
 
 export function SignOutOthersButton({ others }: { others: number }) {
-  const [state, action, pending] = useActionState(signOutOthersAction, null);
+  const [state, action, pending] = useSafeAction(signOutOthersAction);
   return (
     <form action={action} className="flex flex-wrap items-center gap-3">
       <button

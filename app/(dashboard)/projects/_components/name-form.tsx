@@ -1,7 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import { useActionState, useId } from "react";
+import { useId } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import type { ActionResult, ActionState } from "@/lib/actions/safe-action";
 import type { Done } from "../actions";
 
@@ -11,7 +12,7 @@ const input = "mt-1 block w-full rounded-md border border-zinc-300 bg-white px-2
 
 /** One name field and a button: create a team or a project, or rename one. */
 export function NameForm(props: { action: NameAction; label: string; submitLabel: string; hidden?: Record<string, string>; defaultValue?: string; placeholder?: string; linkToProject?: boolean }) {
-  const [state, action, pending] = useActionState(props.action, null);
+  const [state, action, pending] = useSafeAction(props.action);
   const id = useId();
   const errors = state && !state.ok ? (state.fieldErrors?.name ?? []) : [];
   return (

@@ -1,7 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import { useActionState, useState } from "react";
+import { useState } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import type { ActionResult, ActionState } from "@/lib/actions/safe-action";
 import type { Done } from "../actions";
 
@@ -9,7 +10,7 @@ type StateAction = (prev: ActionState<Done>, form: FormData) => Promise<ActionRe
 
 /** Delete (after a confirming second click) or restore one project. */
 export function ProjectStateButton({ action, projectSlug, projectName, kind }: { action: StateAction; projectSlug: string; projectName: string; kind: "delete" | "restore" }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useSafeAction(action);
   const [confirming, setConfirming] = useState(false);
   const danger = "rounded-md bg-red-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-600 disabled:opacity-60";
   const plain = "rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 disabled:opacity-60 dark:border-zinc-700 dark:hover:bg-zinc-800";

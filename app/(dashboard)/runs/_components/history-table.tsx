@@ -1,7 +1,8 @@
 "use client";
 
 import { useTable, type RowSelectionState } from "@tanstack/react-table";
-import { useActionState, useCallback, useMemo, useState, type ReactNode } from "react";
+import { useCallback, useMemo, useState, type ReactNode } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { DataTable } from "@/app/(dashboard)/_components/ui/data-table";
 import { usePolling } from "@/app/(dashboard)/_components/use-polling";
 import type { ActionResult, ActionState } from "@/lib/actions/safe-action";
@@ -64,7 +65,7 @@ export function HistoryTable({ rows: pageRows, showProject, bulkAction, projectS
   });
   const selected = Object.keys(rowSelection).filter((id) => rowSelection[id] && rows.some((r) => r.id === id));
   const noop: BulkAction = async () => ({ ok: false, error: "" });
-  const [state, dispatch, pending] = useActionState(bulkAction ?? noop, null);
+  const [state, dispatch, pending] = useSafeAction(bulkAction ?? noop);
 
   return (
     <div className="space-y-3">

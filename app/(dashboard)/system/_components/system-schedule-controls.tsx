@@ -1,6 +1,7 @@
 "use client";
 
-import { useActionState, useEffect, useRef } from "react";
+import { useEffect, useRef } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { toast } from "@/app/(dashboard)/_components/toaster";
 import type { ActionState } from "@/lib/actions/safe-action";
 import { pauseSystemScheduleAction, runSystemJobAction } from "../actions";
@@ -21,8 +22,8 @@ const button = "rounded-md border border-zinc-300 px-3 py-1 text-sm hover:bg-zin
 
 /** Pause / resume a system schedule and run its job now. */
 export function SystemScheduleControls({ jobType, label, scheduled, paused, runnableNow }: { jobType: string; label: string; scheduled: boolean; paused: boolean; runnableNow: boolean }) {
-  const [pauseState, pauseAction, pausing] = useActionState(pauseSystemScheduleAction, null);
-  const [runState, runAction, running] = useActionState(runSystemJobAction, null);
+  const [pauseState, pauseAction, pausing] = useSafeAction(pauseSystemScheduleAction);
+  const [runState, runAction, running] = useSafeAction(runSystemJobAction);
   useToast(pauseState);
   useToast(runState);
   return (

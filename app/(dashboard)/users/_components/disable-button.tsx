@@ -1,10 +1,10 @@
 "use client";
 
-import { useActionState } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { setUserDisabledAction } from "../actions";
 
 export function DisableButton({ userId, email, disabled }: { userId: string; email: string; disabled: boolean }) {
-  const [state, action, pending] = useActionState(setUserDisabledAction, null);
+  const [state, action, pending] = useSafeAction(setUserDisabledAction);
   const verb = disabled ? "Enable" : "Disable";
   return (
     <form

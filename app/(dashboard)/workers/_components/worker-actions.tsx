@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { commandWorkerAction } from "../actions";
 
 type Action = "quiet" | "resume" | "stop";
@@ -9,7 +9,7 @@ const VERB: Record<Action, string> = { quiet: "Quiet", resume: "Resume", stop: "
 
 /** Quiet / Resume / Stop for one worker (instance owner); the result shows under the buttons. */
 export function WorkerActions({ workerId, name, actions }: { workerId: string; name: string; actions: Action[] }) {
-  const [state, formAction, pending] = useActionState(commandWorkerAction, null);
+  const [state, formAction, pending] = useSafeAction(commandWorkerAction);
   return (
     <form
       action={formAction}

@@ -1,7 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import { useActionState, useId } from "react";
+import { useId } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import type { PayloadField } from "@/lib/jobs/web/form";
 import { triggerRunAction } from "../actions";
 import { RunWhenFields } from "./run-when-fields";
@@ -37,7 +38,7 @@ function FieldInput({ field, formId }: { field: PayloadField; formId: string }) 
  * fields left empty because their earlier value was redacted for this user (run again with changes).
  */
 export function RunJobForm({ projectSlug, jobType, label, fields, withheld = [] }: { projectSlug: string; jobType: string; label: string; fields: PayloadField[]; withheld?: string[] }) {
-  const [state, action, pending] = useActionState(triggerRunAction, null);
+  const [state, action, pending] = useSafeAction(triggerRunAction);
   const formId = useId();
   const errors = state && !state.ok ? state.fieldErrors ?? {} : {};
   return (

@@ -1,6 +1,7 @@
 "use client";
 
-import { startTransition, useActionState, useEffect, useId, useRef, useState } from "react";
+import { startTransition, useEffect, useId, useRef, useState } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { toast } from "@/app/(dashboard)/_components/toaster";
 import type { ActionState } from "@/lib/actions/safe-action";
 import { saveScheduleAction } from "../schedule-actions";
@@ -19,7 +20,7 @@ function Errors({ messages }: { messages?: string[] }) {
 
 /** Set a job type's schedule (a job type with one already gets its cron and payload replaced). */
 export function ScheduleForm({ projectSlug, types }: { projectSlug: string; types: SchedulableType[] }) {
-  const [state, action, pending] = useActionState(saveScheduleAction, null);
+  const [state, action, pending] = useSafeAction(saveScheduleAction);
   const [jobType, setJobType] = useState(types[0]?.name ?? "");
   const id = useId();
   const handled = useRef<ActionState<{ message: string }>>(null);

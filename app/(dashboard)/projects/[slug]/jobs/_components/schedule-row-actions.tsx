@@ -1,6 +1,7 @@
 "use client";
 
-import { useActionState, useEffect, useRef } from "react";
+import { useEffect, useRef } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { toast } from "@/app/(dashboard)/_components/toaster";
 import type { ActionState } from "@/lib/actions/safe-action";
 import { pauseScheduleAction, removeScheduleAction } from "../schedule-actions";
@@ -21,8 +22,8 @@ const button = "rounded-md border px-3 py-1 text-sm disabled:opacity-60";
 
 /** Pause / resume and remove one schedule. */
 export function ScheduleRowActions({ projectSlug, jobType, label, paused }: { projectSlug: string; jobType: string; label: string; paused: boolean }) {
-  const [pauseState, pauseAction, pausing] = useActionState(pauseScheduleAction, null);
-  const [removeState, removeAction, removing] = useActionState(removeScheduleAction, null);
+  const [pauseState, pauseAction, pausing] = useSafeAction(pauseScheduleAction);
+  const [removeState, removeAction, removing] = useSafeAction(removeScheduleAction);
   useToast(pauseState);
   useToast(removeState);
   return (

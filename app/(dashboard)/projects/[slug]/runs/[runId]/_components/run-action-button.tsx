@@ -1,6 +1,7 @@
 "use client";
 
-import { useActionState, useEffect, useRef } from "react";
+import { useEffect, useRef } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { toast } from "@/app/(dashboard)/_components/toaster";
 import type { ActionResult, ActionState } from "@/lib/actions/safe-action";
 
@@ -35,7 +36,7 @@ export function RunActionButton({
   /** Called once the action succeeded, to show its effect without waiting for a poll. */
   onDone: () => void;
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useSafeAction(action);
   const handled = useRef<ActionState<{ outcome: string }>>(null);
   useEffect(() => {
     // Once per result, however often the parent re-renders with a new onDone.

@@ -1,6 +1,7 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useState } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { GRANTABLE_PERMISSIONS, KEY_SCOPES } from "@/lib/auth/permissions";
 import { createApiKeyAction } from "../actions";
 
@@ -8,7 +9,7 @@ const input = "mt-1 block w-full rounded-md border border-zinc-300 bg-white px-2
 
 /** Create a key; the new key is shown once, with a copy button, until the page is left. */
 export function CreateKeyForm({ teamSlug }: { teamSlug: string }) {
-  const [state, action, pending] = useActionState(createApiKeyAction, null);
+  const [state, action, pending] = useSafeAction(createApiKeyAction);
   const [copied, setCopied] = useState(false);
   const errors = state && !state.ok ? (state.fieldErrors ?? {}) : {};
   const created = state?.ok ? state.data : null;

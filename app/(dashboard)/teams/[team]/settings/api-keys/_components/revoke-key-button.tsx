@@ -1,10 +1,10 @@
 "use client";
 
-import { useActionState } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { revokeApiKeyAction } from "../actions";
 
 export function RevokeKeyButton({ teamSlug, keyId, name }: { teamSlug: string; keyId: string; name: string }) {
-  const [state, action, pending] = useActionState(revokeApiKeyAction, null);
+  const [state, action, pending] = useSafeAction(revokeApiKeyAction);
   return (
     <form
       action={action}

@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { createWebhookEndpointAction } from "../actions";
 import { EventCheckboxes } from "./event-checkboxes";
 import { SecretReveal } from "./secret-reveal";
@@ -17,7 +17,7 @@ function Errors({ messages }: { messages?: string[] }) {
 
 /** Register an endpoint; its signing secret is shown once, until the page is left. */
 export function CreateEndpointForm({ teamSlug }: { teamSlug: string }) {
-  const [state, action, pending] = useActionState(createWebhookEndpointAction, null);
+  const [state, action, pending] = useSafeAction(createWebhookEndpointAction);
   const errors = state && !state.ok ? (state.fieldErrors ?? {}) : {};
   return (
     <section aria-labelledby="new-endpoint" className="rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">

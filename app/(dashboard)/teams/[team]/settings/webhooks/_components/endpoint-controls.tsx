@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { ActionFeedback, useTeamAction } from "../../_components/use-team-action";
 import { deleteWebhookEndpointAction, rotateWebhookSecretAction, setWebhookEnabledAction, setWebhookEventsAction } from "../actions";
 import type { WebhookEvent } from "@/lib/webhooks/events";
@@ -13,8 +13,8 @@ const button = "rounded-md border border-zinc-300 px-2 py-1 text-xs hover:bg-zin
 export function EndpointControls({ teamSlug, endpointId, url, enabled, events }: { teamSlug: string; endpointId: string; url: string; enabled: boolean; events: WebhookEvent[] }) {
   const toggle = useTeamAction(setWebhookEnabledAction);
   const remove = useTeamAction(deleteWebhookEndpointAction);
-  const [rotated, rotate, rotating] = useActionState(rotateWebhookSecretAction, null);
-  const [saved, saveEvents, saving] = useActionState(setWebhookEventsAction, null);
+  const [rotated, rotate, rotating] = useSafeAction(rotateWebhookSecretAction);
+  const [saved, saveEvents, saving] = useSafeAction(setWebhookEventsAction);
   const ref = { teamSlug, endpointId };
   return (
     <div className="space-y-2">
