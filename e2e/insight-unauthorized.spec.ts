@@ -1,7 +1,10 @@
-import { expect, test } from "./support/test";
+import { expect, NOT_FOUND_PAGE, test } from "./support/test";
 import { OUTSIDER_PROJECT, PROJECT, storageState } from "./support/accounts";
 import { e2eSql } from "./support/db";
 import { createTeamUser, signedIn } from "./support/users";
+
+// Every test here is sent to 404 pages on purpose (Chromium logs each as a failed load).
+test.use({ allowConsoleErrors: NOT_FOUND_PAGE });
 
 async function acmeRun(sql: ReturnType<typeof e2eSql>): Promise<{ runId: string; resourceId: string }> {
   const resourceId = crypto.randomUUID();

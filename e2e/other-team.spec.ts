@@ -1,7 +1,10 @@
-import { expect, test } from "./support/test";
+import { expect, NOT_FOUND_PAGE, test } from "./support/test";
 import { OUTSIDER_PROJECT, PROJECT, storageState } from "./support/accounts";
 import { captureServerAction, replayServerAction } from "./support/actions";
 import { e2eSql } from "./support/db";
+
+// The outsider is sent to Acme's 404 pages on purpose (Chromium logs each as a failed load).
+test.use({ allowConsoleErrors: NOT_FOUND_PAGE });
 
 test("a user of another team gets not-found for the project, its runs, files and actions", async ({ browser }) => {
   const sql = e2eSql();

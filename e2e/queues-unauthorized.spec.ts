@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type Page } from "./support/test";
+import { allowConsoleError, expect, NOT_FOUND_PAGE, test, type Browser, type Page } from "./support/test";
 import { storageState, type Role } from "./support/accounts";
 import { captureServerAction, replayServerAction, type CapturedAction } from "./support/actions";
 import { e2eSql } from "./support/db";
@@ -48,6 +48,7 @@ test("a member with jobs:read sees the project's queues but cannot pause: no but
 
 test("another team cannot see the project's queues nor pause them", async ({ browser }) => {
   const outsider = await pageAs(browser, "outsider");
+  allowConsoleError(NOT_FOUND_PAGE); // the outsider gets the 404 page
   const page = await outsider.goto(`/projects/${QUEUES_PROJECT}/queues`);
   expect(page?.status()).toBe(404);
   expect((await outsider.request.get(`/api/projects/${QUEUES_PROJECT}/queues`)).status()).toBe(404);
@@ -77,6 +78,7 @@ test("tenants cannot see or touch the instance's queues (system job types); supp
   const action = await captureServerAction(owner, () => system.getByRole("button", { name: "Pause Notification delivery" }).click());
   await owner.context().close();
 
+  allowConsoleError(NOT_FOUND_PAGE); // /queues is a 404 page to each tenant
   for (const role of ["admin", "member", "outsider"] as const) {
     const tenant = await pageAs(browser, role);
     expect((await tenant.goto("/queues"))?.status()).toBe(404);
