@@ -1,4 +1,4 @@
-import { expect, test, type Browser } from "./support/test";
+import { allowConsoleError, expect, NOT_FOUND_PAGE, test, type Browser } from "./support/test";
 import type postgres from "postgres";
 import { storageState, type Role } from "./support/accounts";
 import { captureServerAction, replayServerAction, type CapturedAction } from "./support/actions";
@@ -70,6 +70,7 @@ test("a member without jobs:write sees the schedules but no controls, and direct
 test("an admin of another team gets not found for the page and every schedule action", async ({ browser }) => {
   const actions = await captureScheduleActions(browser);
   const { context, page } = await asRole(browser, "outsider");
+  allowConsoleError(NOT_FOUND_PAGE); // the outsider gets the 404 page
   expect((await page.goto(`/projects/${AUTHZ_PROJECT}/jobs`))?.status()).toBe(404);
   const before = await footprint();
   for (const action of Object.values(actions)) {
@@ -95,6 +96,7 @@ test("a tenant admin has no System page and its actions are not found; support s
   const inBoss = async () => (await sql`select 1 from pgboss.schedule where name = 'runboard_cron' and key = 'soft_delete_cleanup'`).length;
   const before = { state: await state(), runs: await runs(), inBoss: await inBoss() };
 
+  allowConsoleError(NOT_FOUND_PAGE); // /system is a 404 page to each tenant
   for (const role of ["admin", "outsider", "member"] as const) {
     const { context, page } = await asRole(browser, role);
     expect((await page.goto("/system"))?.status()).toBe(404);

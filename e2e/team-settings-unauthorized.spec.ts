@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "./support/test";
+import { allowConsoleError, expect, NOT_FOUND_PAGE, test, type Page } from "./support/test";
 import { storageState } from "./support/accounts";
 import { captureServerAction, replayServerAction, type CapturedAction } from "./support/actions";
 import { e2eSql } from "./support/db";
@@ -105,6 +105,7 @@ test("every settings action replayed by a member, an outsider or a signed-out vi
 test("an outsider gets not found for the team's settings, audit log and API keys tab", async ({ browser }) => {
   const outsider = await browser.newContext({ storageState: storageState("outsider") });
   const page = await outsider.newPage();
+  allowConsoleError(NOT_FOUND_PAGE); // each of these is a 404 page to the outsider
   for (const path of [`/teams/${TEAM}/settings`, `/teams/${TEAM}/settings/audit`, `/teams/no-such-team/settings`]) {
     expect((await page.goto(path))?.status(), path).toBe(404);
     await expect(page.getByText("Acme")).toHaveCount(0);
