@@ -25,8 +25,13 @@ const SCHEDULED = "bg-violet-100 text-violet-800 dark:bg-violet-900/50 dark:text
 export function StatusBadge({ status, scheduledFor }: { status: RunStatus; scheduledFor?: string | null }) {
   if (status === "pending" && scheduledFor) {
     return (
-      <span data-status={status} data-scheduled={scheduledFor} className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ${SCHEDULED}`}>
-        Scheduled {formatTimestamp(scheduledFor).slice(0, 16)} UTC
+      // Two lines below sm: on one line it is wider than a phone's table column and was cut.
+      <span
+        data-status={status}
+        data-scheduled={scheduledFor}
+        className={`inline-flex flex-col items-start rounded-lg px-2 py-0.5 text-xs leading-tight font-medium whitespace-nowrap sm:flex-row sm:items-center sm:gap-1 sm:rounded-full sm:leading-normal ${SCHEDULED}`}
+      >
+        <span>Scheduled</span> <span>{formatTimestamp(scheduledFor).slice(0, 16)} UTC</span>
       </span>
     );
   }

@@ -39,20 +39,7 @@ export function historyColumns(showProject: boolean, selectable: boolean) {
         </TextLink>
       ),
     }),
-    ...(showProject
-      ? [
-          helper.accessor((r) => r.project.name, {
-            id: "project",
-            header: "Project",
-            cell: (info) => (
-              <Link href={`/projects/${info.row.original.project.slug}/runs`} className="hover:underline">
-                {info.getValue()}
-              </Link>
-            ),
-          }),
-        ]
-      : []),
-    helper.accessor("jobLabel", { header: "Job" }),
+    // Status next to the run: on a phone the table scrolls, and the status is what people look for.
     helper.accessor("status", {
       header: "Status",
       cell: (info) => {
@@ -70,6 +57,20 @@ export function historyColumns(showProject: boolean, selectable: boolean) {
         );
       },
     }),
+    ...(showProject
+      ? [
+          helper.accessor((r) => r.project.name, {
+            id: "project",
+            header: "Project",
+            cell: (info) => (
+              <Link href={`/projects/${info.row.original.project.slug}/runs`} className="hover:underline">
+                {info.getValue()}
+              </Link>
+            ),
+          }),
+        ]
+      : []),
+    helper.accessor("jobLabel", { header: "Job" }),
     helper.accessor("queuedAt", {
       header: "Queued",
       cell: (info) => (

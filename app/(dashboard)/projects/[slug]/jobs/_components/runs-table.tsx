@@ -18,8 +18,9 @@ const columns = helper.columns([
       </TextLink>
     ),
   }),
-  helper.accessor("jobLabel", { header: "Job" }),
+  // Status next to the run: on a phone the table scrolls, and the status is what people look for.
   helper.accessor("status", { header: "Status", cell: (info) => <StatusBadge status={info.getValue()} scheduledFor={info.row.original.scheduledFor} /> }),
+  helper.accessor("jobLabel", { header: "Job" }),
   helper.accessor("percent", { header: "Progress", cell: (info) => (info.getValue() === null ? "—" : `${info.getValue()}%`) }),
   helper.accessor("attempts", { header: "Attempts" }),
   helper.accessor("queuedAt", { header: "Queued", cell: (info) => <time dateTime={info.getValue()}>{formatTimestamp(info.getValue())}</time> }),
