@@ -1,7 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { APIRequestContext } from "@playwright/test";
-import { expect, test, type Page } from "./support/test";
+import { expect, test, type APIRequestContext, type Page } from "./support/test";
 import { insertApiKey } from "./support/api-keys";
 import { e2eSql } from "./support/db";
 import { signedIn } from "./support/team";

@@ -1,6 +1,7 @@
 "use client";
 
-import { useActionState, useEffect, useState, useTransition } from "react";
+import { useEffect, useState, useTransition } from "react";
+import { useSafeAction } from "@/lib/actions/use-safe-action";
 import { toast } from "@/app/(dashboard)/_components/toaster";
 import type { AlertFormChoices, AlertRuleItem } from "@/lib/dal/alerts";
 import { createAlertRuleAction, updateAlertRuleAction } from "../actions";
@@ -21,7 +22,7 @@ function Errors({ messages }: { messages?: string[] }) {
  * again by the DAL. `onDone` closes the form after a save.
  */
 export function RuleForm({ teamSlug, choices, rule, onDone }: { teamSlug: string; choices: AlertFormChoices; rule?: AlertRuleItem; onDone: () => void }) {
-  const [state, action, actionPending] = useActionState(rule ? updateAlertRuleAction : createAlertRuleAction, null);
+  const [state, action, actionPending] = useSafeAction(rule ? updateAlertRuleAction : createAlertRuleAction);
   const [submitting, startTransition] = useTransition();
   const pending = actionPending || submitting;
   const [recipients, setRecipients] = useState(rule?.recipients ?? "admins");
