@@ -10,8 +10,10 @@ let timer: ReturnType<typeof setInterval> | null = null;
 
 function subscribe(listener: () => void): () => void {
   listeners.add(listener);
+  // A time mounted by a client navigation reads the clock now, not at the shared tick up to 15 s
+  // ago (a run scheduled in 30 minutes showed "in 30m" for its first seconds).
+  now = Date.now();
   if (!timer) {
-    now = Date.now();
     timer = setInterval(() => {
       now = Date.now();
       for (const l of listeners) l();
