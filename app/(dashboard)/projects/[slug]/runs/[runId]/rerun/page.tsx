@@ -42,7 +42,8 @@ export default async function RerunPage({ params }: { params: Promise<{ slug: st
           {draft.hasFileFields && " Files are not carried over: choose the file again."}
         </p>
       </div>
-      <section className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+      {/* pt-1: the Run form keeps its own top margin (it sits under a description on the Jobs page). */}
+      <section className="rounded-lg border border-zinc-200 bg-white px-4 pt-1 pb-4 dark:border-zinc-800 dark:bg-zinc-900">
         <RunJobForm projectSlug={access.project.slug} jobType={draft.jobType} label={draft.jobLabel} fields={draft.fields} withheld={draft.withheld} />
       </section>
     </div>
