@@ -20,6 +20,7 @@ import { ensureBuilt } from "@/scripts/lib/build-state";
 import { freePort, startEmbeddedPostgres, stopPostmaster } from "@/scripts/lib/embedded-pg";
 import { seedDemo } from "@/scripts/lib/seed";
 import { createDatabaseFromTemplate, startTestCluster } from "@/scripts/lib/test-cluster";
+import { webEnv } from "@/scripts/lib/web-env";
 
 const root = path.resolve(import.meta.dirname, "..");
 const args = process.argv.slice(2);
@@ -525,7 +526,7 @@ async function main(): Promise<number> {
       SHUTDOWN_GRACE_MS: "3000",
     };
     workerEnv = common;
-    spawnLogged("web", "web", path.join(root, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], common);
+    spawnLogged("web", "web", path.join(root, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], webEnv(common));
     const labels: [string, string][] = short
       ? [
           ["w1", "chaos-1"],

@@ -11,6 +11,7 @@ import postgres from "postgres";
 import { ensureBuilt } from "@/scripts/lib/build-state";
 import { freePort } from "@/scripts/lib/embedded-pg";
 import { startProcess, stopProcess } from "@/scripts/lib/processes";
+import { webEnv } from "@/scripts/lib/web-env";
 import { BENCH_ADMIN, BENCH_SUPPORT, BIG_PROJECT, seedHistory, startHistoryBenchDb } from "./history-seed";
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
@@ -90,14 +91,14 @@ async function main(): Promise<void> {
     if (ensureBuilt(root)) console.log("built the dashboard");
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    web = startProcess("web", path.join(root, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+    web = startProcess("web", path.join(root, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], webEnv({
       ...process.env,
       DATABASE_URL: url,
       AUTH_SECRET: secret,
       AUTH_TRUST_HOST: "true",
       NEXT_TELEMETRY_DISABLED: "1",
       RUNBOARD_URL: base,
-    });
+    }));
     for (let i = 0; ; i++) {
       try {
         if ((await fetch(`${base}/sign-in`)).status < 500) break;

@@ -30,6 +30,7 @@ import { freePort, postmasterOf } from "@/scripts/lib/embedded-pg";
 import { startProcess, stopProcess, type Managed } from "@/scripts/lib/processes";
 import { seedDemo } from "@/scripts/lib/seed";
 import { createDatabaseFromTemplate, startTestCluster } from "@/scripts/lib/test-cluster";
+import { webEnv } from "@/scripts/lib/web-env";
 
 const NS = (process.env.BENCH_WATCH_N ?? "10,100,500").split(",").map(Number);
 const SECONDS = Number(process.env.BENCH_WATCH_SECONDS ?? 20);
@@ -211,7 +212,7 @@ async function main(): Promise<void> {
       PROGRESS_INTERVAL_MS: "250",
       HEARTBEAT_SECONDS: "2",
     };
-    const web = startProcess("web", path.join(root, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], env);
+    const web = startProcess("web", path.join(root, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], webEnv(env));
     const worker = startProcess("worker", process.execPath, ["--import", "tsx", path.join(root, "workers", "index.ts")], env);
     children.push(web, worker);
     await waitForHttp(`${base}/sign-in`, 120_000);

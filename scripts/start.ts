@@ -19,6 +19,7 @@ import { migrateDatabase } from "./lib/migrate";
 import { killRecordedOrphans, recordPids, supervise, type Supervised } from "./lib/processes";
 import { countOwners } from "@/cli/admin";
 import { DEMO_ACCOUNTS, DEMO_PROJECT, knownPasswordAccounts, seedDemo } from "./lib/seed";
+import { webEnv } from "./lib/web-env";
 
 const root = path.resolve(import.meta.dirname, "..");
 // RUNBOARD_DATA_DIR: where the embedded Postgres, the auth secret and the pid record live.
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
   const record = () => recordPids(pidFile, children.map((c) => ({ name: c.name, pid: c.current().child.pid ?? 0 })));
   const options = { onSpawn: () => queueMicrotask(record) };
   children.push(
-    supervise("web", bin("next"), [process.argv.includes("--dev") ? "dev" : "start", "-p", String(webPort)], env, options),
+    supervise("web", bin("next"), [process.argv.includes("--dev") ? "dev" : "start", "-p", String(webPort)], webEnv(env), options),
     // `node --import tsx` rather than the tsx CLI: no wrapper process between our signals and the worker.
     supervise("worker", process.execPath, ["--import", "tsx", path.join(root, "workers", "index.ts")], env, options),
   );

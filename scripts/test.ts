@@ -15,6 +15,7 @@ import { freePort, type EmbeddedCluster } from "./lib/embedded-pg";
 import { startProcess, stopProcess, type Managed } from "./lib/processes";
 import { seedDemo } from "./lib/seed";
 import { createDatabaseFromTemplate, startTestCluster } from "./lib/test-cluster";
+import { webEnv } from "./lib/web-env";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dataDir = path.join(root, ".data");
@@ -128,7 +129,7 @@ async function e2e(adminUrl: string): Promise<void> {
   // e2e/webhooks.spec.ts runs its receiver on this port; the worker may call it (and only it) besides the provider.
   env.E2E_WEBHOOK_PORT = String(await freePort());
   env.OUTBOUND_ALLOW_HOSTS = `${env.OUTBOUND_ALLOW_HOSTS},127.0.0.1:${env.E2E_WEBHOOK_PORT}`;
-  children.push(startProcess("web", bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], env));
+  children.push(startProcess("web", bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], webEnv(env)));
   children.push(startProcess("worker", process.execPath, ["--import", "tsx", path.join(root, "workers", "index.ts")], env));
   await waitForHttp(`${baseUrl}/sign-in`, 60_000);
 

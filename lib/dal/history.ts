@@ -235,7 +235,8 @@ async function run<T>(query: SQL): Promise<T[]> {
 export async function listRuns(scope: HistoryScope, filter: HistoryFilter): Promise<HistoryPage> {
   const viewer = await resolveViewer(scope);
   // Types other services' workers registered: their labels, and their runs in the per-type plan.
-  await loadRegisteredTypes(getDatabase().db);
+  // A second old at most: a type registers once per worker start, pages are read many times a second.
+  await loadRegisteredTypes(getDatabase().db, { maxAgeMs: 1_000 });
   const projectCount = viewer.projects === "all" ? -1 : viewer.projects.length;
   if (viewer.projects !== "all" && viewer.projects.length === 0) return { rows: [], nextCursor: null, prevCursor: null, count: { value: 0, exact: true }, projectCount, canWrite: viewer.canWrite };
 
