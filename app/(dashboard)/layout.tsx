@@ -3,8 +3,7 @@ import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { signOut } from "@/lib/auth/config";
 import { canInstance, isInstanceOperator } from "@/lib/auth/permissions";
-import { listMyTeams } from "@/lib/dal/teams";
-import { getCurrentUser } from "@/lib/dal/users";
+import { getCurrentSession } from "@/lib/dal/users";
 import { NavLink } from "./_components/nav-link";
 import { ThemeToggle } from "./_components/theme-toggle";
 import { Toaster } from "./_components/toaster";
@@ -16,11 +15,12 @@ async function signOutAction() {
 }
 
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
-  const user = await getCurrentUser();
-  if (!user) redirect("/sign-in");
+  const session = await getCurrentSession();
+  if (!session) redirect("/sign-in");
+  const { user } = session;
   const operator = isInstanceOperator(user.instanceRole);
-  // Settings of the teams this user manages (usually one); the projects page lists them all.
-  const managed = (await listMyTeams()).filter((t) => t.canManage).slice(0, 3);
+  // Settings of the teams this user manages (usually one), read with the session; the projects page lists them all.
+  const managed = session.navTeams;
   return (
     <div className="min-h-screen">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 dark:focus:bg-zinc-900">
