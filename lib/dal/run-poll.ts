@@ -76,7 +76,15 @@ export function parseEtag(header: string | null): Version | null {
   return { runId, who, updatedMs: Number(updated), heartbeatMs: Number(heartbeat), status, attempt: Number(attempt), cancel: cancel === "1", stepsMs: Number(steps), callsMs: Number(calls) };
 }
 
-const epochMs = (column: string) => sql.raw(`coalesce(floor(extract(epoch from ${column}) * 1000)::bigint, 0)`);
+const epochText = (column: string) => `coalesce(floor(extract(epoch from ${column}) * 1000)::bigint, 0)`;
+const epochMs = (column: string) => sql.raw(epochText(column));
+
+/** versionQuery as text for the poll's one prepared statement: the run id is $4, the project its `p`. */
+const VERSION_SQL = `(
+    select concat_ws('.', ${epochText("r.updated_at")}, ${epochText("r.last_heartbeat")}, r.status, r.attempt_count, (r.cancel_requested_at is not null)::int,
+      (select ${epochText("max(st.created_at)")} from job_run_steps st where st.run_id = r.id),
+      (select ${epochText("max(c.created_at)")} from job_run_calls c where c.run_id = r.id))
+    from job_runs r where r.id = $4::uuid and r.project_id = p.id)`;
 
 /** The version parts in one row, as text (the statement's scalar subquery); null when not the project's run. */
 function versionQuery(runId: string) {
@@ -233,7 +241,7 @@ export async function pollRun(slug: string, runId: string, ifNoneMatch: string |
     await requireProjectPermission(slug, "jobs:read");
     return null;
   }
-  const { access, extra } = await requireProjectPermissionWith(slug, "jobs:read", versionQuery(runId), (projectId) => readVersion(runId, projectId));
+  const { access, extra } = await requireProjectPermissionWith(slug, "jobs:read", { sql: VERSION_SQL, params: [runId] }, (projectId) => readVersion(runId, projectId));
   if (!extra) return null;
   const who = whoOf(access);
   const current = parseParts(runId, who, extra);
