@@ -1,9 +1,7 @@
 import "server-only";
 import { getToken } from "next-auth/jwt";
 import { headers } from "next/headers";
-import { z } from "zod";
-
-export type SessionClaims = { userId: string; sessionId: string };
+import { sessionClaimsOf, type SessionClaims } from "./session-claims-of";
 
 /** Auth.js names the cookie by the site's scheme; a browser only keeps the __Secure- one over https. */
 const COOKIE_NAMES = ["__Secure-authjs.session-token", "authjs.session-token"] as const;
@@ -19,10 +17,7 @@ const MAX_DECRYPTED = 2000;
 async function claimsOf(cookie: string, cookieName: string, secret: string): Promise<SessionClaims | null> {
   const req = { headers: new Headers({ cookie }) };
   const token = await getToken({ req, secret, cookieName, salt: cookieName, secureCookie: cookieName.startsWith("__Secure-") });
-  const userId = token?.sub;
-  const sessionId = token?.sid;
-  if (typeof userId !== "string" || typeof sessionId !== "string" || !z.uuid().safeParse(userId).success || !z.uuid().safeParse(sessionId).success) return null;
-  return { userId, sessionId };
+  return sessionClaimsOf(token?.sub, token?.sid);
 }
 
 /**

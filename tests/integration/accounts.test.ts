@@ -17,6 +17,7 @@ import { openTestEnv } from "../support/fixtures";
  */
 const cookie = vi.hoisted(() => ({ userId: null as string | null, sessionId: null as string | null }));
 vi.mock("server-only", () => ({}));
+vi.mock("@/lib/dal/session-claims", async () => ({ sessionClaims: (await import("../support/session-claims")).claimsFromAuth }));
 vi.mock("@/lib/auth/config", () => ({
   auth: async () => (cookie.userId ? { user: { id: cookie.userId }, sessionId: cookie.sessionId ?? undefined } : null),
   signIn: async () => undefined,

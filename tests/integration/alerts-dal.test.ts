@@ -13,6 +13,7 @@ import { closeTestEnv, openTestEnv } from "../support/fixtures";
  */
 const session = vi.hoisted(() => ({ userId: null as string | null }));
 vi.mock("server-only", () => ({}));
+vi.mock("@/lib/dal/session-claims", async () => ({ sessionClaims: (await import("../support/session-claims")).claimsFromAuth }));
 vi.mock("@/lib/auth/config", () => ({
   auth: async () => (session.userId ? { user: { id: session.userId }, sessionId: await (await import("../support/sessions")).liveSessionId(session.userId) } : null),
   signIn: async () => undefined,

@@ -13,6 +13,7 @@ import { createTestDatabase } from "../support/db";
 const session: { userId: string | null } = { userId: null };
 vi.mock("server-only", () => ({}));
 // Auth.js stand-in: the cookie's claims, backed by a real live session row.
+vi.mock("@/lib/dal/session-claims", async () => ({ sessionClaims: (await import("../support/session-claims")).claimsFromAuth }));
 vi.mock("@/lib/auth/config", () => ({
   auth: async () => (session.userId ? { user: { id: session.userId }, sessionId: await (await import("../support/sessions")).liveSessionId(session.userId) } : null),
 }));

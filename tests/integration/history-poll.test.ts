@@ -8,7 +8,10 @@ import { closeTestEnv, openTestEnv, type TestEnv } from "../support/fixtures";
 vi.mock("server-only", () => ({}));
 const session = vi.hoisted(() => ({ user: null as CurrentUser | null }));
 vi.mock("@/lib/dal/users", () => ({ getCurrentUser: async () => session.user }));
-vi.mock("@/lib/auth/config", () => ({ auth: async () => (session.user ? { user: { id: session.user.id } } : null) }));
+vi.mock("@/lib/dal/session-claims", async () => ({ sessionClaims: (await import("../support/session-claims")).claimsFromAuth }));
+vi.mock("@/lib/auth/config", () => ({
+  auth: async () => (session.user ? { user: { id: session.user.id }, sessionId: await (await import("../support/sessions")).liveSessionId(session.user.id) } : null),
+}));
 
 const { pollHistory, COUNT_CAP } = await import("@/lib/dal/history-poll");
 const { sharedReads } = await import("@/lib/dal/shared-read");

@@ -12,7 +12,10 @@ process.env.HISTORY_COUNT_BUDGET_MS = "2000";
 const session = vi.hoisted(() => ({ user: null as CurrentUser | null }));
 vi.mock("@/lib/dal/users", () => ({ getCurrentUser: async () => session.user }));
 // The run DAL's one-query poll reads the Auth.js session itself.
-vi.mock("@/lib/auth/config", () => ({ auth: async () => (session.user ? { user: { id: session.user.id } } : null) }));
+vi.mock("@/lib/dal/session-claims", async () => ({ sessionClaims: (await import("../support/session-claims")).claimsFromAuth }));
+vi.mock("@/lib/auth/config", () => ({
+  auth: async () => (session.user ? { user: { id: session.user.id }, sessionId: await (await import("../support/sessions")).liveSessionId(session.user.id) } : null),
+}));
 
 const { listRuns, bulkRuns } = await import("@/lib/dal/history");
 const { getRunView } = await import("@/lib/dal/runs");

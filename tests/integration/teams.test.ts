@@ -15,6 +15,7 @@ import { openTestEnv } from "../support/fixtures";
  */
 const session = vi.hoisted(() => ({ userId: null as string | null, concurrent: null as import("node:async_hooks").AsyncLocalStorage<string> | null }));
 vi.mock("server-only", () => ({}));
+vi.mock("@/lib/dal/session-claims", async () => ({ sessionClaims: (await import("../support/session-claims")).claimsFromAuth }));
 vi.mock("@/lib/auth/config", async () => {
   const { AsyncLocalStorage } = await import("node:async_hooks");
   session.concurrent = new AsyncLocalStorage<string>();

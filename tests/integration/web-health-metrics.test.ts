@@ -13,6 +13,7 @@ import { closeTestEnv, createTenant, openTestEnv, runWorker, trigger, waitForRun
 
 vi.mock("server-only", () => ({}));
 // next-auth cannot load outside Next; these routes read no session (the DAL's access module imports it).
+vi.mock("@/lib/dal/session-claims", async () => ({ sessionClaims: (await import("../support/session-claims")).claimsFromAuth }));
 vi.mock("@/lib/auth/config", () => ({ auth: async () => null }));
 
 let t: TestDatabase;

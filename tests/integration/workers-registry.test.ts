@@ -16,6 +16,7 @@ import { closeTestEnv, createTenant, openTestEnv, runWorker, trigger, waitForRun
 
 const session: { userId: string | null } = { userId: null };
 vi.mock("server-only", () => ({}));
+vi.mock("@/lib/dal/session-claims", async () => ({ sessionClaims: (await import("../support/session-claims")).claimsFromAuth }));
 vi.mock("@/lib/auth/config", () => ({
   auth: async () => (session.userId ? { user: { id: session.userId }, sessionId: await (await import("../support/sessions")).liveSessionId(session.userId) } : null),
 }));

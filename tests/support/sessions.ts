@@ -18,3 +18,4 @@ export async function liveSessionId(userId: string): Promise<string> {
   live.set(userId, row!.id);
   return row!.id;
 }
+
