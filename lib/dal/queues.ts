@@ -10,6 +10,7 @@ import { QUEUE_COUNT_CAP, readQueueStats, THROUGHPUT_WINDOW_MINUTES, type QueueS
 import type { JobDefinition } from "@/lib/jobs/define";
 import { AccessError, actorOf, requireProjectPermission } from "./access";
 import { requireInstancePermission } from "./instance";
+import { sharedRead, sharedReads } from "./shared-read";
 
 export type QueueControlView = { paused: boolean; concurrencyLimit: number | null };
 
@@ -70,12 +71,23 @@ function versionOf(rows: QueueRow[], scope: QueuesView["scope"]): string {
   return `"${createHash("sha1").update(JSON.stringify([scope, stable])).digest("base64url").slice(0, 20)}"`;
 }
 
+/**
+ * The figures every watcher of a project's (or the instance's) Queues page shares: one statement
+ * per scope per second in this web process, read after each caller's own permission check. A
+ * control change made here forgets them at once; another web process shows it within a second.
+ */
+const QUEUES_SHARE_MS = 1000;
+const SHARED_QUEUES = "queues:";
+
+function sharedQueueStats(names: string[], projectId: string | null) {
+  return sharedRead(`${SHARED_QUEUES}${projectId ?? "instance"}:${names.join(",")}`, QUEUES_SHARE_MS, () => readQueueStats(getDatabase().db, names, projectId));
+}
+
 /** A project's queues: its job types, its runs (jobs:read). */
 export async function getProjectQueues(slug: string): Promise<QueuesView> {
   const access = await requireProjectPermission(slug, "jobs:read");
   const defs = projectJobDefinitions();
-  const rows = await readQueueStats(
-    getDatabase().db,
+  const rows = await sharedQueueStats(
     defs.map((d) => d.name),
     access.project.id,
   );
@@ -88,8 +100,7 @@ export async function getProjectQueues(slug: string): Promise<QueuesView> {
 export async function getInstanceQueues(): Promise<QueuesView> {
   const user = await requireInstancePermission("queues:read");
   const defs = [...projectJobDefinitions(), ...systemJobDefinitions()];
-  const rows = await readQueueStats(
-    getDatabase().db,
+  const rows = await sharedQueueStats(
     defs.map((d) => d.name),
     null,
   );
@@ -122,7 +133,7 @@ export async function setProjectQueueControl(slug: string, input: ControlInput):
       details: { jobType: def.name, projectId: access.project.id, projectSlug: access.project.slug, before: describe(before), after: describe(after) },
     });
     return describe(after);
-  });
+  }).finally(() => sharedReads.forget(`${SHARED_QUEUES}${access.project.id}:`));
 }
 
 /** The instance-wide control of any job type, system ones included (queues:manage: the owner). */
@@ -140,7 +151,8 @@ export async function setInstanceQueueControl(input: ControlInput): Promise<Queu
       details: { jobType: def.name, projectId: null, before: describe(before), after: describe(after) },
     });
     return describe(after);
-  });
+    // An instance-wide control shows on every project's page too.
+  }).finally(() => sharedReads.forget(SHARED_QUEUES));
 }
 
 /** For the jobs page's badge: the project's job types that are paused (by the project or the instance). */

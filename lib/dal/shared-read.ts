@@ -14,6 +14,8 @@ import "server-only";
  */
 export type SharedReads = {
   read<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T>;
+  /** Drop every entry whose key starts with `prefix`: a write in this process shows on the next read. */
+  forget(prefix: string): void;
   /** Entries held now (in flight or fresh); for tests and the metrics. */
   size(): number;
   clear(): void;
@@ -55,6 +57,9 @@ export function createSharedReads({ maxEntries, now = Date.now }: { maxEntries: 
       entries.set(key, entry);
       if (entries.size > maxEntries) evict();
       return value;
+    },
+    forget(prefix: string): void {
+      for (const key of [...entries.keys()]) if (key.startsWith(prefix)) entries.delete(key);
     },
     size: () => entries.size,
     clear: () => entries.clear(),

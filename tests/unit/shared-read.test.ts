@@ -46,6 +46,19 @@ describe("shared reads", () => {
     expect(load).toHaveBeenCalledTimes(2);
   });
 
+  test("forget drops the keys under a prefix only: a control change shows on the next read of its scope", async () => {
+    const reads = createSharedReads({ maxEntries: 100 });
+    let n = 0;
+    const load = vi.fn(async () => ++n);
+    expect(await reads.read("queues:p1:a,b", 60_000, load)).toBe(1);
+    expect(await reads.read("queues:p2:a,b", 60_000, load)).toBe(2);
+    reads.forget("queues:p1:");
+    expect(await reads.read("queues:p1:a,b", 60_000, load)).toBe(3);
+    expect(await reads.read("queues:p2:a,b", 60_000, load)).toBe(2);
+    reads.forget("queues:");
+    expect(reads.size()).toBe(0);
+  });
+
   test("the TTL counts from when the load settled, not when it started", async () => {
     const c = clock();
     const reads = createSharedReads({ maxEntries: 100, now: c.now });
