@@ -67,6 +67,9 @@ test("an admin schedules a run in 30 minutes: Scheduled with its time on the run
   await expect(page.locator(`[data-testid=history-row][data-run-id="${runId}"] [data-scheduled]`)).toContainText("Scheduled");
   await shoot(page, "history-scheduled");
   await page.goto(`/projects/${LATER_PROJECT}/jobs`);
+  // The type's card says the slot is held by a later run, not that something is running.
+  await expect(card.getByRole("link", { name: /^Scheduled \d\d-\d\d \d\d:\d\d UTC$/ })).toHaveAttribute("href", runPath);
+  await expect(card.getByText("Running now")).toHaveCount(0);
   await expect(page.getByRole("region", { name: "Recent runs" }).or(page.locator("section[aria-labelledby=history]")).locator("[data-scheduled]").first()).toBeVisible();
 
   // The later run holds demo_paced's slot (overlap "project"): running now is refused, naming it.

@@ -125,6 +125,7 @@ export const jobTypeSchema = z
     lastRun: z.object({ id: z.uuid(), status: runStatus, queuedAt: z.string(), triggeredBy: z.string().nullable() }).nullable(),
     typicalMs: z.number().nullable().meta({ description: "Median duration in ms of the type's recent completed runs." }),
     activeRunId: z.uuid().nullable().meta({ description: "The pending or running run, when one holds the overlap slot." }),
+    activeRunScheduledFor: z.string().nullable().meta({ description: "The start of the run holding the slot when it is a later run not yet due (ISO 8601)." }),
     payloadSchema: z.record(z.string(), z.unknown()).meta({ description: "JSON Schema of the payload (file fields take an InlineFile)." }),
   })
   .meta({ id: "JobType" });

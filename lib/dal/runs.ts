@@ -135,6 +135,8 @@ export type JobTypeOverview = {
   /** Median duration of recent completed runs, when there are any. */
   typicalMs: number | null;
   activeRunId: string | null;
+  /** When the run holding the slot is a later run not yet due: its start (the card says Scheduled, not Running now). */
+  activeRunScheduledFor: string | null;
 };
 
 export async function getJobTypesOverview(slug: string): Promise<JobTypeOverview[]> {
@@ -172,12 +174,13 @@ export async function getJobTypesOverview(slug: string): Promise<JobTypeOverview
     typicalMs: r.typical_ms === null ? null : Math.round(Number(r.typical_ms)),
   }));
   const active = await db
-    .select({ id: jobRuns.id, jobType: jobRuns.jobType })
+    .select({ id: jobRuns.id, jobType: jobRuns.jobType, status: jobRuns.status, attempts: jobRuns.attemptCount, runAt: jobRuns.runAt })
     .from(jobRuns)
     .where(and(eq(jobRuns.projectId, access.project.id), inArray(jobRuns.status, ACTIVE_STATUSES)))
     .limit(100);
   return defs.map((d) => {
     const last = latest.find((r) => r.jobType === d.name);
+    const holder = active.find((r) => r.jobType === d.name);
     return {
       name: d.name,
       label: d.label,
@@ -185,7 +188,8 @@ export async function getJobTypesOverview(slug: string): Promise<JobTypeOverview
       demo: d.demo === true,
       lastRun: last ? { id: last.id, status: last.status, queuedAt: last.queuedAt.toISOString(), triggeredBy: last.triggeredBy } : null,
       typicalMs: last?.typicalMs ?? null,
-      activeRunId: active.find((r) => r.jobType === d.name)?.id ?? null,
+      activeRunId: holder?.id ?? null,
+      activeRunScheduledFor: holder ? scheduledFor(holder) : null,
     };
   });
 }

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { formatDuration } from "@/app/(dashboard)/_components/format";
+import { formatDuration, formatTimestamp } from "@/app/(dashboard)/_components/format";
 import { RelativeTime } from "@/app/(dashboard)/_components/relative-time";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
 import { getProjectAccess } from "@/lib/dal/access";
@@ -62,7 +62,13 @@ export default async function JobsPage({ params }: { params: Promise<{ slug: str
                 <div className="flex items-start justify-between gap-2">
                   <h3 className="font-medium">{jt.label}</h3>
                   {paused.has(jt.name) && <PausedBadge projectSlug={slug} />}
-                  {jt.activeRunId && (
+                  {jt.activeRunId && jt.activeRunScheduledFor && (
+                    // A later run holds the slot but is not running: say when it starts.
+                    <Link href={`/projects/${slug}/runs/${jt.activeRunId}`} className="rounded-full bg-violet-100 px-2 py-0.5 text-xs font-medium whitespace-nowrap text-violet-800 dark:bg-violet-900/50 dark:text-violet-300">
+                      Scheduled {formatTimestamp(jt.activeRunScheduledFor).slice(5, 16)} UTC
+                    </Link>
+                  )}
+                  {jt.activeRunId && !jt.activeRunScheduledFor && (
                     <Link href={`/projects/${slug}/runs/${jt.activeRunId}`} className="rounded-full bg-sky-100 px-2 py-0.5 text-xs font-medium text-sky-800 dark:bg-sky-900/50 dark:text-sky-300">
                       Running now
                     </Link>
