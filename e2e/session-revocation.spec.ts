@@ -32,3 +32,29 @@ test("a copied session cookie stops working once its owner signs out", async ({ 
   expect((await thief.request.get(poll)).status()).toBe(401);
   await Promise.all([mine.close(), thief.close()]);
 });
+
+test("only an intact session cookie signs a request in: not the token as a Bearer header, not a tampered or junk cookie", async ({ browser, playwright, baseURL }) => {
+  const sql = e2eSql();
+  const me = await createTeamUser(sql, "acme", "admin");
+  await sql.end();
+  const mine = await signedIn(browser, me.email, me.password);
+  const session = (await mine.cookies()).find((c) => c.name.endsWith("authjs.session-token"))!;
+  const poll = `/api/projects/acme-app/runs/${randomUUID()}`;
+  // The real cookie works (404: a run id that names nothing, after the session and access checks).
+  expect((await mine.request.get(poll)).status()).toBe(404);
+
+  const bare = await playwright.request.newContext({ baseURL });
+  const tampered = `${session.value.slice(0, -4)}${session.value.endsWith("AAAA") ? "BBBB" : "AAAA"}`;
+  const attempts: Record<string, string>[] = [
+    { authorization: `Bearer ${session.value}` },
+    { cookie: `${session.name}=${tampered}` },
+    { cookie: `${session.name}=not-a-token` },
+    { cookie: `${session.name}=${"x".repeat(4000)}` },
+    { cookie: `${session.name}=${session.value.replace(/\./g, "")}` },
+  ];
+  for (const headers of attempts) {
+    expect((await bare.get(poll, { headers })).status(), JSON.stringify(Object.keys(headers))).toBe(401);
+    expect((await bare.get("/account", { headers, maxRedirects: 0 })).status()).toBe(307);
+  }
+  await Promise.all([bare.dispose(), mine.close()]);
+});

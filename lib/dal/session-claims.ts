@@ -7,18 +7,14 @@ import { sessionClaimsOf, type SessionClaims } from "./session-claims-of";
 const COOKIE_NAMES = ["__Secure-authjs.session-token", "authjs.session-token"] as const;
 
 /**
- * Decrypted cookies by their exact text. The cookie is an authenticated JWE, so the same text
- * always decrypts to the same claims; its expiry is checked on every use. Decrypting derives a
- * key (HKDF) per call: a page polled every second by hundreds of tabs pays that once per cookie.
+ * Decrypted tokens by their exact text. A token is an authenticated JWE, so the same text always
+ * decrypts to the same claims. Only tokens that decrypted are kept (so junk cannot fill it), for
+ * a minute; the session row is still checked on every request. Decrypting derives a key (HKDF)
+ * per call: a page polled every second by hundreds of tabs pays that once per cookie.
  */
-const decrypted = new Map<string, { claims: SessionClaims | null; expiresAt: number }>();
+const decrypted = new Map<string, { claims: SessionClaims; expiresAt: number }>();
 const MAX_DECRYPTED = 2000;
-
-async function claimsOf(cookie: string, cookieName: string, secret: string): Promise<SessionClaims | null> {
-  const req = { headers: new Headers({ cookie }) };
-  const token = await getToken({ req, secret, cookieName, salt: cookieName, secureCookie: cookieName.startsWith("__Secure-") });
-  return sessionClaimsOf(token?.sub, token?.sid);
-}
+const REMEMBER_MS = 60_000;
 
 /**
  * What the session cookie claims (user and session ids), before the database has confirmed it.
@@ -30,19 +26,22 @@ export async function sessionClaims(): Promise<SessionClaims | null> {
   const secret = process.env.AUTH_SECRET ?? process.env.NEXTAUTH_SECRET;
   const cookie = (await headers()).get("cookie");
   if (!secret || !cookie) return null;
+  const req = { headers: new Headers({ cookie }) };
   for (const cookieName of COOKIE_NAMES) {
     if (!cookie.includes(cookieName)) continue;
-    const key = `${cookieName}\n${cookie}`;
+    const params = { req, secret, cookieName, salt: cookieName, secureCookie: cookieName.startsWith("__Secure-") };
+    const token = await getToken({ ...params, raw: true });
+    if (!token) continue;
+    const key = `${cookieName}=${token}`;
     const hit = decrypted.get(key);
-    if (hit && hit.expiresAt > Date.now()) {
-      if (hit.claims) return hit.claims;
-      continue;
-    }
-    const claims = await claimsOf(cookie, cookieName, secret);
+    if (hit && hit.expiresAt > Date.now()) return hit.claims;
+    const payload = await getToken(params);
+    const claims = sessionClaimsOf(payload?.sub, payload?.sid);
+    if (!claims) continue;
+    decrypted.delete(key);
     if (decrypted.size >= MAX_DECRYPTED) decrypted.delete(decrypted.keys().next().value!);
-    // Good for a minute at most: the token's own expiry is 30 days, the session row is checked anyway.
-    decrypted.set(key, { claims, expiresAt: Date.now() + 60_000 });
-    if (claims) return claims;
+    decrypted.set(key, { claims, expiresAt: Date.now() + REMEMBER_MS });
+    return claims;
   }
   return null;
 }
