@@ -204,3 +204,28 @@ export async function requireTeamPermission(teamSlug: string, permission: Permis
   if (!access.permissions.has(permission)) throw new AccessError("forbidden");
   return access;
 }
+
+/** A team's settings that the team manages itself (webhooks, alert rules): which team, and who acts. */
+export type TeamManagement = { teamId: string; teamSlug: string; actor: Actor };
+
+/**
+ * Who manages a team's webhooks and alert rules: in the dashboard, team:manage in the team;
+ * through the API, a key of the team with jobs:write whose creator is still an admin or owner of
+ * it (a key never carries team:manage itself). `teamSlug` is the dashboard's; a key names its team.
+ */
+export async function requireTeamManagement(teamSlug: string | null): Promise<TeamManagement> {
+  const key = currentApiPrincipal();
+  if (!key) {
+    if (!teamSlug) throw new AccessError("not_found");
+    const access = await requireTeamPermission(teamSlug, "team:manage");
+    return { teamId: access.team.id, teamSlug: access.team.slug, actor: actorOf(access) };
+  }
+  const [row] = await getDatabase()
+    .db.select({ slug: teams.slug, role: teamMembers.role, grants: teamMembers.grants })
+    .from(teams)
+    .innerJoin(teamMembers, and(eq(teamMembers.teamId, teams.id), eq(teamMembers.userId, key.createdBy.id)))
+    .where(eq(teams.id, key.teamId));
+  if (!row) throw new AccessError("not_found");
+  if (!key.scopes.has("jobs:write") || !permissionsFor({ role: row.role, grants: row.grants }, "user").has("team:manage")) throw new AccessError("forbidden");
+  return { teamId: key.teamId, teamSlug: row.slug, actor: { userId: key.createdBy.id, apiKeyId: key.keyId } };
+}

@@ -1,15 +1,14 @@
 import "server-only";
 import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import { recordAudit, type Actor } from "@/lib/audit";
+import { recordAudit } from "@/lib/audit";
 import { permissionsFor } from "@/lib/auth/permissions";
 import { getDatabase, type Tx } from "@/lib/db/client";
-import { ALERT_RECIPIENTS, ALERT_STATUSES, alertRules, projects, teamMembers, teams, users, type AlertRecipients, type AlertStatus } from "@/lib/db/schema";
+import { ALERT_RECIPIENTS, ALERT_STATUSES, alertRules, projects, teamMembers, users, type AlertRecipients, type AlertStatus } from "@/lib/db/schema";
 import { projectJobDefinitions } from "@/lib/jobs/catalog";
 import { loadRegisteredTypes } from "@/lib/jobs/registry";
 import { safeText } from "@/lib/validation/safe-text";
-import { AccessError, actorOf, requireTeamPermission } from "./access";
-import { currentApiPrincipal } from "./principal";
+import { requireTeamManagement } from "./access";
 
 export { ALERT_RECIPIENTS, ALERT_STATUSES };
 /** Rules per team: enough for one per job type and audience; the settle path matches them all. */
@@ -23,28 +22,6 @@ export const MAX_THROTTLE_MINUTES = 1440;
 const MAX_MEMBER_CHOICES = 500;
 const MAX_PROJECT_CHOICES = 100;
 
-/**
- * Who manages a team's alert rules: as for webhooks (lib/dal/webhooks.ts), team:manage in the
- * dashboard; through the API, a key of the team with jobs:write whose creator still manages it.
- */
-type AlertScope = { teamId: string; teamSlug: string; actor: Actor };
-
-async function alertScope(teamSlug: string | null): Promise<AlertScope> {
-  const key = currentApiPrincipal();
-  if (!key) {
-    if (!teamSlug) throw new AccessError("not_found");
-    const access = await requireTeamPermission(teamSlug, "team:manage");
-    return { teamId: access.team.id, teamSlug: access.team.slug, actor: actorOf(access) };
-  }
-  const [row] = await getDatabase()
-    .db.select({ slug: teams.slug, role: teamMembers.role, grants: teamMembers.grants })
-    .from(teams)
-    .innerJoin(teamMembers, and(eq(teamMembers.teamId, teams.id), eq(teamMembers.userId, key.createdBy.id)))
-    .where(eq(teams.id, key.teamId));
-  if (!row) throw new AccessError("not_found");
-  if (!key.scopes.has("jobs:write") || !permissionsFor({ role: row.role, grants: row.grants }, "user").has("team:manage")) throw new AccessError("forbidden");
-  return { teamId: key.teamId, teamSlug: row.slug, actor: { userId: key.createdBy.id, apiKeyId: key.keyId } };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Input. The shapes are checked here; what depends on the team (job types, project, members) is
@@ -217,7 +194,7 @@ async function itemsOf(rows: RuleRow[], teamId: string): Promise<AlertRuleItem[]
 
 /** The team's rules, newest first; at most MAX_ALERT_RULES_PER_TEAM exist, so one bounded read. */
 export async function listAlertRules(teamSlug: string | null): Promise<AlertRuleItem[]> {
-  const scope = await alertScope(teamSlug);
+  const scope = await requireTeamManagement(teamSlug);
   const rows = await getDatabase()
     .db.select()
     .from(alertRules)
@@ -229,7 +206,7 @@ export async function listAlertRules(teamSlug: string | null): Promise<AlertRule
 
 /** One rule of the team, or null (another team's id is null too). */
 export async function getAlertRule(teamSlug: string | null, ruleId: string): Promise<AlertRuleItem | null> {
-  const scope = await alertScope(teamSlug);
+  const scope = await requireTeamManagement(teamSlug);
   if (!isUuid(ruleId)) return null;
   const rows = await getDatabase()
     .db.select()
@@ -247,7 +224,7 @@ export type AlertFormChoices = {
 
 /** What the rule form offers: the project job types, the team's projects and members who can read runs. */
 export async function getAlertFormChoices(teamSlug: string): Promise<AlertFormChoices> {
-  const scope = await alertScope(teamSlug);
+  const scope = await requireTeamManagement(teamSlug);
   const { db } = getDatabase();
   await loadRegisteredTypes(db, { maxAgeMs: 5_000 });
   const [projectRows, memberRows] = await Promise.all([
@@ -277,7 +254,7 @@ export async function getAlertFormChoices(teamSlug: string): Promise<AlertFormCh
 
 /** Create a rule; refused with field errors for bad input and `limit_reached` past the bound. */
 export async function createAlertRule(teamSlug: string | null, input: unknown): Promise<{ ok: true; rule: AlertRuleItem } | AlertRuleRefusal> {
-  const scope = await alertScope(teamSlug);
+  const scope = await requireTeamManagement(teamSlug);
   const parsed = alertRuleInput.safeParse(input);
   if (!parsed.success) return refusalOf(parsed.error);
   const data = parsed.data;
@@ -317,7 +294,7 @@ export async function createAlertRule(teamSlug: string | null, input: unknown): 
  * changed throttle applies from the next window; an open window keeps its end.
  */
 export async function updateAlertRule(teamSlug: string | null, ruleId: string, patch: unknown): Promise<{ ok: true; rule: AlertRuleItem } | AlertRuleRefusal | null> {
-  const scope = await alertScope(teamSlug);
+  const scope = await requireTeamManagement(teamSlug);
   if (!isUuid(ruleId)) return null;
   const parsed = alertRulePatch.safeParse(patch);
   if (!parsed.success) return refusalOf(parsed.error);
@@ -366,7 +343,7 @@ export async function updateAlertRule(teamSlug: string | null, ruleId: string, p
 
 /** Delete a rule; its open windows go with it, so held-back failures are not digested. */
 export async function deleteAlertRule(teamSlug: string | null, ruleId: string): Promise<"deleted" | "not_found"> {
-  const scope = await alertScope(teamSlug);
+  const scope = await requireTeamManagement(teamSlug);
   if (!isUuid(ruleId)) return "not_found";
   return getDatabase().db.transaction(async (tx) => {
     const [row] = await tx

@@ -1,15 +1,13 @@
 import "server-only";
 import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { recordAudit, type Actor } from "@/lib/audit";
-import { permissionsFor } from "@/lib/auth/permissions";
+import { recordAudit } from "@/lib/audit";
 import { getDatabase } from "@/lib/db/client";
-import { jobRunCalls, jobRuns, projects, teamMembers, teams, users, webhookDeliveries, webhookEndpoints, WEBHOOK_EVENTS, type WebhookDeliveryStatus, type WebhookEvent } from "@/lib/db/schema";
+import { jobRunCalls, jobRuns, projects, users, webhookDeliveries, webhookEndpoints, WEBHOOK_EVENTS, type WebhookDeliveryStatus, type WebhookEvent } from "@/lib/db/schema";
 import { safeText } from "@/lib/validation/safe-text";
 import { MAX_ENDPOINTS_PER_TEAM } from "@/lib/webhooks/enqueue";
 import { newWebhookSecret } from "@/lib/webhooks/signature";
-import { AccessError, actorOf, requireTeamPermission } from "./access";
-import { currentApiPrincipal } from "./principal";
+import { requireTeamManagement } from "./access";
 
 export { WEBHOOK_EVENTS };
 export const MAX_WEBHOOK_URL = 2048;
@@ -17,29 +15,6 @@ const DELIVERIES_PAGE_SIZE = 20;
 /** Tries shown per delivery: five attempts, each one call (redirects are not followed). */
 const CALLS_PER_DELIVERY = 10;
 
-/**
- * Who manages a team's webhooks: in the dashboard, team:manage in the team; through the API, a key
- * of the team with jobs:write whose creator is still an admin or owner of it (a key never carries
- * team:manage itself).
- */
-type WebhookScope = { teamId: string; teamSlug: string; actor: Actor };
-
-async function webhookScope(teamSlug: string | null): Promise<WebhookScope> {
-  const key = currentApiPrincipal();
-  if (!key) {
-    if (!teamSlug) throw new AccessError("not_found");
-    const access = await requireTeamPermission(teamSlug, "team:manage");
-    return { teamId: access.team.id, teamSlug: access.team.slug, actor: actorOf(access) };
-  }
-  const [row] = await getDatabase()
-    .db.select({ slug: teams.slug, role: teamMembers.role, grants: teamMembers.grants })
-    .from(teams)
-    .innerJoin(teamMembers, and(eq(teamMembers.teamId, teams.id), eq(teamMembers.userId, key.createdBy.id)))
-    .where(eq(teams.id, key.teamId));
-  if (!row) throw new AccessError("not_found");
-  if (!key.scopes.has("jobs:write") || !permissionsFor({ role: row.role, grants: row.grants }, "user").has("team:manage")) throw new AccessError("forbidden");
-  return { teamId: key.teamId, teamSlug: row.slug, actor: { userId: key.createdBy.id, apiKeyId: key.keyId } };
-}
 
 const webhookUrl = safeText()
   .trim()
@@ -98,7 +73,7 @@ const isUuid = (value: string) => z.uuid().safeParse(value).success;
 
 /** The team's endpoints, newest first (at most MAX_ENDPOINTS_PER_TEAM exist); never the secret. */
 export async function listWebhookEndpoints(teamSlug: string | null): Promise<WebhookEndpointItem[]> {
-  const scope = await webhookScope(teamSlug);
+  const scope = await requireTeamManagement(teamSlug);
   const rows = await getDatabase()
     .db.select(endpointColumns)
     .from(webhookEndpoints)
@@ -111,7 +86,7 @@ export async function listWebhookEndpoints(teamSlug: string | null): Promise<Web
 
 /** One endpoint of the team, or null (another team's id is null too). */
 export async function getWebhookEndpoint(teamSlug: string | null, endpointId: string): Promise<WebhookEndpointItem | null> {
-  const scope = await webhookScope(teamSlug);
+  const scope = await requireTeamManagement(teamSlug);
   if (!isUuid(endpointId)) return null;
   const [row] = await getDatabase()
     .db.select(endpointColumns)
@@ -126,7 +101,7 @@ export type WebhookRefusal = { ok: false; code: "limit_reached"; message: string
 
 /** Register an endpoint; its signing secret is returned here and, until rotated, never again. */
 export async function createWebhookEndpoint(teamSlug: string | null, input: WebhookEndpointInput): Promise<CreatedWebhookEndpoint | WebhookRefusal> {
-  const scope = await webhookScope(teamSlug);
+  const scope = await requireTeamManagement(teamSlug);
   const parsed = webhookEndpointInput.parse(input);
   const secret = newWebhookSecret();
   return getDatabase().db.transaction(async (tx) => {
@@ -147,7 +122,7 @@ export async function createWebhookEndpoint(teamSlug: string | null, input: Webh
 
 /** Change an endpoint's URL, events or description, or enable/disable it; null when not the team's. */
 export async function updateWebhookEndpoint(teamSlug: string | null, endpointId: string, patch: WebhookEndpointPatch): Promise<WebhookEndpointItem | null> {
-  const scope = await webhookScope(teamSlug);
+  const scope = await requireTeamManagement(teamSlug);
   if (!isUuid(endpointId)) return null;
   const changes = webhookEndpointPatch.parse(patch);
   return getDatabase().db.transaction(async (tx) => {
@@ -169,7 +144,7 @@ export async function updateWebhookEndpoint(teamSlug: string | null, endpointId:
 
 /** A new signing secret (shown once); deliveries signed from now on use it. */
 export async function rotateWebhookSecret(teamSlug: string | null, endpointId: string): Promise<{ secret: string } | null> {
-  const scope = await webhookScope(teamSlug);
+  const scope = await requireTeamManagement(teamSlug);
   if (!isUuid(endpointId)) return null;
   const secret = newWebhookSecret();
   return getDatabase().db.transaction(async (tx) => {
@@ -186,7 +161,7 @@ export async function rotateWebhookSecret(teamSlug: string | null, endpointId: s
 
 /** Delete an endpoint and its delivery records; its queued deliveries end without a request. */
 export async function deleteWebhookEndpoint(teamSlug: string | null, endpointId: string): Promise<"deleted" | "not_found"> {
-  const scope = await webhookScope(teamSlug);
+  const scope = await requireTeamManagement(teamSlug);
   if (!isUuid(endpointId)) return "not_found";
   return getDatabase().db.transaction(async (tx) => {
     const [row] = await tx
@@ -239,7 +214,7 @@ const cut = (text: string | null) => (text === null ? null : text.length > EXCER
  * delivery run's call log (one query for the page). Null when the endpoint is not the team's.
  */
 export async function listWebhookDeliveries(teamSlug: string | null, endpointId: string, cursor?: string): Promise<WebhookDeliveryPage | null> {
-  const scope = await webhookScope(teamSlug);
+  const scope = await requireTeamManagement(teamSlug);
   if (!isUuid(endpointId)) return null;
   const { db } = getDatabase();
   const [endpoint] = await db.select({ id: webhookEndpoints.id }).from(webhookEndpoints).where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.teamId, scope.teamId)));
