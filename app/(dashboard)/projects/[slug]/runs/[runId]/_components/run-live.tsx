@@ -69,7 +69,8 @@ export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; c
   const { run, refresh, secondsSinceView, databaseDown } = useLiveRun(initial);
   // Poll deltas do not carry these two: trust them only while the run is in the state they describe.
   const scheduled = run.status === "pending" && run.attempts === 0 ? run.scheduledFor : null;
-  const waitingForRetry = run.waitingForRetry && run.status === "pending" && run.attempts === initial.attempts;
+  // A full view (every status or attempt change is one) sets waitingForRetry; a delta keeps both as they were.
+  const waitingForRetry = run.waitingForRetry && run.status === "pending";
   const heartbeatAge = run.heartbeatAgeSeconds === null ? null : run.heartbeatAgeSeconds + secondsSinceView;
   const stale = run.status === "running" && heartbeatAge !== null && heartbeatAge > run.staleAfterSeconds;
   const eta = run.etaSeconds === null ? null : Math.max(0, run.etaSeconds - (run.etaBasis === "history" ? secondsSinceView : 0));
