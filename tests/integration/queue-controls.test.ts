@@ -73,7 +73,8 @@ describe("queue controls with real workers", () => {
     await control({ projectId: null, concurrencyLimit: 1 });
     await sleep(1200);
     now = most = 0;
-    const tenants = await Promise.all(Array.from({ length: 6 }, () => createTenant(t.db)));
+    // Twelve runs: with six, one worker now and then won every slot and "both took part" failed.
+    const tenants = await Promise.all(Array.from({ length: 12 }, () => createTenant(t.db)));
     const runIds = await Promise.all(tenants.map((tenant) => triggerOk(tenant, { items: 3, msPerItem: 40 })));
 
     // The database's view too: sampled while the runs drain.
