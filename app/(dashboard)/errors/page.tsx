@@ -1,12 +1,12 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Sparkline } from "@/app/(dashboard)/_components/charts";
 import { formatBucket, formatTimestamp } from "@/app/(dashboard)/_components/format";
 import { RunLinksTable } from "@/app/(dashboard)/_components/run-links-table";
 import { canInstance } from "@/lib/auth/permissions";
 import { getErrorSummary, listErrorRuns } from "@/lib/dal/errors";
-import { parseRange, RANGES, type RangeKey } from "@/lib/dal/ranges";
+import { parseRange, RANGES } from "@/lib/dal/ranges";
+import { RangePicker } from "@/app/(dashboard)/_components/ui/range-picker";
 import { getCurrentUser } from "@/lib/dal/users";
 import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 import { KeysetPager } from "@/app/(dashboard)/_components/ui/keyset-pager";
@@ -39,18 +39,7 @@ export default async function ErrorsPage({ searchParams }: { searchParams: Promi
           <h1 className="text-2xl font-semibold">Errors</h1>
           <p className="text-sm text-zinc-600 dark:text-zinc-400">Across all teams, by job type and error sub-type (runs queued in the window).</p>
         </div>
-        <div role="group" aria-label="Time range" className="flex overflow-hidden rounded-md border border-zinc-300 text-sm dark:border-zinc-700">
-          {(Object.keys(RANGES) as RangeKey[]).map((r) => (
-            <Link
-              key={r}
-              href={q({ range: r, jobType: search.jobType, subType: search.subType })}
-              aria-current={r === range ? "page" : undefined}
-              className={`px-3 py-1.5 ${r === range ? "bg-indigo-600 text-white" : "hover:bg-zinc-100 dark:hover:bg-zinc-800"}`}
-            >
-              Last {RANGES[r].label}
-            </Link>
-          ))}
-        </div>
+        <RangePicker current={range} href={(r) => q({ range: r, jobType: search.jobType, subType: search.subType })} />
       </div>
       {summary.capped && <p className="text-sm text-amber-700 dark:text-amber-400">More than {summary.scanned.toLocaleString("en")} erroring runs: counts cover the first {summary.scanned.toLocaleString("en")} read.</p>}
 

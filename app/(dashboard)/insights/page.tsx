@@ -1,11 +1,11 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { formatDuration, formatPercent } from "@/app/(dashboard)/_components/format";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/app/(dashboard)/_components/ui/table";
 import { canInstance } from "@/lib/auth/permissions";
 import { getInstanceInsights } from "@/lib/dal/insights";
-import { parseRange, RANGES, type RangeKey } from "@/lib/dal/ranges";
+import { parseRange, RANGES } from "@/lib/dal/ranges";
+import { RangePicker } from "@/app/(dashboard)/_components/ui/range-picker";
 import { getCurrentUser } from "@/lib/dal/users";
 
 export const metadata: Metadata = { title: "Instance insights" };
@@ -26,18 +26,7 @@ export default async function InstanceInsightsPage({ searchParams }: { searchPar
           <h1 className="text-2xl font-semibold">Instance insights</h1>
           <p className="text-sm text-zinc-600 dark:text-zinc-400">All teams: runs queued in the last {RANGES[range].label} by job type, failure rate of finished runs and their duration.</p>
         </div>
-        <div role="group" aria-label="Time range" className="flex overflow-hidden rounded-md border border-zinc-300 text-sm dark:border-zinc-700">
-          {(Object.keys(RANGES) as RangeKey[]).map((r) => (
-            <Link
-              key={r}
-              href={`/insights?range=${r}`}
-              aria-current={r === range ? "page" : undefined}
-              className={`px-3 py-1.5 ${r === range ? "bg-indigo-600 text-white" : "hover:bg-zinc-100 dark:hover:bg-zinc-800"}`}
-            >
-              Last {RANGES[r].label}
-            </Link>
-          ))}
-        </div>
+        <RangePicker current={range} href={(r) => `/insights?range=${r}`} />
       </div>
       {active.length === 0 ? (
         <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="instance-insights-empty">

@@ -6,6 +6,7 @@ import { formatBucket, formatDuration, formatPercent } from "@/app/(dashboard)/_
 import { getProjectAccess } from "@/lib/dal/access";
 import { getProjectInsights } from "@/lib/dal/insights";
 import { parseRange, RANGES, type RangeKey } from "@/lib/dal/ranges";
+import { RangePicker } from "@/app/(dashboard)/_components/ui/range-picker";
 import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 
 export const metadata: Metadata = { title: "Insights" };
@@ -51,18 +52,7 @@ export default async function InsightsPage({ params, searchParams }: { params: P
             Show
           </button>
         </form>
-        <div role="group" aria-label="Time range" className="flex overflow-hidden rounded-md border border-zinc-300 text-sm dark:border-zinc-700">
-          {(Object.keys(RANGES) as RangeKey[]).map((r) => (
-            <Link
-              key={r}
-              href={href(r)}
-              aria-current={r === range ? "page" : undefined}
-              className={`px-3 py-1.5 ${r === range ? "bg-indigo-600 text-white" : "hover:bg-zinc-100 dark:hover:bg-zinc-800"}`}
-            >
-              Last {RANGES[r].label}
-            </Link>
-          ))}
-        </div>
+        <RangePicker current={range} href={href} />
       </div>
 
       <dl className="grid grid-cols-2 gap-4 rounded-lg border border-zinc-200 bg-white p-4 sm:grid-cols-4 dark:border-zinc-800 dark:bg-zinc-900">
