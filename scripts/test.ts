@@ -25,6 +25,8 @@ mkdirSync(dataDir, { recursive: true });
 const only = process.argv[2];
 const want = (part: "static" | "unit" | "e2e" | "faults" | "chaos") => !only || only === part;
 const tally = { passed: 0, failed: 0, skipped: 0 };
+/** Names of what failed, repeated just above the summary line: CI keeps only the tail of the log. */
+const failures: string[] = [];
 const children: Managed[] = [];
 let cluster: EmbeddedCluster | null = null;
 
@@ -50,12 +52,24 @@ async function staticChecks(): Promise<void> {
     if (code === 0) tally.passed++;
     else {
       tally.failed++;
+      failures.push(name);
       console.log(`✗ ${name} failed`);
     }
   }
 }
 
-type VitestReport = { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; success: boolean };
+type VitestReport = {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  success: boolean;
+  testResults: { name: string; status: string; message?: string; assertionResults: { fullName: string; status: string; failureMessages?: string[] }[] }[];
+};
+
+function firstLine(text: string | undefined): string {
+  return (text ?? "").replace(/\u001b\[[0-9;]*m/g, "").split("\n").find((l) => l.trim() !== "")?.trim().slice(0, 300) ?? "";
+}
 
 async function vitest(adminUrl: string | null, config?: string): Promise<void> {
   const report = path.join(dataDir, "vitest.json");
@@ -64,6 +78,7 @@ async function vitest(adminUrl: string | null, config?: string): Promise<void> {
   const code = await run(bin("vitest"), args, adminUrl ? { ...process.env, RUNBOARD_TEST_PG_URL: adminUrl } : process.env);
   if (!existsSync(report)) {
     tally.failed++;
+    failures.push(`vitest produced no report (exit ${code})`);
     console.log(`✗ vitest produced no report (exit ${code})`);
     return;
   }
@@ -71,8 +86,18 @@ async function vitest(adminUrl: string | null, config?: string): Promise<void> {
   tally.passed += r.numPassedTests;
   tally.failed += r.numFailedTests;
   tally.skipped += r.numPendingTests + r.numTodoTests;
+  for (const file of r.testResults) {
+    const where = path.relative(root, file.name);
+    for (const t of file.assertionResults) {
+      if (t.status === "failed") failures.push(`${where} › ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
+    }
+    if (file.status === "failed" && file.assertionResults.every((t) => t.status !== "failed")) failures.push(`${where}: ${firstLine(file.message)}`);
+  }
   // A suite that failed to load has no failed tests but is still a failure.
-  if (code !== 0 && r.numFailedTests === 0) tally.failed++;
+  if (code !== 0 && r.numFailedTests === 0) {
+    tally.failed++;
+    failures.push(`vitest exited ${code} with no failed test`);
+  }
 }
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
@@ -89,7 +114,26 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not come up within ${timeoutMs / 1000}s`);
 }
 
-type PlaywrightReport = { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
+type PlaywrightSuite = {
+  title: string;
+  file?: string;
+  specs?: { title: string; line: number; tests: { status: string; results: { error?: { message?: string } }[] }[] }[];
+  suites?: PlaywrightSuite[];
+};
+type PlaywrightReport = { stats: { expected: number; unexpected: number; flaky: number; skipped: number }; suites: PlaywrightSuite[] };
+
+function playwrightFailures(suites: PlaywrightSuite[], file = "", titles: string[] = []): string[] {
+  return suites.flatMap((suite) => {
+    const where = suite.file ?? file;
+    const trail = suite.file ? [] : [...titles, suite.title];
+    const own = (suite.specs ?? []).flatMap((spec) =>
+      spec.tests
+        .filter((t) => t.status === "unexpected")
+        .map((t) => `e2e/${where}:${spec.line} › ${[...trail, spec.title].join(" › ")}: ${firstLine(t.results.at(-1)?.error?.message)}`),
+    );
+    return [...own, ...playwrightFailures(suite.suites ?? [], where, trail)];
+  });
+}
 
 async function e2e(adminUrl: string): Promise<void> {
   section("build");
@@ -139,14 +183,19 @@ async function e2e(adminUrl: string): Promise<void> {
   await Promise.all(children.splice(0).map((c) => stopProcess(c, 10_000)));
   if (!existsSync(report)) {
     tally.failed++;
+    failures.push(`Playwright produced no report (exit ${code})`);
     console.log(`✗ Playwright produced no report (exit ${code})`);
     return;
   }
-  const { stats } = JSON.parse(readFileSync(report, "utf8")) as PlaywrightReport;
+  const { stats, suites } = JSON.parse(readFileSync(report, "utf8")) as PlaywrightReport;
+  failures.push(...playwrightFailures(suites));
   tally.passed += stats.expected + stats.flaky;
   tally.failed += stats.unexpected;
   tally.skipped += stats.skipped;
-  if (code !== 0 && stats.unexpected === 0) tally.failed++;
+  if (code !== 0 && stats.unexpected === 0) {
+    tally.failed++;
+    failures.push(`Playwright exited ${code} with no failed test`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -178,6 +227,7 @@ async function chaos(): Promise<void> {
   const code = await run(process.execPath, ["--import", "tsx", path.join(root, "bench", "chaos.ts"), "--short", "--json", report]);
   if (!existsSync(report)) {
     tally.failed++;
+    failures.push(`the chaos run produced no figures (exit ${code})`);
     console.log(`✗ the chaos run produced no figures (exit ${code})`);
     return;
   }
@@ -186,6 +236,7 @@ async function chaos(): Promise<void> {
     if (value === 0) tally.passed++;
     else {
       tally.failed++;
+      failures.push(`chaos: ${column} = ${value} (must be 0)`);
       console.log(`✗ chaos: ${column} = ${value} (must be 0)`);
     }
   }
@@ -194,6 +245,7 @@ async function chaos(): Promise<void> {
 async function finish(code: number): Promise<never> {
   await Promise.all(children.splice(0).map((c) => stopProcess(c, 5_000)));
   if (cluster) await cluster.stop();
+  if (failures.length > 0) console.log(`\nFailed:\n${failures.map((f) => `  ✗ ${f}`).join("\n")}`);
   console.log(`\n${tally.passed} passed, ${tally.failed} failed${tally.skipped ? `, ${tally.skipped} skipped` : ""}`);
   process.exit(code);
 }
