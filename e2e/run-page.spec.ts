@@ -5,6 +5,7 @@ import { e2eSql } from "./support/db";
 // Globex's project is used by no other spec's real runs: its admin (the "outsider") owns it.
 test.use({ storageState: storageState("outsider") });
 
+const streamUrl = (runId: string) => new RegExp(`/api/projects/${OUTSIDER_PROJECT}/runs/${runId}/events(\\?|$)`);
 const pollUrl = (runId: string) => new RegExp(`/api/projects/${OUTSIDER_PROJECT}/runs/${runId}$`);
 
 async function globex(sql: ReturnType<typeof e2eSql>) {
@@ -91,27 +92,23 @@ test("heartbeat age counts on between polls, a stale heartbeat warns, and an unc
       insert into job_runs (id, team_id, project_id, job_type, status, max_attempts, attempt_count, payload, queued_at, started_at, last_heartbeat)
       values (gen_random_uuid(), ${g.team_id}, ${g.id}, 'demo_paced', 'running', 1, 1, '{}', now() - interval '2 minutes', now() - interval '2 minutes', now() - interval '90 seconds') returning id`;
     runId = run!.id;
-    const statuses: number[] = [];
-    page.on("response", (r) => {
-      if (pollUrl(runId).test(r.url())) statuses.push(r.status());
+    let streams = 0;
+    page.on("request", (r) => {
+      if (streamUrl(runId).test(r.url())) streams++;
     });
     // The page's clock is ours to move: the age it shows is the server's plus the time since.
     await page.clock.install();
     await page.goto(`/projects/${OUTSIDER_PROJECT}/runs/${runId}`);
     await expect(page.getByTestId("heartbeat")).toHaveText(/^1 min \d+ s ago$/);
     await expect(page.getByTestId("stale-warning")).toHaveCount(0);
-    await expect
-      .poll(async () => {
-        await page.clock.runFor(1000);
-        return statuses.includes(304);
-      })
-      .toBe(true);
+    // The run does not change, so its stream stays quiet: the page counts on by itself.
+    await expect(page.locator("[data-stream=open]")).toBeVisible();
     await page.clock.runFor(35_000);
     await expect(page.getByTestId("stale-warning")).toContainText("the limit is 120 s");
     // Its worker never registered (worker_id is empty): it may be gone; demo_paced is one-shot.
     await expect(page.getByTestId("stale-warning")).toContainText("may be gone. When a worker's sweep finds it lost, it will be marked failed; this job type does not retry.");
     await expect(page.getByTestId("heartbeat")).toHaveText(/^2 min \d+ s ago$/);
-    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(1);
+    expect(streams).toBe(1);
   } finally {
     if (runId) await sql`update job_runs set status = 'failed', completed_at = now() where id = ${runId}`;
     await sql.end();
@@ -126,7 +123,7 @@ async function setVisibility(page: Page, state: "hidden" | "visible"): Promise<v
   }, state);
 }
 
-test("polling pauses while the tab is hidden, resumes when shown, and stops when the run ends", async ({ page }, testInfo) => {
+test("the run's stream closes while the tab is hidden, reopens when shown, and ends with the run", async ({ page }, testInfo) => {
   await page.goto(`/projects/${OUTSIDER_PROJECT}/jobs`);
   const card = page.getByTestId("job-type-demo_paced");
   await card.getByLabel("Items").fill("40");
@@ -134,30 +131,36 @@ test("polling pauses while the tab is hidden, resumes when shown, and stops when
   await card.getByRole("button", { name: "Run" }).click();
   await expect(page).toHaveURL(/\/runs\//);
   const runId = new URL(page.url()).pathname.split("/").at(-1)!;
+  let streams = 0;
   let polls = 0;
   page.on("request", (r) => {
+    if (streamUrl(runId).test(r.url())) streams++;
     if (pollUrl(runId).test(r.url())) polls++;
   });
   await expect(page.locator("[data-polling=active]")).toBeVisible();
-  await expect.poll(() => polls).toBeGreaterThan(0);
+  await expect(page.locator("[data-stream=open]")).toBeVisible();
   // 40 × 250 ms: the attempt under way is shown (from the run row) until its step row is written.
   await expect(page.getByRole("region", { name: "Attempts" }).getByTestId("attempt")).toContainText(/Attempt 1\s*running/);
   await page.screenshot({ path: testInfo.outputPath("run-running.png"), fullPage: true }); // for a person to look at
 
   await setVisibility(page, "hidden");
-  await page.waitForTimeout(300); // a poll already in flight may land
-  const hiddenAt = polls;
+  await expect(page.locator("[data-stream=closed]")).toBeVisible();
+  const hiddenAt = streams;
   await page.waitForTimeout(2500);
-  expect(polls).toBe(hiddenAt);
+  expect(streams).toBe(hiddenAt);
   await setVisibility(page, "visible");
-  await expect.poll(() => polls, { timeout: 1500 }).toBeGreaterThan(hiddenAt);
+  await expect(page.locator("[data-stream=open]")).toBeVisible();
+  expect(streams).toBe(hiddenAt + 1);
 
   await expect(page.locator("[data-status=completed]")).toBeVisible({ timeout: 20_000 });
   await expect(page.locator("[data-polling=stopped]")).toBeVisible();
   await expect(page.getByTestId("progress-counts")).toContainText("40 / 40");
-  const endedAt = polls;
+  await expect(page.locator("[data-stream=closed]")).toBeVisible();
+  const endedAt = streams;
   await page.waitForTimeout(3000);
-  expect(polls).toBe(endedAt);
+  expect(streams).toBe(endedAt);
+  // Followed over the stream throughout: the page never polled.
+  expect(polls).toBe(0);
   // The real trigger is in the audit trail.
   await expect(page.getByRole("region", { name: "Audit trail" }).getByTestId("audit-event")).toContainText("Triggered by Olga Outsider");
   await expect(page.getByRole("region", { name: "Attempts" }).getByTestId("attempt")).toContainText("completed");

@@ -7,7 +7,7 @@ import { isTerminal } from "@/lib/jobs/lifecycle";
 import { instanceLost } from "@/lib/jobs/liveness";
 import { requireProjectPermission, requireProjectPermissionWith, type ProjectAccess } from "./access";
 import { buildRunView, callView, etaOf, loadJobLabels, stepView, textFor, typicalDurationSeconds, workerInstance, type CallView, type RunVersionParts, type RunView, type StepView } from "./runs";
-import { sharedRead } from "./shared-read";
+import { sharedRead, sharedReads } from "./shared-read";
 
 /**
  * The run page's poll (about once a second per open page). Per request: the session, then ONE
@@ -39,15 +39,15 @@ export type RunDelta = Pick<
 
 export type RunPoll = { etag: string; notModified: true } | { etag: string; notModified: false; body: RunView | RunDelta };
 
-type Who = "s" | "w" | "r";
-type Version = RunVersionParts & { runId: string; who: Who };
+export type Who = "s" | "w" | "r";
+export type Version = RunVersionParts & { runId: string; who: Who };
 
-function whoOf(access: ProjectAccess): Who {
+export function whoOf(access: Pick<ProjectAccess, "unredacted" | "permissions">): Who {
   return access.unredacted ? "s" : access.permissions.has("jobs:write") ? "w" : "r";
 }
 
 /** The ETag: the run, the viewer's kind, and the version parts (epoch ms), so it says what the client holds. */
-function etagOf(v: Version): string {
+export function etagOf(v: Version): string {
   return `"r1.${v.runId}.${v.who}.${v.updatedMs}.${v.heartbeatMs}.${v.status}.${v.attempt}.${v.cancel ? 1 : 0}.${v.stepsMs}.${v.callsMs}"`;
 }
 
@@ -86,6 +86,17 @@ const VERSION_SQL = `(
       (select ${epochText("max(c.created_at)")} from job_run_calls c where c.run_id = r.id))
     from job_runs r where r.id = $4::uuid and r.project_id = p.id)`;
 
+/** Every watched run's version parts in one statement (the run stream's tick), by run id. */
+const VERSIONS_SQL = `select r.id::text as id, concat_ws('.', ${epochText("r.updated_at")}, ${epochText("r.last_heartbeat")}, r.status, r.attempt_count, (r.cancel_requested_at is not null)::int,
+      (select ${epochText("max(st.created_at)")} from job_run_steps st where st.run_id = r.id),
+      (select ${epochText("max(c.created_at)")} from job_run_calls c where c.run_id = r.id)) as v
+    from job_runs r where r.id = any($1::uuid[])`;
+
+export async function readVersions(runIds: readonly string[]): Promise<Map<string, string>> {
+  const rows = await getDatabase().sql.unsafe<{ id: string; v: string }[]>(VERSIONS_SQL, [runIds as string[]], { prepare: true });
+  return new Map(rows.map((row) => [row.id, row.v]));
+}
+
 /** The version parts in one row, as text (the statement's scalar subquery); null when not the project's run. */
 function versionQuery(runId: string) {
   return (projectId: SQLWrapper) => sql<string | null>`(
@@ -100,12 +111,12 @@ async function readVersion(runId: string, projectId: string): Promise<string | n
   return row?.v ?? null;
 }
 
-function parseParts(runId: string, who: Who, text: string): Version | null {
+export function parseParts(runId: string, who: Who, text: string): Version | null {
   return parseEtag(`"r1.${runId}.${who}.${text}"`);
 }
 
 /** Nothing newer than what the client holds (a shared read from before the client's last answer). */
-function notNewer(v: RunVersionParts, client: RunVersionParts): boolean {
+export function notNewer(v: RunVersionParts, client: RunVersionParts): boolean {
   // updated_at, steps and calls only grow; a heartbeat only within one updated_at (a re-drive clears it).
   const older = v.updatedMs < client.updatedMs || v.stepsMs < client.stepsMs || v.callsMs < client.callsMs || (v.updatedMs === client.updatedMs && v.heartbeatMs < client.heartbeatMs);
   const same = v.updatedMs === client.updatedMs && v.heartbeatMs === client.heartbeatMs && v.stepsMs === client.stepsMs && v.callsMs === client.callsMs;
@@ -237,6 +248,16 @@ function withClock(view: RunView, now: number): RunView {
  * Throws AccessError like every DAL read (signed out, no access, missing permission).
  */
 export async function pollRun(slug: string, runId: string, ifNoneMatch: string | null): Promise<RunPoll | null> {
+  const checked = await checkRunAccess(slug, runId);
+  if (!checked) return null;
+  const { access, who, current } = checked;
+  const etag = etagOf(current);
+  if (ifNoneMatch === etag) return { etag, notModified: true };
+  return answerRun({ project: access.project, unredacted: access.unredacted, who }, current, sinceOf(ifNoneMatch, runId, who));
+}
+
+/** The caller's access to a run and the run's version now, in one statement after the session; null when not the project's run. */
+export async function checkRunAccess(slug: string, runId: string): Promise<{ access: ProjectAccess; who: Who; current: Version } | null> {
   if (!z.uuid().safeParse(runId).success) {
     await requireProjectPermission(slug, "jobs:read");
     return null;
@@ -245,23 +266,49 @@ export async function pollRun(slug: string, runId: string, ifNoneMatch: string |
   if (!extra) return null;
   const who = whoOf(access);
   const current = parseParts(runId, who, extra);
-  if (!current) return null;
-  const etag = etagOf(current);
-  if (ifNoneMatch === etag) return { etag, notModified: true };
+  return current ? { access, who, current } : null;
+}
 
-  const kind = access.unredacted ? "unredacted" : "redacted";
+/** The client's version (an ETag or an event id) counts only if it is for this run and this kind of viewer. */
+export function sinceOf(token: string | null, runId: string, who: Who): Version | null {
+  const parsed = parseEtag(token);
+  return parsed && parsed.runId === runId && parsed.who === who ? parsed : null;
+}
+
+/** Who reads a run, as far as its view goes: the project, the view kind, and the ETag's viewer letter. */
+export type RunViewer = { project: ProjectAccess["project"]; unredacted: boolean; who: Who };
+
+/** A shared read, read again when it holds less than the version just read (it was loaded before the change). */
+async function sharedFresh<T extends { version: RunVersionParts } | null>(key: string, current: RunVersionParts, load: () => Promise<T>): Promise<T> {
+  const held = await sharedRead(key, SHARE_MS, load);
+  if (!held || !behind(held.version, current)) return held;
+  sharedReads.forget(key);
+  return sharedRead(key, SHARE_MS, load);
+}
+
+/** Whether `v` misses something `current` has (every part only grows within a run). */
+function behind(v: RunVersionParts, current: RunVersionParts): boolean {
+  return v.updatedMs < current.updatedMs || v.heartbeatMs < current.heartbeatMs || v.stepsMs < current.stepsMs || v.callsMs < current.callsMs;
+}
+
+/**
+ * What a viewer holding `since` (null: nothing) needs for the run at `current`: 304, a delta, or
+ * the full view. Reads are shared per run and view kind, so call it only after the viewer's own
+ * permission check. Also the run stream's answer (lib/dal/run-stream.ts).
+ */
+export async function answerRun(viewer: RunViewer, current: Version, since: Version | null): Promise<RunPoll | null> {
+  const { runId } = current;
+  const { who } = viewer;
+  const kind = viewer.unredacted ? "unredacted" : "redacted";
   const now = Date.now();
-  // The client's version counts only if it is for this run and this kind of viewer.
-  const parsed = parseEtag(ifNoneMatch);
-  const since = parsed && parsed.runId === runId && parsed.who === who ? parsed : null;
   if (since && sameStructure(since, current) && !isTerminal(current.status)) {
-    const live = await sharedRead(`run-live:${runId}:${kind}`, SHARE_MS, () => readLiveRun(runId, access.project.id, access.unredacted));
+    const live = await sharedFresh(`run-live:${runId}:${kind}`, current, () => readLiveRun(runId, viewer.project.id, viewer.unredacted));
     if (live && notNewer(live.version, since)) return { etag: etagOf(since), notModified: true };
     const delta = live && sameStructure(live.version, since) && !isTerminal(live.version.status) ? deltaOf(live, since, now) : null;
     if (live && delta) return { etag: etagOf({ ...live.version, runId, who }), notModified: false, body: delta };
   }
   await loadJobLabels();
-  const full = await sharedRead(`run-view:${runId}:${kind}`, SHARE_MS, () => buildRunView(access.project, access.unredacted, runId));
+  const full = await sharedFresh(`run-view:${runId}:${kind}`, current, () => buildRunView(viewer.project, viewer.unredacted, runId));
   if (!full) return null;
   if (since && notNewer(full.version, since)) return { etag: etagOf(since), notModified: true };
   return { etag: etagOf({ ...full.version, runId, who }), notModified: false, body: withClock(full.view, now) };

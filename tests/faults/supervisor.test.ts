@@ -149,6 +149,8 @@ describe("npm start when one part dies", () => {
     const runPage = await context.newPage();
     await runPage.goto(`/projects/acme-app/runs/${runId}`);
     await runPage.getByText("running", { exact: true }).first().waitFor();
+    // It follows the run over its event stream (lib/dal/run-stream.ts), which must say the database is away.
+    await runPage.locator("[data-stream=open]").waitFor();
 
     expect(await stopPostmaster(pgDir)).not.toBeNull();
 
@@ -163,7 +165,7 @@ describe("npm start when one part dies", () => {
 
     await page.goto("/projects");
     await page.getByRole("heading", { name: "Database unavailable, retrying" }).waitFor({ timeout: 15_000 });
-    // The open run page keeps polling and says why nothing moves.
+    // The open run page keeps following and says why nothing moves.
     await runPage.getByTestId("database-down").waitFor({ timeout: 15_000 });
 
     // Restarted underneath the supervisor, as an operator would.

@@ -13,6 +13,8 @@ export type PollingOptions<T> = {
   immediate?: boolean;
   /** Each changed answer (200), in order: one request is in flight at a time. */
   onData: (data: T) => void;
+  /** Every answer's status (0: no answer, a network failure). */
+  onStatus?: (status: number) => void;
 };
 
 /** Longest wait between polls while the server answers errors or asks to back off. */
@@ -33,14 +35,16 @@ function retryAfterMs(header: string | null): number | null {
  * Retry-After, else polls on at the interval; a network failure backs off exponentially. One request at a time: a refresh aborts the one in flight, and
  * unmounting aborts everything, so answers are applied in order.
  */
-export function usePolling<T>({ url, intervalMs, enabled = true, immediate = false, initialEtag = null, onData }: PollingOptions<T>): { databaseDown: boolean; refresh: () => void } {
+export function usePolling<T>({ url, intervalMs, enabled = true, immediate = false, initialEtag = null, onData, onStatus }: PollingOptions<T>): { databaseDown: boolean; refresh: () => void } {
   const [databaseDown, setDatabaseDown] = useState(false);
   const etag = useRef<string | null>(initialEtag);
   const onDataRef = useRef(onData);
+  const onStatusRef = useRef(onStatus);
   const pollRef = useRef<() => void>(() => undefined);
   useEffect(() => {
     onDataRef.current = onData;
-  }, [onData]);
+    onStatusRef.current = onStatus;
+  }, [onData, onStatus]);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -62,6 +66,7 @@ export function usePolling<T>({ url, intervalMs, enabled = true, immediate = fal
       try {
         const response = await fetch(url, { headers: etag.current ? { "If-None-Match": etag.current } : {}, cache: "no-store", signal: controller.signal });
         setDatabaseDown(response.status === 503);
+        onStatusRef.current?.(response.status);
         if (response.status === 200) {
           const body = (await response.json()) as T;
           if (controller.signal.aborted) return;
@@ -79,6 +84,7 @@ export function usePolling<T>({ url, intervalMs, enabled = true, immediate = fal
       } catch {
         // Aborted (a newer poll took over, or unmounted): that one schedules.
         if (controller.signal.aborted) return;
+        onStatusRef.current?.(0);
         failures += 1;
         next = Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** failures);
       } finally {

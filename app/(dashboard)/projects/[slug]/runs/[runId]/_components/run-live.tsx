@@ -6,23 +6,23 @@ import type { RunDelta } from "@/lib/dal/run-poll";
 import type { RunView } from "@/lib/dal/runs";
 import { StatusBadge } from "@/app/(dashboard)/_components/status-badge";
 import { formatDuration, formatTimestamp } from "@/app/(dashboard)/_components/format";
-import { usePolling } from "@/app/(dashboard)/_components/use-polling";
 import { RelativeTime } from "@/app/(dashboard)/_components/relative-time";
 import { cancelRunAction, redriveRunAction, retryNowRunAction } from "../actions";
 import { RunActionButton } from "./run-action-button";
 import { ProgressBar } from "./progress-bar";
 import { StepList } from "./step-list";
 import { mergeRunDelta } from "./merge-run-delta";
+import { useRunUpdates, type Transport } from "./use-run-updates";
 import { AttemptList, AuditTrail, CallLog, ErrorDetails, JsonBlock } from "./run-sections";
 import { TextLink } from "@/app/(dashboard)/_components/ui/text-link";
 
 const POLL_MS = 1000;
 
 /**
- * Polls the run about once a second while it is active and the tab is visible (usePolling: none
- * while hidden, none once the run has ended; an unchanged run answers 304, a moving one a delta).
+ * Follows the run while it is active and the tab is visible: server-sent events, else a poll about
+ * once a second (useRunUpdates). Nothing once the run has ended; a moving run sends deltas.
  */
-function useLiveRun(initial: RunView): { run: RunView; refresh: () => void; secondsSinceView: number; databaseDown: boolean } {
+function useLiveRun(initial: RunView): { run: RunView; refresh: () => void; secondsSinceView: number; databaseDown: boolean; transport: Transport; streamOpen: boolean } {
   const [run, setRun] = useState(initial);
   // Seconds since this view was built: heartbeat age and ETA keep counting between 304s.
   const [secondsSinceView, setSecondsSinceView] = useState(0);
@@ -32,14 +32,14 @@ function useLiveRun(initial: RunView): { run: RunView; refresh: () => void; seco
     setSecondsSinceView(0);
   }, []);
   const url = `/api/projects/${encodeURIComponent(initial.projectSlug)}/runs/${initial.id}`;
-  // After an action (cancel, re-drive) `refresh` polls at once; a run that became active resumes.
-  const { databaseDown, refresh } = usePolling<RunView | RunDelta>({ url, intervalMs: POLL_MS, enabled: !run.terminal, onData: accept });
+  // After an action (cancel, re-drive) `refresh` asks at once; a run that became active resumes.
+  const { databaseDown, refresh, transport, streamOpen } = useRunUpdates<RunView | RunDelta>({ streamUrl: `${url}/events`, pollUrl: url, intervalMs: POLL_MS, enabled: !run.terminal, onData: accept });
 
   useEffect(() => {
     const clock = setInterval(() => setSecondsSinceView((s) => s + 1), 1000);
     return () => clearInterval(clock);
   }, []);
-  return { run, refresh, secondsSinceView, databaseDown };
+  return { run, refresh, secondsSinceView, databaseDown, transport, streamOpen };
 }
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
@@ -66,7 +66,7 @@ function lostFateText(fate: RunView["ifLost"]): string {
 }
 
 export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; canWrite: boolean; canRedrive: boolean }) {
-  const { run, refresh, secondsSinceView, databaseDown } = useLiveRun(initial);
+  const { run, refresh, secondsSinceView, databaseDown, transport, streamOpen } = useLiveRun(initial);
   // Poll deltas do not carry these two: trust them only while the run is in the state they describe.
   const scheduled = run.status === "pending" && run.attempts === 0 ? run.scheduledFor : null;
   // A full view (every status or attempt change is one) sets waitingForRetry; a delta keeps both as they were.
@@ -75,7 +75,7 @@ export function RunLive({ initial, canWrite, canRedrive }: { initial: RunView; c
   const stale = run.status === "running" && heartbeatAge !== null && heartbeatAge > run.staleAfterSeconds;
   const eta = run.etaSeconds === null ? null : Math.max(0, run.etaSeconds - (run.etaBasis === "history" ? secondsSinceView : 0));
   return (
-    <div className="space-y-6" data-polling={run.terminal ? "stopped" : "active"}>
+    <div className="space-y-6" data-polling={run.terminal ? "stopped" : "active"} data-transport={transport} data-stream={streamOpen ? "open" : "closed"}>
       {databaseDown && (
         <p role="status" data-testid="database-down" className="rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-200">
           Database unavailable, retrying. The figures below are from the last successful update.
