@@ -89,7 +89,14 @@ test("support's unredacted answers never reach a tenant's stream; other teams ge
 
     // Hostile versions (as Last-Event-ID or ?since=): support's id, garbage, huge, a forged "since
     // nothing". Each gets the tenant's own full view or a delta, never support's, never a 500.
-    const forged = tenants[0]!.events.at(-1)!.id.replace(/(\d+)\.(\d+)"$/, '0.0"');
+    const held = tenants[0]!.events.at(-1)!.id;
+    const forged = held.split(".").map((part, i) => (i === 3 ? "0" : part)).join(".");
+    // The version the tenant holds: nothing to send until the run moves.
+    const quiet = await openEventStream(url, { cookie: tenant.cookie, "last-event-id": held });
+    streams.push(quiet);
+    expect(quiet.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(quiet.events.filter((e) => e.event === "run")).toEqual([]);
     // A NUL in the address is refused before anything reads it.
     const nul = await openEventStream(`${url}?since=${encodeURIComponent("a\u0000b")}`, { cookie: tenant.cookie });
     expect(nul.status).toBe(400);
