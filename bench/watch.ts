@@ -23,6 +23,7 @@
  * BENCH_WATCH_N="10,100,500" BENCH_WATCH_SECONDS=20 BENCH_WATCH_RUNS=5 BENCH_WATCH_MODES=poll,stream tune it.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { encode } from "next-auth/jwt";
 import postgres from "postgres";
@@ -162,70 +163,86 @@ async function runPhase(base: string, pages: { url: string; cookie: string }[], 
   return result;
 }
 
+/** Read an event stream with node:http (no web streams: the client must not be the bottleneck it measures). */
+function readStream(url: string, cookie: string, agent: http.Agent, signal: AbortSignal, onBlock: (block: string, at: number) => void, onBytes: (n: number) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { agent, headers: { cookie, accept: "text/event-stream" }, signal }, (response) => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        return reject(new Error(`status ${response.statusCode}`));
+      }
+      response.setEncoding("utf8");
+      let buffer = "";
+      response.on("data", (text: string) => {
+        const at = Date.now();
+        onBytes(Buffer.byteLength(text));
+        buffer += text;
+        let cut: number;
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          onBlock(buffer.slice(0, cut), at);
+          buffer = buffer.slice(cut + 2);
+        }
+      });
+      response.on("end", () => resolve(Date.now()));
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+  });
+}
+
 /**
  * Stream mode: every page holds the run's event stream open for the phase. Each `run` event is
  * one update; a stream that fails, ends early, or (on an active run) goes STREAM_GAP_MS without an
  * update counts as failed.
  */
-async function streamPhase(base: string, pages: { url: string; cookie: string }[], seconds: number, pids: { web: number; pg: number }, dispatcher: Agent, active: boolean): Promise<PhaseResult> {
+async function streamPhase(base: string, pages: { url: string; cookie: string }[], seconds: number, pids: { web: number; pg: number }, active: boolean): Promise<PhaseResult> {
   const result: PhaseResult = { polls: 0, ok200: 0, ok304: 0, failed: 0, latencies: [], staleness: [], seconds, pageSeconds: 0, webCpu: 0, pgCpu: 0, bytes: 0 };
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
   const web0 = treeCpuSeconds(pids.web);
   const pg0 = treeCpuSeconds(pids.pg);
-  const t0 = performance.now();
+  const t0 = Date.now();
   const end = t0 + seconds * 1000;
   await Promise.all(
     pages.map(async (page, i) => {
       await new Promise((r) => setTimeout(r, (i / pages.length) * POLL_MS));
       const controller = new AbortController();
-      const stop = setTimeout(() => controller.abort(), Math.max(0, end - performance.now()));
-      const opened = performance.now();
+      const stop = setTimeout(() => controller.abort(), Math.max(0, end - Date.now()));
+      const opened = Date.now();
       let lastUpdate = opened;
       let gaps = 0;
       let ok = true;
-      try {
-        const response = await undiciFetch(base + page.url + "/events", { headers: { cookie: page.cookie, accept: "text/event-stream" }, dispatcher, signal: controller.signal });
-        if (response.status !== 200 || !response.body) throw new Error(`status ${response.status}`);
-        const decoder = new TextDecoder();
-        let buffer = "";
-        for await (const chunk of response.body) {
-          result.bytes += chunk.byteLength;
-          buffer += decoder.decode(chunk, { stream: true });
-          let cut: number;
-          while ((cut = buffer.indexOf("\n\n")) >= 0) {
-            const block = buffer.slice(0, cut);
-            buffer = buffer.slice(cut + 2);
-            if (!block.includes("event: run")) {
-              if (block.includes("event: ") && !block.includes("event: available")) ok = false;
-              continue;
-            }
-            const now = performance.now();
-            const id = /^id: (.*)$/m.exec(block)?.[1] ?? null;
-            const data = /^data: (.*)$/m.exec(block)?.[1] ?? "{}";
-            const builtAt = Date.parse((JSON.parse(data) as { builtAt?: string }).builtAt ?? "");
-            result.polls++;
-            result.ok200++;
-            if (Number.isFinite(builtAt)) result.latencies.push(Math.max(0, Date.now() - builtAt));
-            const newest = newestOf(id);
-            if (newest) result.staleness.push(Date.now() - newest);
-            // The first event answers the connect; the gaps that count are between updates.
-            if (active && now - lastUpdate > STREAM_GAP_MS) gaps++;
-            lastUpdate = now;
-          }
+      const onBlock = (block: string, at: number) => {
+        if (!block.startsWith("id: ")) {
+          if (block.includes("event: ") && !block.includes("event: available")) ok = false;
+          return;
         }
+        const id = block.slice(4, block.indexOf("\n"));
+        // builtAt is the body's last field; read it without parsing the whole event.
+        const builtAt = Date.parse(/"builtAt":"([^"]+)"/.exec(block)?.[1] ?? "");
+        result.polls++;
+        result.ok200++;
+        if (Number.isFinite(builtAt)) result.latencies.push(Math.max(0, at - builtAt));
+        const newest = newestOf(id);
+        if (newest) result.staleness.push(at - newest);
+        if (active && at - lastUpdate > STREAM_GAP_MS) gaps++;
+        lastUpdate = at;
+      };
+      try {
+        const endedAt = await readStream(base + page.url + "/events", page.cookie, agent, controller.signal, onBlock, (n) => (result.bytes += n));
         // The server ended the stream before the phase did.
-        if (performance.now() < end - 50) ok = false;
-      } catch (error) {
+        if (endedAt < end - 50) ok = false;
+      } catch {
         if (!controller.signal.aborted) ok = false;
-        void error;
       } finally {
         clearTimeout(stop);
       }
       if (active && end - lastUpdate > STREAM_GAP_MS) gaps++;
       if (!ok || gaps > 0) result.failed++;
-      result.pageSeconds += (Math.min(performance.now(), end) - opened) / 1000;
+      result.pageSeconds += (Math.min(Date.now(), end) - opened) / 1000;
     }),
   );
-  result.seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  result.seconds = (Date.now() - t0) / 1000;
   result.webCpu = treeCpuSeconds(pids.web) - web0;
   result.pgCpu = treeCpuSeconds(pids.pg) - pg0;
   return result;
@@ -379,7 +396,7 @@ async function main(): Promise<void> {
     });
     const pids = { web: web.child.pid, pg: pgPid };
     const phase = (mode: Mode, pages: { url: string; cookie: string }[], seconds: number, isActive: boolean) =>
-      mode === "poll" ? runPhase(base, pages, seconds, pids, dispatcher) : streamPhase(base, pages, seconds, pids, dispatcher, isActive);
+      mode === "poll" ? runPhase(base, pages, seconds, pids, dispatcher) : streamPhase(base, pages, seconds, pids, isActive);
     const rows: Row[] = [];
     for (const mode of MODES) {
       // Warm up: compile paths, fill pools.

@@ -5,7 +5,7 @@ import { isDatabaseUnavailable } from "@/lib/db/errors";
 import type { TeamRole, InstanceRole } from "@/lib/db/schema";
 import { isTerminal } from "@/lib/jobs/lifecycle";
 import { AccessError } from "./access";
-import { answerRun, checkRunAccess, etagOf, notNewer, parseEtag, parseParts, readVersions, sinceOf, whoOf, type RunPoll, type RunViewer, type Version } from "./run-poll";
+import { answerRun, checkRunAccess, etagOf, notNewer, parseEtag, parseParts, readVersions, sinceOf, whoOf, type RunPoll, type RunViewer, type Version, type Who } from "./run-poll";
 import { sessionClaims } from "./session-claims";
 import { SESSION_TOUCH_SECONDS, touchSession } from "./sessions";
 
@@ -41,6 +41,8 @@ type Watcher = {
   sessionId: string;
   userId: string;
   since: Version | null;
+  /** `since` as its ETag ("" for none), to compare and group without rebuilding it. */
+  sinceTag: string;
   openedAt: number;
   /** Queue bytes for this watcher; false when it can take no more (closed or far behind). */
   write: (chunk: Uint8Array) => boolean;
@@ -121,7 +123,7 @@ export async function openRunStream(slug: string, runId: string, sinceToken: str
     first,
     done,
     attach: (write, close) => {
-      const watcher: Watcher = { runId, viewer, sessionId: claims.sessionId, userId: claims.userId, since, openedAt: Date.now(), write, close };
+      const watcher: Watcher = { runId, viewer, sessionId: claims.sessionId, userId: claims.userId, since, sinceTag: since ? etagOf(since) : "", openedAt: Date.now(), write, close };
       add(watcher);
       return () => remove(watcher);
     },
@@ -234,59 +236,68 @@ async function step(now: number): Promise<void> {
   if (runIds.length === 0) return;
   const [access, versions] = await Promise.all([readAccess([...keys.values()]), readVersions(runIds)]);
 
+  // The verdict per access row, not per watcher: many pages of one session share it.
+  const verdicts = new Map<number, { who: Who; stale: boolean } | null>();
+  for (const [i, row] of access) {
+    const held = projectAccessFor(row.role ? { role: row.role, grants: row.grants ?? [] } : null, row.instance_role);
+    verdicts.set(i, held?.permissions.has("jobs:read") ? { who: whoOf(held), stale: row.stale } : null);
+  }
   const stale = new Set<string>();
   for (const w of watchers) {
     if (!h.byRun.get(w.runId)?.has(w)) continue;
-    const row = access.get(keys.get(keyOf(w))!.i);
-    const held = row ? projectAccessFor(row.role ? { role: row.role, grants: row.grants ?? [] } : null, row.instance_role) : null;
-    if (!row || !held || !held.permissions.has("jobs:read")) {
+    const verdict = verdicts.get(keys.get(keyOf(w))!.i);
+    if (!verdict) {
       drop(w, "denied");
       continue;
     }
     // Another view kind now (a role changed): end the stream, the browser reconnects to the right one.
-    if (whoOf(held) !== w.viewer.who) drop(w);
-    else if (row.stale) stale.add(w.sessionId);
+    if (verdict.who !== w.viewer.who) drop(w);
+    else if (verdict.stale) stale.add(w.sessionId);
   }
   // Sessions are touched as a poll touches them: a watched page keeps its session alive.
   await Promise.all([...stale].map((sessionId) => touchSession(sessionId)));
 
-  const answers = new Map<string, Promise<RunPoll | null>>();
+  // Watchers of one run, view kind and version share one answer, and the same encoded bytes.
+  const groups = new Map<string, { viewer: RunViewer; current: Version; since: Version | null; watchers: Watcher[] }>();
   for (const [runId, set] of h.byRun) {
     const text = versions.get(runId);
+    const currents = new Map<Who, { version: Version; tag: string } | null>();
     for (const w of [...set]) {
       if (!text) {
         drop(w, "end");
         continue;
       }
-      const current = parseParts(runId, w.viewer.who, text);
-      if (!current) continue;
-      if (w.since && notNewer(current, w.since)) continue;
-      // Watchers of one run, view kind and version share one answer (and its bytes).
-      const group = `${runId}|${w.viewer.unredacted ? 1 : 0}|${w.viewer.who}|${w.since ? etagOf(w.since) : ""}|${etagOf(current)}`;
-      let answer = answers.get(group);
-      if (!answer) answers.set(group, (answer = answerRun(w.viewer, current, w.since)));
-      void deliver(w, answer);
+      let current = currents.get(w.viewer.who);
+      if (current === undefined) {
+        const version = parseParts(runId, w.viewer.who, text);
+        currents.set(w.viewer.who, (current = version ? { version, tag: etagOf(version) } : null));
+      }
+      if (!current || w.sinceTag === current.tag || (w.since && notNewer(current.version, w.since))) continue;
+      const key = `${runId}|${w.viewer.unredacted ? 1 : 0}|${w.viewer.who}|${w.sinceTag}`;
+      const group = groups.get(key);
+      if (group) group.watchers.push(w);
+      else groups.set(key, { viewer: w.viewer, current: current.version, since: w.since, watchers: [w] });
     }
   }
-  await Promise.all(answers.values());
+  await Promise.all([...groups.values()].map((group) => answerRun(group.viewer, group.current, group.since).then((answer) => deliver(group.watchers, answer))));
 }
 
-/** An answer's event, encoded once for every watcher it goes to. */
-const encoded = new WeakMap<object, Uint8Array>();
-
-async function deliver(w: Watcher, pending: Promise<RunPoll | null>): Promise<void> {
-  let answer: RunPoll | null;
-  try {
-    answer = await pending;
-  } catch {
-    return; // the tick reports it
+/** One answer to every watcher of its group: encoded once, written to each. */
+function deliver(watchers: Watcher[], answer: RunPoll | null): void {
+  if (answer?.notModified) return;
+  const chunk = answer ? encoder.encode(runEvent(answer)) : null;
+  const since = answer ? parseEtag(answer.etag) : null;
+  const end = answer ? isEnd(answer) : true;
+  for (const w of watchers) {
+    if (!hub().byRun.get(w.runId)?.has(w)) continue;
+    if (chunk) {
+      w.since = since;
+      w.sinceTag = answer!.etag;
+      if (!w.write(chunk)) {
+        drop(w);
+        continue;
+      }
+    }
+    if (end) drop(w, "end");
   }
-  if (!hub().byRun.get(w.runId)?.has(w)) return;
-  if (!answer) return drop(w, "end");
-  if (answer.notModified) return;
-  let chunk = encoded.get(answer);
-  if (!chunk) encoded.set(answer, (chunk = encoder.encode(runEvent(answer))));
-  w.since = parseEtag(answer.etag);
-  if (!w.write(chunk)) return drop(w);
-  if (isEnd(answer)) drop(w, "end");
 }
