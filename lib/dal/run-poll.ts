@@ -278,10 +278,14 @@ export function sinceOf(token: string | null, runId: string, who: Who): Version 
 /** Who reads a run, as far as its view goes: the project, the view kind, and the ETag's viewer letter. */
 export type RunViewer = { project: ProjectAccess["project"]; unredacted: boolean; who: Who };
 
-/** A shared read, read again when it holds less than the version just read (it was loaded before the change). */
-async function sharedFresh<T extends { version: RunVersionParts } | null>(key: string, current: RunVersionParts, load: () => Promise<T>): Promise<T> {
+/**
+ * A shared read; with `current` (the run stream's tick, once per run and second), read again when
+ * it holds less than that version (it was loaded just before the change). Polls take what is
+ * shared: hundreds of them re-reading on every change would undo the sharing.
+ */
+async function shared<T extends { version: RunVersionParts } | null>(key: string, current: RunVersionParts | false, load: () => Promise<T>): Promise<T> {
   const held = await sharedRead(key, SHARE_MS, load);
-  if (!held || !behind(held.version, current)) return held;
+  if (!held || !current || !behind(held.version, current)) return held;
   sharedReads.forget(key);
   return sharedRead(key, SHARE_MS, load);
 }
@@ -294,21 +298,21 @@ function behind(v: RunVersionParts, current: RunVersionParts): boolean {
 /**
  * What a viewer holding `since` (null: nothing) needs for the run at `current`: 304, a delta, or
  * the full view. Reads are shared per run and view kind, so call it only after the viewer's own
- * permission check. Also the run stream's answer (lib/dal/run-stream.ts).
+ * permission check. Also the run stream's answer (lib/dal/run-stream.ts), which asks for `fresh`.
  */
-export async function answerRun(viewer: RunViewer, current: Version, since: Version | null): Promise<RunPoll | null> {
+export async function answerRun(viewer: RunViewer, current: Version, since: Version | null, { fresh = false }: { fresh?: boolean } = {}): Promise<RunPoll | null> {
   const { runId } = current;
   const { who } = viewer;
   const kind = viewer.unredacted ? "unredacted" : "redacted";
   const now = Date.now();
   if (since && sameStructure(since, current) && !isTerminal(current.status)) {
-    const live = await sharedFresh(`run-live:${runId}:${kind}`, current, () => readLiveRun(runId, viewer.project.id, viewer.unredacted));
+    const live = await shared(`run-live:${runId}:${kind}`, fresh && current, () => readLiveRun(runId, viewer.project.id, viewer.unredacted));
     if (live && notNewer(live.version, since)) return { etag: etagOf(since), notModified: true };
     const delta = live && sameStructure(live.version, since) && !isTerminal(live.version.status) ? deltaOf(live, since, now) : null;
     if (live && delta) return { etag: etagOf({ ...live.version, runId, who }), notModified: false, body: delta };
   }
   await loadJobLabels();
-  const full = await sharedFresh(`run-view:${runId}:${kind}`, current, () => buildRunView(viewer.project, viewer.unredacted, runId));
+  const full = await shared(`run-view:${runId}:${kind}`, fresh && current, () => buildRunView(viewer.project, viewer.unredacted, runId));
   if (!full) return null;
   if (since && notNewer(full.version, since)) return { etag: etagOf(since), notModified: true };
   return { etag: etagOf({ ...full.version, runId, who }), notModified: false, body: withClock(full.view, now) };

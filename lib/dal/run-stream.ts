@@ -279,7 +279,7 @@ async function step(now: number): Promise<void> {
       else groups.set(key, { viewer: w.viewer, current: current.version, since: w.since, watchers: [w] });
     }
   }
-  await Promise.all([...groups.values()].map((group) => answerRun(group.viewer, group.current, group.since).then((answer) => deliver(group.watchers, answer))));
+  await Promise.all([...groups.values()].map((group) => answerRun(group.viewer, group.current, group.since, { fresh: true }).then((answer) => deliver(group.watchers, answer))));
 }
 
 /** One answer to every watcher of its group: encoded once, written to each. */
