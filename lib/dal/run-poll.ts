@@ -1,5 +1,5 @@
 import "server-only";
-import { desc, eq, sql, type SQLWrapper } from "drizzle-orm";
+import { and, desc, eq, sql, type SQLWrapper } from "drizzle-orm";
 import { z } from "zod";
 import { getDatabase } from "@/lib/db/client";
 import { jobRunCalls, jobRuns, jobRunSteps, RUN_STATUSES, type RunStatus } from "@/lib/db/schema";
@@ -150,9 +150,15 @@ type LiveRun = {
   callsAll: boolean;
 };
 
-/** The snapshot behind deltas: the run's moving parts and its newest steps and calls. */
-async function readLiveRun(runId: string, projectId: string, unredacted: boolean): Promise<LiveRun | null> {
+/**
+ * The snapshot behind deltas: the run's moving parts and its newest steps and calls; with `after`
+ * (the run stream's tick, which knows its watchers' version), only the rows written since it, so
+ * a tick re-reads and redacts the one or two new rows rather than the newest 75.
+ */
+async function readLiveRun(runId: string, projectId: string, unredacted: boolean, after?: RunVersionParts): Promise<LiveRun | null> {
   const { db } = getDatabase();
+  // From the start of `after`'s millisecond: rowsAfter keeps only the rows after it.
+  const since = (column: typeof jobRunSteps.createdAt | typeof jobRunCalls.createdAt, ms: number) => (after ? sql`${column} >= to_timestamp(${ms / 1000})` : undefined);
   const [[r], stepRows, callRows] = await Promise.all([
     db
       .select({
@@ -172,13 +178,24 @@ async function readLiveRun(runId: string, projectId: string, unredacted: boolean
       })
       .from(jobRuns)
       .where(eq(jobRuns.id, runId)),
-    db.select().from(jobRunSteps).where(eq(jobRunSteps.runId, runId)).orderBy(desc(jobRunSteps.createdAt), desc(jobRunSteps.id)).limit(LIVE_STEPS),
-    db.select().from(jobRunCalls).where(eq(jobRunCalls.runId, runId)).orderBy(desc(jobRunCalls.createdAt), desc(jobRunCalls.attempt), desc(jobRunCalls.retry)).limit(LIVE_CALLS),
+    db
+      .select()
+      .from(jobRunSteps)
+      .where(and(eq(jobRunSteps.runId, runId), since(jobRunSteps.createdAt, after?.stepsMs ?? 0)))
+      .orderBy(desc(jobRunSteps.createdAt), desc(jobRunSteps.id))
+      .limit(LIVE_STEPS),
+    db
+      .select()
+      .from(jobRunCalls)
+      .where(and(eq(jobRunCalls.runId, runId), since(jobRunCalls.createdAt, after?.callsMs ?? 0)))
+      .orderBy(desc(jobRunCalls.createdAt), desc(jobRunCalls.attempt), desc(jobRunCalls.retry))
+      .limit(LIVE_CALLS),
   ]);
   if (!r) return null;
+  const workerId = r.workerId;
   const [typical, worker] = await Promise.all([
     !isTerminal(r.status) && !r.progressTotal ? sharedRead(`typical:${projectId}:${r.jobType}`, TYPICAL_SHARE_MS, () => typicalDurationSeconds(projectId, r.jobType)) : null,
-    r.status === "running" && r.workerId ? workerInstance(r.workerId) : null,
+    r.status === "running" && workerId ? sharedRead(`worker:${workerId}`, SHARE_MS, () => workerInstance(workerId)) : null,
   ]);
   const progressMessage = r.progressMessage === null ? null : textFor(unredacted)(r.progressMessage);
   return {
@@ -188,8 +205,9 @@ async function readLiveRun(runId: string, projectId: string, unredacted: boolean
       status: r.status,
       attempt: r.attempts,
       cancel: r.cancelRequestedAt !== null,
-      stepsMs: stepRows[0]?.createdAt.getTime() ?? 0,
-      callsMs: callRows[0]?.createdAt.getTime() ?? 0,
+      // Read after `after`: no newer row means the newest is still the one `after` names.
+      stepsMs: stepRows[0]?.createdAt.getTime() ?? after?.stepsMs ?? 0,
+      callsMs: callRows[0]?.createdAt.getTime() ?? after?.callsMs ?? 0,
     },
     run: { ...r, progressMessage },
     typical,
@@ -306,7 +324,10 @@ export async function answerRun(viewer: RunViewer, current: Version, since: Vers
   const kind = viewer.unredacted ? "unredacted" : "redacted";
   const now = Date.now();
   if (since && sameStructure(since, current) && !isTerminal(current.status)) {
-    const live = await shared(`run-live:${runId}:${kind}`, fresh && current, () => readLiveRun(runId, viewer.project.id, viewer.unredacted));
+    // The stream's tick: the rows since this group's version, read once per tick (its key names the version).
+    const live = fresh
+      ? await sharedRead(`run-since:${runId}:${kind}:${etagOf(since)}:${etagOf(current)}`, SHARE_MS, () => readLiveRun(runId, viewer.project.id, viewer.unredacted, since))
+      : await sharedRead(`run-live:${runId}:${kind}`, SHARE_MS, () => readLiveRun(runId, viewer.project.id, viewer.unredacted));
     if (live && notNewer(live.version, since)) return { etag: etagOf(since), notModified: true };
     const delta = live && sameStructure(live.version, since) && !isTerminal(live.version.status) ? deltaOf(live, since, now) : null;
     if (live && delta) return { etag: etagOf({ ...live.version, runId, who }), notModified: false, body: delta };
