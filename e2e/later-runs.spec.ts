@@ -70,6 +70,12 @@ test("an admin schedules a run in 30 minutes: Scheduled with its time on the run
   // The type's card says the slot is held by a later run, not that something is running.
   await expect(card.getByRole("link", { name: /^Scheduled \d\d-\d\d \d\d:\d\d UTC$/ })).toHaveAttribute("href", runPath);
   await expect(card.getByText("Running now")).toHaveCount(0);
+  // Its "Last run" is that later run, shown as Scheduled rather than Pending.
+  await expect(card.getByRole("link", { name: "Last Demo: paced run run" })).toContainText("Scheduled");
+  // No ETA for a run that has not started: its typical duration is not time left.
+  await page.goto(runPath);
+  await expect(page.getByTestId("eta")).toHaveCount(0);
+  await page.goto(`/projects/${LATER_PROJECT}/jobs`);
   await expect(page.getByRole("region", { name: "Recent runs" }).or(page.locator("section[aria-labelledby=history]")).locator("[data-scheduled]").first()).toBeVisible();
 
   // The later run holds demo_paced's slot (overlap "project"): running now is refused, naming it.

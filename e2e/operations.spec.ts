@@ -1,6 +1,7 @@
 import { expect, test } from "./support/test";
 import { OUTSIDER_PROJECT, storageState } from "./support/accounts";
 import { e2eSql } from "./support/db";
+import { cookieHeader, openEventStream } from "./support/event-stream";
 
 const TOKEN = process.env.METRICS_TOKEN ?? "";
 
@@ -46,6 +47,28 @@ test.describe("metrics", () => {
       expect(sample(after, "runboard_workers_live")).toBeGreaterThanOrEqual(1);
       expect(after).not.toContain(run!.id);
     } finally {
+      await sql.end();
+    }
+  });
+
+  test("open run streams show in the web's stream gauge", async ({ page }) => {
+    const sql = e2eSql();
+    let runId = "";
+    const scrape = async () => (await page.request.get("/api/metrics", { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    try {
+      const [run] = await sql<{ id: string }[]>`
+        insert into job_runs (id, team_id, project_id, job_type, status, max_attempts, attempt_count, payload, queued_at, started_at, last_heartbeat)
+        select gen_random_uuid(), team_id, id, 'demo_paced', 'running', 1, 1, '{}', now(), now(), now() from projects where slug = ${OUTSIDER_PROJECT} returning id`;
+      runId = run!.id;
+      // Other specs open and close streams at the same time: ours count while open, whatever theirs do.
+      const url = `/api/projects/${OUTSIDER_PROJECT}/runs/${runId}/events`;
+      const cookie = await cookieHeader(page.context());
+      const streams = await Promise.all([1, 2, 3].map(() => openEventStream(url, { cookie })));
+      for (const stream of streams) await stream.next((e) => e.event === "run");
+      expect(sample(await scrape(), "runboard_web_run_streams")).toBeGreaterThanOrEqual(3);
+      for (const stream of streams) stream.close();
+    } finally {
+      if (runId) await sql`update job_runs set status = 'failed', completed_at = now() where id = ${runId}`;
       await sql.end();
     }
   });

@@ -122,7 +122,15 @@ export const jobTypeSchema = z
     label: z.string(),
     description: z.string(),
     demo: z.boolean(),
-    lastRun: z.object({ id: z.uuid(), status: runStatus, queuedAt: z.string(), triggeredBy: z.string().nullable() }).nullable(),
+    lastRun: z
+      .object({
+        id: z.uuid(),
+        status: runStatus,
+        queuedAt: z.string(),
+        triggeredBy: z.string().nullable(),
+        scheduledFor: z.string().nullable().meta({ description: "When the run is a later run not yet due: its start (ISO 8601)." }),
+      })
+      .nullable(),
     typicalMs: z.number().nullable().meta({ description: "Median duration in ms of the type's recent completed runs." }),
     activeRunId: z.uuid().nullable().meta({ description: "The pending or running run, when one holds the overlap slot." }),
     activeRunScheduledFor: z.string().nullable().meta({ description: "The start of the run holding the slot when it is a later run not yet due (ISO 8601)." }),

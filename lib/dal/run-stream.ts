@@ -4,6 +4,7 @@ import { getDatabase } from "@/lib/db/client";
 import { isDatabaseUnavailable } from "@/lib/db/errors";
 import type { TeamRole, InstanceRole } from "@/lib/db/schema";
 import { isTerminal } from "@/lib/jobs/lifecycle";
+import { reportOpenRunStreams } from "@/lib/metrics/web";
 import { AccessError } from "./access";
 import { answerRun, checkRunAccess, etagOf, notNewer, parseEtag, parseParts, readVersions, sinceOf, whoOf, type RunPoll, type RunViewer, type Version, type Who } from "./run-poll";
 import { sessionClaims } from "./session-claims";
@@ -66,9 +67,7 @@ function hub(): Hub {
   return globalForHub.runboardRunHub;
 }
 
-export function openStreamCount(): number {
-  return hub().count;
-}
+reportOpenRunStreams(() => hub().count);
 
 const encoder = new TextEncoder();
 const bytesOf = (event: string) => encoder.encode(`event: ${event}\ndata: {}\n\n`);

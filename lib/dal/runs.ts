@@ -131,7 +131,8 @@ export type JobTypeOverview = {
   label: string;
   description: string;
   demo: boolean;
-  lastRun: { id: string; status: RunStatus; queuedAt: string; triggeredBy: string | null } | null;
+  /** `scheduledFor`: a later run not yet due, shown as Scheduled rather than Pending. */
+  lastRun: { id: string; status: RunStatus; queuedAt: string; triggeredBy: string | null; scheduledFor: string | null } | null;
   /** Median duration of recent completed runs, when there are any. */
   typicalMs: number | null;
   activeRunId: string | null;
@@ -152,8 +153,8 @@ export async function getJobTypesOverview(slug: string): Promise<JobTypeOverview
   );
   // The typical duration is the median of the completed runs among the type's last 200 runs:
   // bounded however many runs the type has.
-  const latestRows = await db.execute<{ id: string; job_type: string; status: RunStatus; queued_at: string | Date; triggered_by: string | null; typical_ms: number | null }>(sql`
-    select r.id, t.job_type, r.status, r.queued_at, u.name as triggered_by,
+  const latestRows = await db.execute<{ id: string; job_type: string; status: RunStatus; attempt_count: number; run_at: string | Date; queued_at: string | Date; triggered_by: string | null; typical_ms: number | null }>(sql`
+    select r.id, t.job_type, r.status, r.attempt_count, r.run_at, r.queued_at, u.name as triggered_by,
       (select percentile_cont(0.5) within group (order by d.ms) from (
          select extract(epoch from (completed_at - started_at)) * 1000 as ms, status from job_runs
          where project_id = ${access.project.id} and job_type = t.job_type
@@ -161,7 +162,7 @@ export async function getJobTypesOverview(slug: string): Promise<JobTypeOverview
        where d.status = 'completed' and d.ms is not null) as typical_ms
     from (values ${types}) as t(job_type)
     cross join lateral (
-      select id, status, queued_at, triggered_by from job_runs
+      select id, status, attempt_count, run_at, queued_at, triggered_by from job_runs
       where project_id = ${access.project.id} and job_type = t.job_type
       order by queued_at desc nulls last limit 1) r
     left join users u on u.id = r.triggered_by`);
@@ -169,6 +170,7 @@ export async function getJobTypesOverview(slug: string): Promise<JobTypeOverview
     id: r.id,
     jobType: r.job_type,
     status: r.status,
+    scheduledFor: scheduledFor({ status: r.status, attempts: r.attempt_count, runAt: new Date(r.run_at) }),
     queuedAt: new Date(r.queued_at),
     triggeredBy: r.triggered_by,
     typicalMs: r.typical_ms === null ? null : Math.round(Number(r.typical_ms)),
@@ -186,7 +188,7 @@ export async function getJobTypesOverview(slug: string): Promise<JobTypeOverview
       label: d.label,
       description: d.description,
       demo: d.demo === true,
-      lastRun: last ? { id: last.id, status: last.status, queuedAt: last.queuedAt.toISOString(), triggeredBy: last.triggeredBy } : null,
+      lastRun: last ? { id: last.id, status: last.status, queuedAt: last.queuedAt.toISOString(), triggeredBy: last.triggeredBy, scheduledFor: last.scheduledFor } : null,
       typicalMs: last?.typicalMs ?? null,
       activeRunId: holder?.id ?? null,
       activeRunScheduledFor: holder ? scheduledFor(holder) : null,
@@ -508,7 +510,8 @@ export function etaOf(
 ): { etaSeconds: number | null; etaBasis: RunView["etaBasis"] } {
   const progressEta = r.status === "running" ? estimateEta(r.progressProcessed, r.progressTotal, r.startedAt) : null;
   const elapsed = r.startedAt && r.status === "running" ? (now - r.startedAt.getTime()) / 1000 : 0;
-  const historyEta = progressEta === null && typical !== null ? Math.max(0, Math.round(typical - elapsed)) : null;
+  // Only a started run has time left: a queued or scheduled one has not begun its typical duration.
+  const historyEta = progressEta === null && typical !== null && r.status === "running" ? Math.max(0, Math.round(typical - elapsed)) : null;
   return { etaSeconds: progressEta ?? historyEta, etaBasis: progressEta !== null ? "progress" : historyEta !== null ? "history" : null };
 }
 

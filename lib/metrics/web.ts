@@ -1,9 +1,15 @@
-import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** Latency buckets (seconds) for requests answered from an index probe or two. */
 const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 type WebMetrics = { registry: Registry; poll: Histogram<"status"> };
+
+/** Where the run-stream gauge reads its figure (lib/dal/run-stream.ts sets it), so metrics import no DAL. */
+const globalForStreams = globalThis as unknown as { runboardOpenRunStreams?: () => number };
+export function reportOpenRunStreams(count: () => number): void {
+  globalForStreams.runboardOpenRunStreams = count;
+}
 
 const globalForMetrics = globalThis as unknown as { runboardWebMetrics?: WebMetrics };
 
@@ -18,6 +24,14 @@ export function webMetrics(): WebMetrics {
       labelNames: ["status"],
       buckets: REQUEST_BUCKETS,
       registers: [registry],
+    });
+    new Gauge({
+      name: "runboard_web_run_streams",
+      help: "Run pages following a run over server-sent events in this web process (GET /api/projects/:slug/runs/:id/events).",
+      registers: [registry],
+      collect() {
+        this.set(globalForStreams.runboardOpenRunStreams?.() ?? 0);
+      },
     });
     return { registry, poll };
   })();

@@ -137,6 +137,11 @@ describe("run page", () => {
     expect(view!.etaSeconds).toBeLessThanOrEqual(50);
     expect(view!.heartbeatAgeSeconds).toBeGreaterThanOrEqual(3);
     expect(view!.staleAfterSeconds).toBe(120);
+    // A run not started yet (queued, or scheduled for later) has no ETA, however typical the type.
+    const waiting = await insertRun(other, { status: "pending", queuedAt: ago(1000) });
+    const pending = await getRunView(slug, waiting);
+    expect(pending!.etaSeconds).toBeNull();
+    expect(pending!.etaBasis).toBeNull();
   });
 
   test("the poll version: one answer per access case, and it changes with a new call or step", async () => {

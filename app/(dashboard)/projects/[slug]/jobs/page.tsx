@@ -81,7 +81,7 @@ export default async function JobsPage({ params }: { params: Promise<{ slug: str
                     <>
                       Last run{" "}
                       <Link href={`/projects/${slug}/runs/${jt.lastRun.id}`} aria-label={`Last ${jt.label} run`}>
-                        <StatusBadge status={jt.lastRun.status} />
+                        <StatusBadge status={jt.lastRun.status} scheduledFor={jt.lastRun.scheduledFor} />
                       </Link>{" "}
                       <RelativeTime iso={jt.lastRun.queuedAt} />
                       {jt.lastRun.triggeredBy ? ` by ${jt.lastRun.triggeredBy}` : ""}
