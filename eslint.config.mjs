@@ -7,6 +7,13 @@ const workerOnly = {
   message: "Worker-only code: the web loads job definitions (jobs/<name>.ts, lib/jobs/catalog), never handlers, lib/jobs/worker or workers/.",
 };
 
+/** Forms use useSafeAction / useReachableAction: a bare useActionState throws a lost request onto the error page. */
+const useActionStateOnlyThroughSafeHooks = {
+  name: "react",
+  importNames: ["useActionState"],
+  message: "Use useSafeAction (or useReachableAction) from @/lib/actions/use-safe-action: they turn a request that never answered into a form error instead of the error page.",
+};
+
 const config = [
   ...nextVitals,
   ...nextTs,
@@ -32,6 +39,7 @@ const config = [
             },
             workerOnly,
           ],
+          paths: [useActionStateOnlyThroughSafeHooks],
         },
       ],
     },

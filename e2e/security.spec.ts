@@ -1,5 +1,5 @@
 import { randomBytes, createHash } from "node:crypto";
-import { expect, test, type Page } from "./support/test";
+import { allowConsoleError, expect, test, type Page } from "./support/test";
 import bcrypt from "bcryptjs";
 import { limitKey } from "@/lib/security/throttle";
 import { ACCOUNTS, PROJECT, storageState } from "./support/accounts";
@@ -30,6 +30,30 @@ async function submitSignIn(page: Page, email: string, password: string): Promis
   await page.getByLabel("Password").fill(password);
   await submitAndWait(page, "Sign in");
 }
+
+test("a sign-in whose request never gets an answer says so on the form and keeps the email, instead of the error page", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await page.goto("/sign-in");
+    // The server action's POST is lost on the way (network, server gone).
+    await page.route("**/sign-in", (route) => (route.request().method() === "POST" ? route.abort() : route.continue()));
+    allowConsoleError(/net::ERR_FAILED|Failed to fetch/);
+    await page.getByLabel("Email").fill(ACCOUNTS.admin.email);
+    await page.getByLabel("Password").fill(ACCOUNTS.admin.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(formAlert(page)).toContainText("Runboard could not be reached");
+    await expect(page.getByLabel("Email")).toHaveValue(ACCOUNTS.admin.email);
+    await expect(page.getByRole("heading", { name: "Something went wrong" })).toHaveCount(0);
+    // Once the network is back the same form signs in.
+    await page.unroute("**/sign-in");
+    await page.getByLabel("Password").fill(ACCOUNTS.admin.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "Projects" })).toBeVisible();
+  } finally {
+    await context.close();
+  }
+});
 
 test("six wrong passwords for an account: the sixth and then the right password get 'try again in N s'", async ({ page }) => {
   const victim = await seedAcmeMember(sql, "Throttle Victim");

@@ -1,10 +1,10 @@
 "use client";
 
-import { useActionState } from "react";
-import { signInAction } from "./actions";
+import { UNREACHABLE_MESSAGE, useReachableAction } from "@/lib/actions/use-safe-action";
+import { signInAction, type SignInState } from "./actions";
 
 export function SignInForm({ callbackUrl }: { callbackUrl?: string }) {
-  const [state, action, pending] = useActionState(signInAction, null);
+  const [state, action, pending] = useReachableAction<SignInState>(signInAction, null, (form) => ({ error: UNREACHABLE_MESSAGE, email: String(form.get("email") ?? "") }));
   return (
     <form action={action} className="space-y-4">
       <input type="hidden" name="callbackUrl" value={callbackUrl ?? ""} />

@@ -1,7 +1,9 @@
 "use client";
 
-import { useActionState } from "react";
+import { UNREACHABLE_MESSAGE, useReachableAction } from "@/lib/actions/use-safe-action";
 import { acceptSignedInAction, acceptWithNewAccountAction, acceptWithPasswordAction, type AcceptState } from "./actions";
+
+const unreachable = (): AcceptState => ({ error: UNREACHABLE_MESSAGE });
 
 const field = "mt-1 block w-full rounded-md border border-zinc-300 bg-white px-3 py-2 dark:border-zinc-700 dark:bg-zinc-900";
 const button = "w-full rounded-md bg-indigo-600 px-3 py-2 font-medium text-white hover:bg-indigo-500 disabled:opacity-60";
@@ -20,7 +22,7 @@ function Problem({ state, field: name }: { state: AcceptState; field?: string })
 
 /** A new person: name and password create the account, which joins the team. */
 export function NewAccountForm({ token, email }: { token: string; email: string }) {
-  const [state, action, pending] = useActionState(acceptWithNewAccountAction, null);
+  const [state, action, pending] = useReachableAction<AcceptState>(acceptWithNewAccountAction, null, unreachable);
   return (
     <form action={action} className="space-y-4">
       <input type="hidden" name="token" value={token} />
@@ -51,7 +53,7 @@ export function NewAccountForm({ token, email }: { token: string; email: string 
 
 /** An existing account: its password proves it is theirs. */
 export function ExistingAccountForm({ token, email }: { token: string; email: string }) {
-  const [state, action, pending] = useActionState(acceptWithPasswordAction, null);
+  const [state, action, pending] = useReachableAction<AcceptState>(acceptWithPasswordAction, null, unreachable);
   return (
     <form action={action} className="space-y-4">
       <input type="hidden" name="token" value={token} />
@@ -73,7 +75,7 @@ export function ExistingAccountForm({ token, email }: { token: string; email: st
 
 /** Already signed in as the invited address: one click. */
 export function AcceptSignedInForm({ token, teamName }: { token: string; teamName: string }) {
-  const [state, action, pending] = useActionState(acceptSignedInAction, null);
+  const [state, action, pending] = useReachableAction<AcceptState>(acceptSignedInAction, null, unreachable);
   return (
     <form action={action} className="space-y-4">
       <input type="hidden" name="token" value={token} />
