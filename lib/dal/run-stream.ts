@@ -6,6 +6,7 @@ import type { TeamRole, InstanceRole } from "@/lib/db/schema";
 import { isTerminal } from "@/lib/jobs/lifecycle";
 import { reportOpenRunStreams } from "@/lib/metrics/web";
 import { AccessError } from "./access";
+import { databaseReachable } from "./health";
 import { answerRun, checkRunAccess, etagOf, notNewer, parseEtag, parseParts, readVersions, sinceOf, whoOf, type RunPoll, type RunViewer, type Version, type Who } from "./run-poll";
 import { sessionClaims } from "./session-claims";
 import { SESSION_TOUCH_SECONDS, touchSession } from "./sessions";
@@ -28,13 +29,16 @@ const TICK_MS = 1000;
 const KEEPALIVE_TICKS = 15;
 /** Streams end after this and the browser reconnects (with Last-Event-ID): a full check again. */
 const MAX_STREAM_MS = 10 * 60_000;
-/** A tick whose statements have not answered by now counts as Postgres being away. */
+/** A tick not done by now asks Postgres on a fresh connection whether it is away (else it is just slow). */
 const TICK_DEADLINE_MS = 5_000;
-/** Bounds: open streams per web process and per session (beyond them: 503 / 429, the page polls). */
+/** A tick still not settled after this is abandoned (its answers are never sent) and a new one starts. */
+const ABANDON_MS = 30_000;
+/** Bounds: open streams per web process, per user and per session (beyond them: 503 / 429, the page polls). */
 export const MAX_STREAMS = 5_000;
+export const MAX_STREAMS_PER_USER = 48;
 export const MAX_STREAMS_PER_SESSION = 24;
-/** Bytes a watcher may leave unread before it is cut off (a reader that stopped reading). */
-export const MAX_UNREAD_BYTES = 1 << 20;
+/** Bytes a watcher may leave unread before it is cut off (a reader that stopped reading): minutes of updates. */
+export const MAX_UNREAD_BYTES = 128 * 1024;
 
 type Watcher = {
   runId: string;
@@ -48,13 +52,22 @@ type Watcher = {
   /** Queue bytes for this watcher; false when it can take no more (closed or far behind). */
   write: (chunk: Uint8Array) => boolean;
   close: () => void;
+  /** Gives back the stream's place under the bounds (taken when the stream was opened). */
+  release: () => void;
 };
 
 type Hub = {
   byRun: Map<string, Set<Watcher>>;
-  bySession: Map<string, number>;
+  /** Watchers in byRun. */
   count: number;
+  /** Places taken under the bounds: by streams being opened and by watchers. */
+  slots: { total: number; bySession: Map<string, number>; byUser: Map<string, number> };
   timer: ReturnType<typeof setTimeout> | null;
+  /** Between a tick's start and its end (its step done, or past its deadline). */
+  ticking: boolean;
+  /** The step under way (it may outlive its tick's deadline); only the newest generation sends. */
+  step: { generation: number; startedAt: number } | null;
+  generation: number;
   ticks: number;
   down: boolean;
   loggedError: boolean;
@@ -63,8 +76,46 @@ type Hub = {
 // One hub per process, kept across Next's dev reloads.
 const globalForHub = globalThis as unknown as { runboardRunHub?: Hub };
 function hub(): Hub {
-  globalForHub.runboardRunHub ??= { byRun: new Map(), bySession: new Map(), count: 0, timer: null, ticks: 0, down: false, loggedError: false };
+  globalForHub.runboardRunHub ??= {
+    byRun: new Map(),
+    count: 0,
+    slots: { total: 0, bySession: new Map(), byUser: new Map() },
+    timer: null,
+    ticking: false,
+    step: null,
+    generation: 0,
+    ticks: 0,
+    down: false,
+    loggedError: false,
+  };
   return globalForHub.runboardRunHub;
+}
+
+const bump = (map: Map<string, number>, key: string, by: number) => {
+  const n = (map.get(key) ?? 0) + by;
+  if (n <= 0) map.delete(key);
+  else map.set(key, n);
+};
+
+/**
+ * Take a place under the bounds at once (synchronously after the check, so requests racing in
+ * cannot all pass it); the returned function gives it back, once.
+ */
+function reserve(sessionId: string, userId: string): (() => void) | StreamRefusal {
+  const { slots } = hub();
+  if (slots.total >= MAX_STREAMS) return { refused: "busy" };
+  if ((slots.bySession.get(sessionId) ?? 0) >= MAX_STREAMS_PER_SESSION || (slots.byUser.get(userId) ?? 0) >= MAX_STREAMS_PER_USER) return { refused: "too_many_streams" };
+  slots.total++;
+  bump(slots.bySession, sessionId, 1);
+  bump(slots.byUser, userId, 1);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    slots.total--;
+    bump(slots.bySession, sessionId, -1);
+    bump(slots.byUser, userId, -1);
+  };
 }
 
 reportOpenRunStreams(() => hub().count);
@@ -99,9 +150,32 @@ export async function openRunStream(slug: string, runId: string, sinceToken: str
   if (!claims) throw new AccessError("unauthenticated");
   const checked = await checkRunAccess(slug, runId);
   if (!checked) return null;
-  const h = hub();
-  if (h.count >= MAX_STREAMS) return { refused: "busy" };
-  if ((h.bySession.get(claims.sessionId) ?? 0) >= MAX_STREAMS_PER_SESSION) return { refused: "too_many_streams" };
+  const release = reserve(claims.sessionId, claims.userId);
+  if (typeof release !== "function") return release;
+  try {
+    const opened = await firstAnswer(checked, runId, sinceToken);
+    if (!opened || opened.done) {
+      release();
+      return opened && { first: opened.first, done: true, attach: () => () => undefined };
+    }
+    return {
+      first: opened.first,
+      done: false,
+      attach: (write, close) => {
+        const { since, viewer } = opened;
+        const watcher: Watcher = { runId, viewer, sessionId: claims.sessionId, userId: claims.userId, since, sinceTag: since ? etagOf(since) : "", openedAt: Date.now(), write, close, release };
+        add(watcher);
+        return () => remove(watcher);
+      },
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** What a new stream sends at once, and the version its watcher then holds. */
+async function firstAnswer(checked: NonNullable<Awaited<ReturnType<typeof checkRunAccess>>>, runId: string, sinceToken: string | null): Promise<{ first: string; done: boolean; since: Version | null; viewer: RunViewer } | null> {
   const { access, who, current } = checked;
   const viewer: RunViewer = { project: access.project, unredacted: access.unredacted, who };
   let since = sinceOf(sinceToken, runId, who);
@@ -118,15 +192,7 @@ export async function openRunStream(slug: string, runId: string, sinceToken: str
   }
   if (!done && isTerminal(current.status) && since && etagOf(since) === etagOf(current)) done = true;
   if (done) first += "event: end\ndata: {}\n\n";
-  return {
-    first,
-    done,
-    attach: (write, close) => {
-      const watcher: Watcher = { runId, viewer, sessionId: claims.sessionId, userId: claims.userId, since, sinceTag: since ? etagOf(since) : "", openedAt: Date.now(), write, close };
-      add(watcher);
-      return () => remove(watcher);
-    },
-  };
+  return { first, done, since, viewer };
 }
 
 function add(w: Watcher): void {
@@ -135,9 +201,9 @@ function add(w: Watcher): void {
   if (!set) h.byRun.set(w.runId, (set = new Set()));
   set.add(w);
   h.count++;
-  h.bySession.set(w.sessionId, (h.bySession.get(w.sessionId) ?? 0) + 1);
   if (h.down) w.write(EVENTS.unavailable);
-  h.timer ??= setTimeout(() => void tick(), TICK_MS);
+  // A tick under way schedules the next one itself.
+  if (!h.ticking) h.timer ??= setTimeout(() => void tick(), TICK_MS);
 }
 
 function remove(w: Watcher): void {
@@ -146,9 +212,7 @@ function remove(w: Watcher): void {
   if (!set?.delete(w)) return;
   if (set.size === 0) h.byRun.delete(w.runId);
   h.count--;
-  const n = (h.bySession.get(w.sessionId) ?? 1) - 1;
-  if (n <= 0) h.bySession.delete(w.sessionId);
-  else h.bySession.set(w.sessionId, n);
+  w.release();
 }
 
 /** End a watcher's stream, optionally with a last event. */
@@ -181,9 +245,10 @@ async function readAccess(keys: { sessionId: string; userId: string; projectId: 
   return new Map(rows.map((row) => [row.i, row]));
 }
 
-function withDeadline<T>(work: Promise<T>): Promise<T> {
+/** Settles with the work, or with "late" once the deadline passes (the work goes on). */
+function withDeadline<T>(work: Promise<T>): Promise<T | "late"> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(Object.assign(new Error("run stream tick timed out"), { code: "ETIMEDOUT" })), TICK_DEADLINE_MS);
+    const timer = setTimeout(() => resolve("late"), TICK_DEADLINE_MS);
     work.then(
       (value) => (clearTimeout(timer), resolve(value)),
       (error: unknown) => (clearTimeout(timer), reject(error)),
@@ -195,34 +260,54 @@ function broadcast(chunk: Uint8Array): void {
   for (const set of hub().byRun.values()) for (const w of set) if (!w.write(chunk)) drop(w);
 }
 
+function setDown(down: boolean): void {
+  const h = hub();
+  if (h.down === down) return;
+  h.down = down;
+  broadcast(down ? EVENTS.unavailable : EVENTS.available);
+}
+
+/**
+ * One tick: at most one step at a time. A step still running when the next tick is due is waited
+ * for (that tick is skipped); one past its deadline makes the hub ask Postgres on a fresh
+ * connection whether it is away; one past ABANDON_MS is left behind, and a newer generation's
+ * step takes over (the old one's answers are never sent).
+ */
 async function tick(): Promise<void> {
   const h = hub();
   h.timer = null;
   if (h.count === 0) return;
-  h.ticks++;
   const started = Date.now();
+  h.ticking = true;
   try {
-    await withDeadline(step(started));
-    if (h.ticks % KEEPALIVE_TICKS === 0) broadcast(EVENTS.keepalive);
-    if (h.down) {
-      h.down = false;
-      broadcast(EVENTS.available);
+    if (h.step && started - h.step.startedAt < ABANDON_MS) return;
+    h.ticks++;
+    const generation = ++h.generation;
+    h.step = { generation, startedAt: started };
+    const work = step(started, generation).finally(() => {
+      if (h.step?.generation === generation) h.step = null;
+    });
+    const outcome = await withDeadline(work);
+    if (outcome === "late") {
+      if (!(await databaseReachable().catch(() => false))) setDown(true);
+      return;
     }
+    if (h.ticks % KEEPALIVE_TICKS === 0) broadcast(EVENTS.keepalive);
+    setDown(false);
     h.loggedError = false;
   } catch (error) {
-    if (isDatabaseUnavailable(error) || (error as { code?: string }).code === "ETIMEDOUT") {
-      if (!h.down) broadcast(EVENTS.unavailable);
-      h.down = true;
-    } else if (!h.loggedError) {
+    if (isDatabaseUnavailable(error)) setDown(true);
+    else if (!h.loggedError) {
       h.loggedError = true;
       console.error("[run-stream] tick failed (logged once until a tick works again)", error);
     }
   } finally {
+    h.ticking = false;
     if (h.count > 0) h.timer ??= setTimeout(() => void tick(), Math.max(0, TICK_MS - (Date.now() - started)));
   }
 }
 
-async function step(now: number): Promise<void> {
+async function step(now: number, generation: number): Promise<void> {
   const h = hub();
   const watchers = [...h.byRun.values()].flatMap((set) => [...set]);
   for (const w of watchers) if (now - w.openedAt > MAX_STREAM_MS) drop(w);
@@ -257,13 +342,13 @@ async function step(now: number): Promise<void> {
   await Promise.all([...stale].map((sessionId) => touchSession(sessionId)));
 
   // Watchers of one run, view kind and version share one answer, and the same encoded bytes.
-  const groups = new Map<string, { viewer: RunViewer; current: Version; since: Version | null; watchers: Watcher[] }>();
+  const groups = new Map<string, { viewer: RunViewer; current: Version; since: Version | null; sinceTag: string; watchers: Watcher[] }>();
   for (const [runId, set] of h.byRun) {
     const text = versions.get(runId);
     const currents = new Map<Who, { version: Version; tag: string } | null>();
     for (const w of [...set]) {
       if (!text) {
-        drop(w, "end");
+        drop(w, "denied");
         continue;
       }
       let current = currents.get(w.viewer.who);
@@ -275,28 +360,33 @@ async function step(now: number): Promise<void> {
       const key = `${runId}|${w.viewer.unredacted ? 1 : 0}|${w.viewer.who}|${w.sinceTag}`;
       const group = groups.get(key);
       if (group) group.watchers.push(w);
-      else groups.set(key, { viewer: w.viewer, current: current.version, since: w.since, watchers: [w] });
+      else groups.set(key, { viewer: w.viewer, current: current.version, since: w.since, sinceTag: w.sinceTag, watchers: [w] });
     }
   }
-  await Promise.all([...groups.values()].map((group) => answerRun(group.viewer, group.current, group.since, { fresh: true }).then((answer) => deliver(group.watchers, answer))));
+  await Promise.all(
+    [...groups.values()].map((group) => answerRun(group.viewer, group.current, group.since, { fresh: true }).then((answer) => deliver(group.watchers, group.sinceTag, answer, generation))),
+  );
 }
 
-/** One answer to every watcher of its group: encoded once, written to each. */
-function deliver(watchers: Watcher[], answer: RunPoll | null): void {
-  if (answer?.notModified) return;
+/**
+ * One answer to every watcher of its group: encoded once, written to each. Not from a step left
+ * behind, and not to a watcher that moved on since (it would go back in time); a run no longer
+ * there (deleted with its project) is `denied`: the page's poll then says not found.
+ */
+function deliver(watchers: Watcher[], sinceTag: string, answer: RunPoll | null, generation: number): void {
+  if (answer?.notModified || generation !== hub().generation) return;
   const chunk = answer ? encoder.encode(runEvent(answer)) : null;
   const since = answer ? parseEtag(answer.etag) : null;
-  const end = answer ? isEnd(answer) : true;
+  const end = answer ? isEnd(answer) : false;
   for (const w of watchers) {
-    if (!hub().byRun.get(w.runId)?.has(w)) continue;
-    if (chunk) {
-      w.since = since;
-      w.sinceTag = answer!.etag;
-      if (!w.write(chunk)) {
-        drop(w);
-        continue;
-      }
+    if (!hub().byRun.get(w.runId)?.has(w) || w.sinceTag !== sinceTag) continue;
+    if (!answer || !chunk) {
+      drop(w, "denied");
+      continue;
     }
-    if (end) drop(w, "end");
+    w.since = since;
+    w.sinceTag = answer.etag;
+    if (!w.write(chunk)) drop(w);
+    else if (end) drop(w, "end");
   }
 }

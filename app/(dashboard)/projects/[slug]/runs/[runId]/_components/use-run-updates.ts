@@ -74,6 +74,8 @@ export function useRunUpdates<T>({ streamUrl, pollUrl, intervalMs, enabled, onDa
         clearTimeout(watchdog);
         watchdog = undefined;
         setStreamOpen(true);
+        // A stream that opens means the server reached Postgres; a quiet run may send nothing else.
+        setStreamDown(false);
       };
       es.addEventListener("run", (event) => {
         lastEventId.current = event.lastEventId || lastEventId.current;

@@ -45,6 +45,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ slug
             return true;
           };
           leave = opened.attach(write, close);
+          // The client may have gone while the stream was being opened: its abort has already fired.
+          if (request.signal.aborted) return close();
           request.signal.addEventListener("abort", close);
         },
         cancel() {
