@@ -9,6 +9,11 @@ export type Transport = "stream" | "poll";
 const POLLS_BEFORE_STREAM = 30;
 /** A stream that has not (re)opened within this falls back to polling. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * An open stream that sent nothing for this long is opened again from the last event: a
+ * connection a middlebox dropped without a word looks open forever, and one answer costs little.
+ */
+const SILENCE_MS = 30_000;
 
 type Options<T> = { streamUrl: string; pollUrl: string; intervalMs: number; enabled: boolean; onData: (data: T) => void };
 
@@ -17,7 +22,8 @@ type Options<T> = { streamUrl: string; pollUrl: string; intervalMs: number; enab
  * with the poll as the fallback. The page polls when the browser has no EventSource, when the
  * server refuses the stream (401/403/404, 429 too many streams, 503), when the stream says
  * `denied`, or when it cannot reconnect within 10 s; after 30 answered polls it tries the stream
- * again. Nothing is open while the tab is hidden; showing it reconnects from the last event.
+ * again. A stream silent for 30 s is opened again from its last event. Nothing is open while the
+ * tab is hidden; showing it reconnects from the last event.
  */
 export function useRunUpdates<T>({ streamUrl, pollUrl, intervalMs, enabled, onData }: Options<T>): { databaseDown: boolean; refresh: () => void; transport: Transport; streamOpen: boolean } {
   const [transport, setTransport] = useState<Transport>("stream");
@@ -44,6 +50,10 @@ export function useRunUpdates<T>({ streamUrl, pollUrl, intervalMs, enabled, onDa
     if (!enabled || transport !== "stream") return;
     let source: EventSource | null = null;
     let watchdog: ReturnType<typeof setTimeout> | undefined;
+    let heardAt = Date.now();
+    const silence = setInterval(() => {
+      if (source?.readyState === EventSource.OPEN && Date.now() - heardAt > SILENCE_MS) open();
+    }, SILENCE_MS / 6);
     const fallBack = () => {
       close();
       setStreamDown(false);
@@ -69,6 +79,7 @@ export function useRunUpdates<T>({ streamUrl, pollUrl, intervalMs, enabled, onDa
       const since = lastEventId.current;
       const es = new EventSource(since ? `${streamUrl}?since=${encodeURIComponent(since)}` : streamUrl);
       source = es;
+      heardAt = Date.now();
       arm(es);
       es.onopen = () => {
         clearTimeout(watchdog);
@@ -78,6 +89,7 @@ export function useRunUpdates<T>({ streamUrl, pollUrl, intervalMs, enabled, onDa
         setStreamDown(false);
       };
       es.addEventListener("run", (event) => {
+        heardAt = Date.now();
         lastEventId.current = event.lastEventId || lastEventId.current;
         setStreamDown(false);
         onDataRef.current(JSON.parse(event.data) as T);
@@ -99,6 +111,7 @@ export function useRunUpdates<T>({ streamUrl, pollUrl, intervalMs, enabled, onDa
     document.addEventListener("visibilitychange", onVisibility);
     return () => {
       reopen.current = null;
+      clearInterval(silence);
       close();
       document.removeEventListener("visibilitychange", onVisibility);
     };
