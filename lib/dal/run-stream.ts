@@ -29,10 +29,12 @@ const TICK_MS = 1000;
 const KEEPALIVE_TICKS = 15;
 /** Streams end after this and the browser reconnects (with Last-Event-ID): a full check again. */
 const MAX_STREAM_MS = 10 * 60_000;
-/** A tick not done by now asks Postgres on a fresh connection whether it is away (else it is just slow). */
+/**
+ * A step not done by now is left behind (its answers are never sent; a query lost on a connection
+ * that closed as Postgres came back never settles) and the next tick starts afresh; Postgres is
+ * asked on a fresh connection whether it is away (else it was only slow).
+ */
 const TICK_DEADLINE_MS = 5_000;
-/** A tick still not settled after this is abandoned (its answers are never sent) and a new one starts. */
-const ABANDON_MS = 30_000;
 /** Bounds: open streams per web process, per user and per session (beyond them: 503 / 429, the page polls). */
 export const MAX_STREAMS = 5_000;
 export const MAX_STREAMS_PER_USER = 48;
@@ -213,6 +215,8 @@ function remove(w: Watcher): void {
   if (set.size === 0) h.byRun.delete(w.runId);
   h.count--;
   w.release();
+  // Idle: no tick will clear an outage flag now, so the next watcher must not inherit it.
+  if (h.count === 0) h.down = false;
 }
 
 /** End a watcher's stream, optionally with a last event. */
@@ -269,9 +273,8 @@ function setDown(down: boolean): void {
 
 /**
  * One tick: at most one step at a time. A step still running when the next tick is due is waited
- * for (that tick is skipped); one past its deadline makes the hub ask Postgres on a fresh
- * connection whether it is away; one past ABANDON_MS is left behind, and a newer generation's
- * step takes over (the old one's answers are never sent).
+ * for (that tick is skipped) until its deadline; then it is left behind and a newer generation's
+ * step takes over (the old one's answers are never sent, so a page never goes back in time).
  */
 async function tick(): Promise<void> {
   const h = hub();
@@ -280,7 +283,7 @@ async function tick(): Promise<void> {
   const started = Date.now();
   h.ticking = true;
   try {
-    if (h.step && started - h.step.startedAt < ABANDON_MS) return;
+    if (h.step) return;
     h.ticks++;
     const generation = ++h.generation;
     h.step = { generation, startedAt: started };
@@ -289,7 +292,8 @@ async function tick(): Promise<void> {
     });
     const outcome = await withDeadline(work);
     if (outcome === "late") {
-      if (!(await databaseReachable().catch(() => false))) setDown(true);
+      if (h.step?.generation === generation) h.step = null;
+      setDown(!(await databaseReachable().catch(() => false)));
       return;
     }
     if (h.ticks % KEEPALIVE_TICKS === 0) broadcast(EVENTS.keepalive);
