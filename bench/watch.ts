@@ -2,8 +2,9 @@
  * `npm run bench:watch`: what open run pages cost the server. Starts a real Postgres, the web app
  * (production build) and a worker, keeps K runs active (demo_paced, progress every poll), and
  * opens N simulated run pages: real HTTP with a session cookie, one poll a second each, the ETag
- * honoured (as usePolling does: the next poll a second after the answer). Half the pages are a
- * team admin's (redacted view), half support's (unredacted), so both view kinds are shared.
+ * honoured (as usePolling does: the next poll a second after the answer). Half the pages are team
+ * admins' (redacted view), half instance support's (unredacted), so both view kinds are shared;
+ * 50 people of each, one session each.
  *
  * For each N it measures two phases of the same length: every page on an active run (changed
  * polls: deltas), then every page on a finished run (the unchanged 304 path) as the baseline, and
@@ -383,12 +384,16 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 250));
     }
 
-    // 50 sessions a role: at N = 500 that is 5 pages a session, within a session's stream limit.
+    // 50 people a role (team admins; instance support), one session each: at N = 500 that is 5
+    // pages a person, within the stream bounds per session and per user.
     const SESSIONS = 50;
     const cookies = { admin: [] as string[], support: [] as string[] };
     for (let i = 0; i < SESSIONS; i++) {
-      cookies.admin.push(await sessionCookie(sql, "admin@runboard.local"));
-      cookies.support.push(await sessionCookie(sql, "support@runboard.local"));
+      const [a] = await sql<{ email: string }[]>`insert into users (email, name, password_hash) values (${`watch-admin-${i}@bench.test`}, ${`Watch admin ${i}`}, 'x') returning email`;
+      await sql`insert into team_members (team_id, user_id, role) select ${team!.id}, id, 'admin' from users where email = ${a!.email}`;
+      const [s] = await sql<{ email: string }[]>`insert into users (email, name, password_hash, instance_role) values (${`watch-support-${i}@bench.test`}, ${`Watch support ${i}`}, 'x', 'support') returning email`;
+      cookies.admin.push(await sessionCookie(sql, a!.email));
+      cookies.support.push(await sessionCookie(sql, s!.email));
     }
     const pageOf = (i: number, run: { slug: string; id: string }) => ({
       url: `/api/projects/${run.slug}/runs/${run.id}`,
