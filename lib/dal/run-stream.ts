@@ -323,6 +323,8 @@ async function step(now: number, generation: number): Promise<void> {
   const runIds = [...h.byRun.keys()];
   if (runIds.length === 0) return;
   const [access, versions] = await Promise.all([readAccess([...keys.values()]), readVersions(runIds)]);
+  // Left behind while it waited: its reads are stale, a newer step decides.
+  if (generation !== h.generation) return;
 
   // The verdict per access row, not per watcher: many pages of one session share it.
   const verdicts = new Map<number, { who: Who; stale: boolean } | null>();
