@@ -55,7 +55,9 @@ test("every settings action replayed by a member, an outsider or a signed-out vi
     const row = (p: Page) => p.getByTestId("member-row").filter({ hasText: victim.email });
     const actions = [
       await capture("change role", (p) => row(p).getByLabel(`Role for ${victim.name}`).selectOption("admin").then(() => undefined)),
-      await capture("set grants", (p) => row(p).getByLabel("jobs:write").check()),
+      // click, not check(): the aborted action leaves the box as the server has it, and check()
+      // would wait for a state that never comes (seen once in the full suite).
+      await capture("set grants", (p) => row(p).getByLabel("jobs:write").click()),
       await capture("remove member", async (p) => {
         await row(p).getByRole("button", { name: `Remove ${victim.name}` }).click();
         await row(p).getByRole("button", { name: "Yes, remove" }).click();
